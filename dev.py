@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Developer entry point that needs nothing but Python ≥ 3.11.
+
+    python3 dev.py demo    make .venv if needed, load the demo organisation, serve on 127.0.0.1:8000
+    python3 dev.py test    make .venv if needed, lint, run every test on SQLite, then on PostgreSQL
+
+The virtual environment is rebuilt when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".integritas-installed"
+PG_URL = os.environ.get("INTEGRITAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def run(*cmd: str | Path, env: dict[str, str] | None = None, check: bool = True) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    code = subprocess.call([str(c) for c in cmd], cwd=ROOT, env=env)
+    if check and code != 0:
+        sys.exit(code)
+    return code
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Integritas needs Python 3.11 or newer")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PY.exists():
+        return
+    if not PY.exists():
+        run(sys.executable, "-m", "venv", VENV)
+    run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--upgrade", "pip")
+    run(PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", ".[test]")
+    STAMP.write_text(wanted)
+
+
+def postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def start_postgres() -> None:
+    """CI machines have PostgreSQL installed; start the cluster when it is not running."""
+    if postgres_reachable():
+        return
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if versions and shutil.which("pg_ctlcluster"):
+        subprocess.call(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"])
+    for _ in range(30):
+        if postgres_reachable():
+            return
+        import time
+
+        time.sleep(1)
+
+
+def cmd_demo(args: list[str]) -> None:
+    ensure_venv()
+    integritas = BIN / "integritas"
+    run(integritas, "demo")
+    os.execv(str(integritas), [str(integritas), "serve", *args])
+
+
+def cmd_test(args: list[str]) -> None:
+    ensure_venv()
+    in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    run(PY, "-m", "ruff", "check", "integritas", "tests", "dev.py")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    print("\n=== tests on SQLite ===", flush=True)
+    code = run(PY, "-m", "pytest", *args, env=env, check=False)
+    start_postgres()
+    if postgres_reachable():
+        print("\n=== tests on PostgreSQL ===", flush=True)
+        pg_code = run(PY, "-m", "pytest", *args, env={**env, "DATABASE_URL": PG_URL}, check=False)
+        code = code or pg_code
+    elif in_ci:
+        print("PostgreSQL is not reachable on 127.0.0.1:5432 and could not be started", flush=True)
+        code = code or 1
+    else:
+        print("\n(PostgreSQL not reachable on 127.0.0.1:5432: the PostgreSQL pass was not run)", flush=True)
+    sys.exit(code)
+
+
+def main() -> None:
+    commands = {"demo": cmd_demo, "test": cmd_test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        sys.exit(2)
+    commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

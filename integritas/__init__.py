@@ -1,0 +1,3 @@
+"""Integritas: whistle-blowing and conflict-of-interest handling."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,170 @@
+"""Public endpoints: the unit directory, filing a report, and following it with the receipt."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Header, Query, Router, Schema
+from ninja import Status as Reply
+
+from integritas.api import schemas as s
+from integritas.api.bodies import json_or_multipart
+from integritas.cases import presenters, services
+from integritas.cases.evidence import check_files
+from integritas.cases.intake import validate_report
+from integritas.cases.models import Case, Status
+from integritas.cases.receipts import receipt_hash
+from integritas.errors import Invalid, NotAuthenticated, NotFound, WrongState
+from integritas.orgs.models import Holding, Position, Unit
+
+router = Router(tags=["public"])
+ERRORS = {
+    400: s.ErrorOut,
+    401: s.ErrorOut,
+    404: s.ErrorOut,
+    409: s.ErrorOut,
+    413: s.ErrorOut,
+    415: s.ErrorOut,
+    422: s.ErrorOut,
+    429: s.ErrorOut,
+}
+
+
+class UnitQuery(Schema):
+    q: str | None = None
+
+
+def _clean_query(value: str | None, field: str) -> str:
+    value = (value or "").strip()
+    if "\x00" in value or len(value) > 100:
+        raise Invalid({field: "must be at most 100 characters of text"})
+    return value
+
+
+@router.get(
+    "/public/units", response={200: list[s.UnitOut], 422: s.ErrorOut}, summary="Search units by name or code"
+)
+def units(request: HttpRequest, filters: Query[UnitQuery]):
+    q = _clean_query(filters.q, "q")
+    qs = Unit.objects.select_related("parent").order_by("name")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    return Reply(
+        200,
+        [{"code": u.code, "name": u.name, "parent": u.parent.code if u.parent else None} for u in qs[:50]],
+    )
+
+
+@router.get(
+    "/public/units/{code}/positions",
+    response={200: list[s.PositionOut], 404: s.ErrorOut},
+    summary="Positions of a unit, with their current holders",
+)
+def unit_positions(request: HttpRequest, code: str):
+    unit = Unit.objects.filter(code=code).first() if "\x00" not in code and len(code) <= 64 else None
+    if unit is None:
+        raise NotFound("Unit not found")
+    positions = list(Position.objects.filter(unit=unit).order_by("title", "code"))
+    today = timezone.now().astimezone(unit.tz).date()
+    holders: dict[int, str] = {}
+    for holding in (
+        Holding.objects.active_on(today)
+        .filter(position__in=positions)
+        .select_related("person")
+        .order_by("acting", "-start")
+    ):
+        holders.setdefault(holding.position_id, holding.person.display_name)
+    return Reply(200, [{"code": p.code, "title": p.title, "holder": holders.get(p.pk)} for p in positions])
+
+
+@router.post(
+    "/reports",
+    response={201: s.ReportOut, **ERRORS},
+    summary="File a report (JSON, or multipart with evidence files)",
+    openapi_extra=s.multipart_body(
+        "The report as JSON, or multipart: part `data` (the JSON) and `evidence` files"
+    ),
+)
+def report_create(request: HttpRequest):
+    data, uploads = json_or_multipart(request)
+    report = validate_report(data, evidence_count=len(uploads))
+    files = check_files(uploads, max_upload_mb=int(report.policy["max_upload_mb"]))
+    submitted = services.case_submit(report=report, files=files)
+    case = submitted.case
+    return Reply(
+        201,
+        {
+            "reference": case.reference,
+            "receipt": submitted.receipt,
+            "status": case.status,
+            "due_at": presenters.local(case, case.due_at),
+            "handler_title": presenters.handler_title(case),
+        },
+    )
+
+
+def case_for_receipt(receipt: str | None) -> Case:
+    if not receipt or not receipt.strip():
+        raise NotAuthenticated("Send the receipt in the X-Receipt header", code="receipt_required")
+    if len(receipt) > 100 or "\x00" in receipt:
+        raise NotAuthenticated("Receipt not recognised", code="bad_receipt")
+    case = (
+        Case.objects.select_related("unit", "handler_position", "handler_team")
+        .filter(receipt_hash=receipt_hash(receipt))
+        .first()
+    )
+    if case is None:
+        raise NotAuthenticated("Receipt not recognised", code="bad_receipt")
+    return case
+
+
+@router.get(
+    "/track",
+    response={200: s.TrackOut, 401: s.ErrorOut, 429: s.ErrorOut},
+    summary="The reporter follows the report with the receipt",
+)
+def track(request: HttpRequest, x_receipt: str | None = Header(default=None, alias="X-Receipt")):
+    case = case_for_receipt(x_receipt)
+    return Reply(200, presenters.for_reporter(case))
+
+
+@router.post(
+    "/track/messages",
+    response={201: s.IdOut, **ERRORS},
+    summary="The reporter answers and may add evidence",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["text"],
+                        "properties": {"text": {"type": "string"}},
+                    }
+                },
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {
+                            "data": {"type": "string", "description": 'JSON {"text": ...}'},
+                            "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        },
+                    }
+                },
+            },
+        }
+    },
+)
+def track_message(request: HttpRequest, x_receipt: str | None = Header(default=None, alias="X-Receipt")):
+    case = case_for_receipt(x_receipt)
+    data, uploads = json_or_multipart(request)
+    if not isinstance(data, dict):
+        raise Invalid({"body": "must be a JSON object with 'text'"})
+    if case.status == Status.CLOSED:
+        raise WrongState("This report is closed; it no longer takes messages")
+    files = check_files(uploads, max_upload_mb=int(case.unit.effective_policy["max_upload_mb"]))
+    message = services.reporter_message(case=case, text=data.get("text"), files=files)
+    return Reply(201, {"id": message.pk})

@@ -1,0 +1,357 @@
+"""Staff endpoints: sign-in, my profile, the case queue, a case, and the actions of the procedure.
+
+Handlers only translate HTTP into one service call; visibility comes from cases.access alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja import Status as Reply
+from ninja.security import HttpBearer
+from pydantic import Field
+
+from integritas.api import schemas as s
+from integritas.cases import access, content, presenters, services, stats
+from integritas.cases.models import Evidence, Status
+from integritas.errors import Forbidden, Invalid, NotFound
+from integritas.orgs.auth import token_issue, token_person
+from integritas.orgs.models import Holding, Person, Unit
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Person | None:
+        person = token_person(token)
+        if person is not None:
+            request.user = person  # type: ignore[assignment]
+        return person
+
+
+bearer = BearerAuth()
+router = Router(tags=["staff"])
+ERR = s.ErrorOut
+CASE_ERRORS = {400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR, 422: ERR}
+
+
+def me_of(request: HttpRequest) -> Person:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+@router.post(
+    "/auth/token", response={200: s.TokenOut, 401: ERR, 422: ERR, 429: ERR}, summary="Sign in: get a token"
+)
+def auth_token(request: HttpRequest, payload: s.TokenIn):
+    token, expires = token_issue(username=payload.username, password=payload.password, otp=payload.otp)
+    return Reply(200, {"token": token, "expires_at": expires.isoformat()})
+
+
+@router.get("/me", response={200: s.MeOut, 401: ERR}, auth=bearer, summary="Who I am")
+def me(request: HttpRequest):
+    person = me_of(request)
+    today = timezone.localdate()
+    positions = list(
+        Holding.objects.active_on(today)
+        .filter(person=person)
+        .order_by("position__code")
+        .values_list("position__code", flat=True)
+    )
+    teams = list(
+        Unit.objects.filter(pk__in=access.team_unit_ids(person))
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    return Reply(
+        200,
+        {
+            "username": person.username,
+            "name": person.display_name,
+            "positions": positions,
+            "teams": teams,
+            "admin": person.is_admin,
+        },
+    )
+
+
+class CaseFilters(Schema):
+    status: str | None = Field(default=None, description="triage, examination, review, follow_up or closed")
+    mine: bool = Field(default=False, description="only cases I handle now")
+    unit: str | None = Field(default=None, description="only this unit and the units below it")
+    cursor: int | None = Field(default=None, ge=0, description="from the `next` link of the previous page")
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+@router.get(
+    "/cases", response={200: s.CaseList, 401: ERR, 422: ERR}, auth=bearer, summary="Cases visible to me"
+)
+def cases_list(request: HttpRequest, filters: Query[CaseFilters]):
+    person = me_of(request)
+    qs = access.cases_visible_to(person)
+    if filters.status:
+        if filters.status not in Status.values:
+            raise Invalid({"status": "must be one of: " + ", ".join(Status.values)})
+        qs = qs.filter(status=filters.status)
+    if filters.mine:
+        team_ids = access.team_unit_ids(person)
+        mine = qs.filter(handler_person=person)
+        if team_ids:
+            mine = mine | qs.filter(handler_team_id__in=team_ids, handler_person__isnull=True).exclude(
+                recusals__person=person
+            )
+        qs = mine.exclude(status=Status.CLOSED)
+    if filters.unit:
+        unit = Unit.objects.filter(code=filters.unit).first() if "\x00" not in filters.unit else None
+        if unit is None:
+            raise Invalid({"unit": "unknown unit code"})
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if filters.cursor:
+        qs = qs.filter(pk__lt=filters.cursor)
+    page = list(presenters.summary_queryset(qs.order_by("-pk").distinct())[: filters.limit + 1])
+    next_url = None
+    if len(page) > filters.limit:
+        page = page[: filters.limit]
+        params = {
+            k: v
+            for k, v in {
+                "status": filters.status,
+                "mine": "true" if filters.mine else None,
+                "unit": filters.unit,
+                "limit": filters.limit,
+                "cursor": page[-1].pk,
+            }.items()
+            if v
+        }
+        next_url = request.path + "?" + urlencode(params)
+    now = timezone.now()
+    return Reply(200, {"items": [presenters.summary(c, now) for c in page], "next": next_url})
+
+
+@router.get(
+    "/cases/{reference}", response={200: s.CaseOut, 401: ERR, 404: ERR}, auth=bearer, summary="One case"
+)
+def case_detail(request: HttpRequest, reference: str):
+    case = access.get_case_for(me_of(request), reference)
+    return Reply(200, presenters.detail(case, me_of(request)))
+
+
+def _done(request: HttpRequest, reference: str):
+    case = access.get_case_for(me_of(request), reference)
+    return Reply(200, presenters.detail(case, me_of(request)))
+
+
+@router.post(
+    "/cases/{reference}/examination",
+    response={200: s.CaseOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Conclude the examination (direct superior): founded or unfounded",
+)
+def case_examination(request: HttpRequest, reference: str, payload: s.ExaminationIn):
+    case = access.get_case_for(me_of(request), reference)
+    services.case_examine(
+        case=case, actor=me_of(request), conclusion=payload.conclusion, findings=payload.findings
+    )
+    return _done(request, reference)
+
+
+@router.post(
+    "/cases/{reference}/review",
+    response={200: s.CaseOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Review the decision (superior of the direct superior)",
+)
+def case_review(request: HttpRequest, reference: str, payload: s.ReviewIn):
+    case = access.get_case_for(me_of(request), reference)
+    services.case_review(case=case, actor=me_of(request), decision=payload.decision, notes=payload.notes)
+    return _done(request, reference)
+
+
+@router.post(
+    "/cases/{reference}/recuse",
+    response={200: s.CaseOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Withdraw from the case (penarikan diri); it moves up the chain",
+)
+def case_recuse(request: HttpRequest, reference: str, payload: s.RecuseIn):
+    case = access.get_case_for(me_of(request), reference)
+    services.case_recuse(case=case, actor=me_of(request), reason=payload.reason)
+    return _done(request, reference)
+
+
+@router.post(
+    "/cases/{reference}/triage",
+    response={200: s.CaseOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Team: name the subject's position of a report in triage; it is routed",
+)
+def case_triage(request: HttpRequest, reference: str, payload: s.TriageIn):
+    case = access.get_case_for(me_of(request), reference)
+    services.case_triage(case=case, actor=me_of(request), position=payload.position)
+    return _done(request, reference)
+
+
+@router.post(
+    "/cases/{reference}/confirm-no-conflict",
+    response={200: s.CaseOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Handler: confirm having no conflict with the case (asked at first opening)",
+)
+def case_confirm(request: HttpRequest, reference: str):
+    case = access.get_case_for(me_of(request), reference)
+    services.case_confirm_no_conflict(case=case, actor=me_of(request))
+    return _done(request, reference)
+
+
+@router.post(
+    "/cases/{reference}/messages",
+    response={201: s.IdOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Write to the reporter (handler or team)",
+)
+def case_message(request: HttpRequest, reference: str, payload: s.TextIn):
+    case = access.get_case_for(me_of(request), reference)
+    message = services.case_message(case=case, actor=me_of(request), text=payload.text)
+    return Reply(201, {"id": message.pk})
+
+
+@router.post(
+    "/cases/{reference}/follow-ups",
+    response={201: s.FollowUpOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Team: add a follow-up action",
+)
+def follow_up_add(request: HttpRequest, reference: str, payload: s.FollowUpIn):
+    case = access.get_case_for(me_of(request), reference)
+    item = services.follow_up_add(
+        case=case, actor=me_of(request), title=payload.title, due_date=payload.due_date
+    )
+    return Reply(
+        201,
+        {
+            "id": item.pk,
+            "title": item.title,
+            "due_date": item.due_date.isoformat(),
+            "done": item.done,
+            "cancelled": item.cancelled,
+            "notes": None,
+        },
+    )
+
+
+@router.post(
+    "/cases/{reference}/follow-ups/{follow_up_id}/done",
+    response={200: s.FollowUpOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Team: mark a follow-up action done",
+)
+def follow_up_done(request: HttpRequest, reference: str, follow_up_id: str, payload: s.DoneIn | None = None):
+    case = access.get_case_for(me_of(request), reference)
+    item = services.follow_up_done(
+        case=case, actor=me_of(request), follow_up_id=follow_up_id, notes=payload.notes if payload else None
+    )
+    return Reply(
+        200,
+        {
+            "id": item.pk,
+            "title": item.title,
+            "due_date": item.due_date.isoformat(),
+            "done": item.done,
+            "cancelled": item.cancelled,
+            "notes": item.notes or None,
+        },
+    )
+
+
+@router.post(
+    "/cases/{reference}/follow-ups/{follow_up_id}/cancel",
+    response={200: s.FollowUpOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Team: cancel a follow-up action, with a reason",
+)
+def follow_up_cancel(request: HttpRequest, reference: str, follow_up_id: str, payload: s.CancelIn):
+    case = access.get_case_for(me_of(request), reference)
+    item = services.follow_up_cancel(
+        case=case, actor=me_of(request), follow_up_id=follow_up_id, reason=payload.reason
+    )
+    return Reply(
+        200,
+        {
+            "id": item.pk,
+            "title": item.title,
+            "due_date": item.due_date.isoformat(),
+            "done": item.done,
+            "cancelled": item.cancelled,
+            "notes": item.cancel_reason or None,
+        },
+    )
+
+
+@router.post(
+    "/cases/{reference}/close",
+    response={200: s.CaseOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Team: close the case once every follow-up action is settled",
+)
+def case_close(request: HttpRequest, reference: str, payload: s.CloseIn):
+    case = access.get_case_for(me_of(request), reference)
+    services.case_close(case=case, actor=me_of(request), summary=payload.summary)
+    return _done(request, reference)
+
+
+@router.get(
+    "/cases/{reference}/evidence/{evidence_id}",
+    auth=bearer,
+    response={200: None, 401: ERR, 404: ERR},
+    summary="Download an evidence file, as uploaded",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def evidence_download(request: HttpRequest, reference: str, evidence_id: str):
+    case = access.get_case_for(me_of(request), reference)
+    if not evidence_id.isdigit() or len(evidence_id) > 18:
+        raise NotFound("Evidence not found")
+    evidence = Evidence.objects.filter(case=case, pk=int(evidence_id)).first()
+    if evidence is None:
+        raise NotFound("Evidence not found")
+    evidence.case = case
+    name = content.open_text(case, evidence.sealed_name, "evidence-name")
+    response = StreamingHttpResponse(content.read_file(evidence), content_type=evidence.content_type)
+    response["Content-Length"] = str(evidence.size)
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class StatsQuery(Schema):
+    unit: str
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+
+
+@router.get(
+    "/stats",
+    response={200: dict, 401: ERR, 403: ERR, 404: ERR, 422: ERR},
+    auth=bearer,
+    summary="Figures for a unit and the units below it (team of that unit or above)",
+)
+def stats_view(request: HttpRequest, filters: Query[StatsQuery]):
+    person = me_of(request)
+    unit = Unit.objects.filter(code=filters.unit).first() if "\x00" not in filters.unit else None
+    if unit is None:
+        raise NotFound("Unit not found")
+    if not set(access.team_unit_ids(person)) & set(unit.ancestor_ids()):
+        raise Forbidden("Only the COI handling team of this unit or of a unit above it sees its figures")
+    if filters.from_ and filters.to and filters.to < filters.from_:
+        raise Invalid({"to": "must not be before 'from'"})
+    return Reply(200, stats.figures(unit, date_from=filters.from_, date_to=filters.to))

@@ -1,0 +1,40 @@
+"""The in-process scheduler of `integritas serve`: the deadline sweep (and later the outbox) on a timer."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
+
+
+def run_jobs_once() -> None:
+    from integritas.cases.sweep import sweep
+
+    result = sweep()
+    if result.marked or result.escalated:
+        log.info("sweep: %d overdue, %d escalated", len(result.marked), len(result.escalated))
+
+
+class Scheduler(threading.Thread):
+    def __init__(self, interval: float | None = None):
+        super().__init__(name="integritas-scheduler", daemon=True)
+        self.interval = interval or settings.INTEGRITAS["SCHEDULER_INTERVAL"]
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                close_old_connections()
+                run_jobs_once()
+            except Exception:
+                log.exception("scheduled jobs failed; retrying at the next tick")
+            finally:
+                close_old_connections()
+            self.stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopping.set()
