@@ -33,8 +33,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from waitress.server import create_server
 
     from integritas.scheduler import Scheduler
+    from integritas.vault.crypto import master_key
     from integritas.wsgi import application
 
+    # Generate (or check) the master key before any request thread needs it: the first reports
+    # would otherwise race to create the key file, and a bad INTEGRITAS_MASTER_KEY fails here.
+    master_key()
     server = create_server(application, host=args.host, port=args.port, threads=args.threads)
     scheduler = Scheduler()
     scheduler.start()

@@ -40,13 +40,21 @@ def secret_from_env_or_file(env_name: str, filename: str, make=lambda: secrets.t
     if value:
         return value
     path = ensure_data_dir() / filename
-    if path.exists():
-        return path.read_text().strip()
-    token = make()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(token + "\n")
-    return token
+    if not path.exists():
+        # Written whole under a private name, then linked into place: a concurrent reader never
+        # sees a half-written key, and of two concurrent writers the first wins and both use it.
+        tmp = path.with_name(f".{filename}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(make() + "\n")
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 SECRET_KEY = secret_from_env_or_file("INTEGRITAS_SECRET_KEY", "secret_key")
@@ -63,10 +71,12 @@ INSTALLED_APPS = [
     "integritas.orgs",
     "integritas.vault",
     "integritas.cases",
+    "integritas.audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "integritas.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -136,6 +146,15 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "name", "email")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "integritas.security.passwords.LocalCommonPasswordValidator"},
+]
+
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -160,7 +179,21 @@ INTEGRITAS = {
     "TOKEN_HOURS": env_int("INTEGRITAS_TOKEN_HOURS", 12),
     "SCHEDULER_INTERVAL": env_int("INTEGRITAS_SCHEDULER_INTERVAL", 60),
     "PUBLIC_URL": env_str("INTEGRITAS_PUBLIC_URL", "http://127.0.0.1:8000"),
+    "TRUSTED_PROXIES": env_int("INTEGRITAS_TRUSTED_PROXIES", 0),
+    # (failures allowed, window seconds, lockout seconds)
+    "THROTTLE": {
+        "receipt": (env_int("INTEGRITAS_RECEIPT_FAILURES", 10), 600, env_int("INTEGRITAS_RECEIPT_LOCKOUT", 600)),
+        "password_account": (5, 900, env_int("INTEGRITAS_PASSWORD_LOCKOUT", 900)),
+        "password_address": (30, 900, 900),
+    },
 }
+
+if env_str("INTEGRITAS_REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("INTEGRITAS_REDIS_URL")}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "integritas"}}
 
 LOGGING = {
     "version": 1,
@@ -173,6 +206,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+WHITENOISE_USE_FINDERS = True
+
+HTTPS = env_bool("INTEGRITAS_HTTPS", False)
+if env_bool("INTEGRITAS_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 31536000  # sent only on requests that arrived over TLS
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 X_FRAME_OPTIONS = "DENY"

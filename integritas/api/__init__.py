@@ -1,8 +1,11 @@
 """The JSON API under /api/v1 (API.md §2)."""
 
-from ninja import NinjaAPI
+from django.http import HttpRequest
+from ninja import NinjaAPI, Router
 
 from integritas.api import errors, public, staff
+from integritas.api.bodies import StrictParser
+from integritas.errors import NotFound
 
 api = NinjaAPI(
     title="Integritas API",
@@ -11,7 +14,21 @@ api = NinjaAPI(
     "Staff authenticate with `Authorization: Bearer <token>` from POST /auth/token; reporters with "
     'the header `X-Receipt`. Errors: {"error": {"code", "message", "fields"?}}.',
     urls_namespace="api",
+    parser=StrictParser(),
 )
 errors.install(api)
 api.add_router("", public.router)
 api.add_router("", staff.router)
+
+# Last, so it matches only what no endpoint does (e.g. /cases//examination): a JSON 404, not Django's page.
+fallback = Router()
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:path}", include_in_schema=False, auth=None
+)
+def unknown_endpoint(request: HttpRequest, path: str):
+    raise NotFound("No such endpoint")
+
+
+api.add_router("", fallback)

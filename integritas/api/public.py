@@ -17,6 +17,7 @@ from integritas.cases.models import Case, Status
 from integritas.cases.receipts import receipt_hash
 from integritas.errors import Invalid, NotAuthenticated, NotFound, WrongState
 from integritas.orgs.models import Holding, Position, Unit
+from integritas.security.throttle import client_address, receipt_throttle
 
 router = Router(tags=["public"])
 ERRORS = {
@@ -104,17 +105,23 @@ def report_create(request: HttpRequest):
     )
 
 
-def case_for_receipt(receipt: str | None) -> Case:
+def case_for_receipt(request: HttpRequest, receipt: str | None) -> Case:
+    """The case a receipt opens. Wrong receipts count against the client's address (429 when guessing)."""
     if not receipt or not receipt.strip():
         raise NotAuthenticated("Send the receipt in the X-Receipt header", code="receipt_required")
-    if len(receipt) > 100 or "\x00" in receipt:
-        raise NotAuthenticated("Receipt not recognised", code="bad_receipt")
-    case = (
-        Case.objects.select_related("unit", "handler_position", "handler_team")
-        .filter(receipt_hash=receipt_hash(receipt))
-        .first()
-    )
+    throttle = receipt_throttle()
+    address = client_address(request)
+    throttle.check(address)
+    case = None
+    if len(receipt) <= 100 and "\x00" not in receipt:
+        # Looked up by its hash (an indexed equality): timing does not depend on how much of it matched.
+        case = (
+            Case.objects.select_related("unit", "handler_position", "handler_team")
+            .filter(receipt_hash=receipt_hash(receipt))
+            .first()
+        )
     if case is None:
+        throttle.fail(address)
         raise NotAuthenticated("Receipt not recognised", code="bad_receipt")
     return case
 
@@ -125,7 +132,7 @@ def case_for_receipt(receipt: str | None) -> Case:
     summary="The reporter follows the report with the receipt",
 )
 def track(request: HttpRequest, x_receipt: str | None = Header(default=None, alias="X-Receipt")):
-    case = case_for_receipt(x_receipt)
+    case = case_for_receipt(request, x_receipt)
     return Reply(200, presenters.for_reporter(case))
 
 
@@ -159,7 +166,7 @@ def track(request: HttpRequest, x_receipt: str | None = Header(default=None, ali
     },
 )
 def track_message(request: HttpRequest, x_receipt: str | None = Header(default=None, alias="X-Receipt")):
-    case = case_for_receipt(x_receipt)
+    case = case_for_receipt(request, x_receipt)
     data, uploads = json_or_multipart(request)
     if not isinstance(data, dict):
         raise Invalid({"body": "must be a JSON object with 'text'"})

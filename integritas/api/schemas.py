@@ -91,6 +91,23 @@ class TokenIn(Schema):
     otp: str | None = None
 
 
+class TwoFactorSetupIn(Schema):
+    username: str
+    password: str
+    otp: str | None = Field(default=None, description="current code, when two-factor is already on")
+
+
+class TwoFactorSetupOut(Schema):
+    secret: str
+    uri: str = Field(description="otpauth:// URI for an authenticator app (QR code)")
+
+
+class TwoFactorConfirmIn(Schema):
+    username: str
+    password: str
+    otp: str
+
+
 class TokenOut(Schema):
     token: str
     expires_at: str
@@ -207,6 +224,17 @@ class DoneIn(Schema):
 
 class CancelIn(Schema):
     reason: str
+
+
+class IdentityRequestOut(Schema):
+    id: int
+    state: Literal["pending", "approved", "rejected"]
+    reason: str
+
+
+class IdentityDecisionIn(Schema):
+    approve: bool
+    note: str | None = None
 
 
 class CloseIn(Schema):

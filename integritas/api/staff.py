@@ -16,11 +16,22 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from integritas.api import schemas as s
-from integritas.cases import access, content, presenters, services, stats
+from integritas.audit.chain import record
+from integritas.cases import access, content, identity, presenters, services, stats
 from integritas.cases.models import Evidence, Status
 from integritas.errors import Forbidden, Invalid, NotFound
-from integritas.orgs.auth import token_issue, token_person
+from integritas.orgs import totp
+from integritas.orgs.auth import (
+    check_password,
+    check_second_factor,
+    token_issue,
+    token_person,
+    token_revoke,
+    totp_begin,
+    totp_confirm,
+)
 from integritas.orgs.models import Holding, Person, Unit
+from integritas.security.throttle import client_address
 
 
 class BearerAuth(HttpBearer):
@@ -45,8 +56,41 @@ def me_of(request: HttpRequest) -> Person:
     "/auth/token", response={200: s.TokenOut, 401: ERR, 422: ERR, 429: ERR}, summary="Sign in: get a token"
 )
 def auth_token(request: HttpRequest, payload: s.TokenIn):
-    token, expires = token_issue(username=payload.username, password=payload.password, otp=payload.otp)
+    token, expires = token_issue(
+        username=payload.username, password=payload.password, otp=payload.otp, address=client_address(request)
+    )
     return Reply(200, {"token": token, "expires_at": expires.isoformat()})
+
+
+@router.post("/auth/logout", response={204: None, 401: ERR}, auth=bearer, summary="Revoke the token in use")
+def auth_logout(request: HttpRequest):
+    token_revoke(request.headers.get("Authorization", "").partition(" ")[2].strip())
+    return Reply(204, None)
+
+
+@router.post(
+    "/auth/two-factor/setup",
+    response={200: s.TwoFactorSetupOut, 401: ERR, 422: ERR, 429: ERR},
+    summary="Start TOTP two-factor: returns a secret for an authenticator app (confirm it next)",
+)
+def two_factor_setup(request: HttpRequest, payload: s.TwoFactorSetupIn):
+    address = client_address(request)
+    person = check_password(username=payload.username, password=payload.password, address=address)
+    if person.totp_enabled:
+        check_second_factor(person, payload.otp, address=address)
+    secret = totp_begin(person)
+    return Reply(200, {"secret": secret, "uri": totp.provisioning_uri(secret, person.username)})
+
+
+@router.post(
+    "/auth/two-factor/confirm",
+    response={204: None, 401: ERR, 422: ERR, 429: ERR},
+    summary="Confirm TOTP two-factor with a code from the app; from then on sign-in needs a code",
+)
+def two_factor_confirm(request: HttpRequest, payload: s.TwoFactorConfirmIn):
+    person = check_password(username=payload.username, password=payload.password, address=client_address(request))
+    totp_confirm(person, payload.otp)
+    return Reply(204, None)
 
 
 @router.get("/me", response={200: s.MeOut, 401: ERR}, auth=bearer, summary="Who I am")
@@ -323,6 +367,13 @@ def evidence_download(request: HttpRequest, reference: str, evidence_id: str):
         raise NotFound("Evidence not found")
     evidence.case = case
     name = content.open_text(case, evidence.sealed_name, "evidence-name")
+    record(
+        "case.evidence_downloaded",
+        actor=me_of(request).username,
+        case_reference=case.reference,
+        unit_code=case.unit.code,
+        data={"evidence": evidence.pk},
+    )
     response = StreamingHttpResponse(content.read_file(evidence), content_type=evidence.content_type)
     response["Content-Length"] = str(evidence.size)
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
@@ -331,6 +382,32 @@ def evidence_download(request: HttpRequest, reference: str, evidence_id: str):
     response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     response["Cache-Control"] = "no-store"
     return response
+
+
+@router.post(
+    "/cases/{reference}/identity-requests",
+    response={201: s.IdentityRequestOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Handler: ask to see the reporter's identity (policy identity_disclosure on_request)",
+)
+def identity_request_create(request: HttpRequest, reference: str, payload: s.RecuseIn):
+    case = access.get_case_for(me_of(request), reference)
+    item = identity.identity_request(case=case, actor=me_of(request), reason=payload.reason)
+    return Reply(201, {"id": item.pk, "state": item.state, "reason": item.reason})
+
+
+@router.post(
+    "/cases/{reference}/identity-requests/{request_id}/decision",
+    response={200: s.IdentityRequestOut, **CASE_ERRORS},
+    auth=bearer,
+    summary="Team: approve or reject a request to see the reporter's identity",
+)
+def identity_request_decide(request: HttpRequest, reference: str, request_id: str, payload: s.IdentityDecisionIn):
+    case = access.get_case_for(me_of(request), reference)
+    item = identity.identity_decide(
+        case=case, actor=me_of(request), request_id=request_id, approve=payload.approve, note=payload.note
+    )
+    return Reply(200, {"id": item.pk, "state": item.state, "reason": item.reason})
 
 
 class StatsQuery(Schema):

@@ -110,7 +110,6 @@ class Case(models.Model):
     conclusion = models.CharField(max_length=16, choices=Conclusion.choices, blank=True)
     review_decision = models.CharField(max_length=16, choices=ReviewDecision.choices, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
-    identity_granted = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(db_index=True)
     concluded_at = models.DateTimeField(null=True, blank=True)
@@ -255,3 +254,27 @@ class ReferenceCounter(models.Model):
 
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+
+class IdentityRequest(models.Model):
+    """Under policy identity_disclosure=on_request a handler asks, with a reason, to see the reporter's
+    identity; a member of an overseeing team decides. Both steps are audited."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identity_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "requester", "state"], name="identity_request_lookup")]

@@ -99,11 +99,16 @@ def _subject(case: Case, sealed: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def reporter_for(case: Case, sealed: dict[str, Any]) -> dict[str, Any] | None:
+def reporter_for(case: Case, sealed: dict[str, Any], viewer: Person | None) -> dict[str, Any] | None:
+    """The identity for those who may see it (each view audited); {"withheld": true} for the others."""
+    from integritas.cases import identity
+
     if case.anonymous:
         return None
-    if case.unit.effective_policy.get("identity_disclosure") == "on_request" and not case.identity_granted:
+    if not identity.may_see_identity(viewer, case):
         return {"withheld": True}
+    assert viewer is not None
+    identity.identity_viewed(viewer, case)
     reporter = sealed.get("reporter") or {}
     return {k: reporter.get(k) for k in ("name", "email", "phone", "nik", "relation")}
 
@@ -121,7 +126,7 @@ def detail(case: Case, viewer: Person | None = None) -> dict[str, Any]:
             "subject": _subject(case, sealed),
             "decision": decision,
             "description": sealed.get("description", ""),
-            "reporter": reporter_for(case, sealed),
+            "reporter": reporter_for(case, sealed, viewer),
             "anonymous": case.anonymous,
             "follow_ups": [
                 {

@@ -48,6 +48,7 @@ from integritas.orgs.models import Person, Position
 from integritas.vault import storage
 
 MAX_NOTE = 20000
+SUBMITTED = "submitted"  # recorded in history before the case is routed
 
 
 @dataclass
@@ -97,6 +98,7 @@ def _event(
     public_note: str = "",
     public: bool = True,
     title: str | None = None,
+    to_status: str | None = None,
 ) -> Event:
     row = Event.objects.create(
         case=case,
@@ -105,7 +107,7 @@ def _event(
         actor=actor,
         actor_title=title if title is not None else actor_title(actor, case),
         from_status=from_status,
-        to_status=case.status,
+        to_status=to_status if to_status is not None else case.status,
         note=note,
         public_note=public_note,
         public=public,
@@ -221,11 +223,13 @@ def case_submit(
                 [CaseCategory(case=case, code=code) for code in report.categories]
             )
             _, written = store_files(case, files, sender=Sender.REPORTER, at=now)
-            _event(case, "submitted", at=now, title="Pelapor", public_note="Laporan diterima.")
+            # "submitted" is the moment before routing, not a state a case rests in.
+            _event(case, "submitted", at=now, title="Pelapor", to_status=SUBMITTED,
+                   public_note="Laporan diterima.")
             if case.subject_position is not None:
-                case_route(case=case, now=now)
+                case_route(case=case, now=now, from_status=SUBMITTED)
             else:
-                _to_triage(case, now=now)
+                _to_triage(case, now=now, from_status=SUBMITTED)
             return Submitted(case=case, receipt=receipt)
     except BaseException:
         for name in written:
@@ -234,8 +238,9 @@ def case_submit(
         raise
 
 
-def _to_triage(case: Case, *, now: dt.datetime) -> None:
+def _to_triage(case: Case, *, now: dt.datetime, from_status: str | None = None) -> None:
     assignment = routing.team_from(case.unit, routing.excluded_people(case, _local_today(case, now)))
+    from_status = from_status if from_status is not None else case.status
     case.status = Status.TRIAGE
     case.level = 0
     if assignment is not None:
@@ -246,18 +251,21 @@ def _to_triage(case: Case, *, now: dt.datetime) -> None:
         "triage",
         at=now,
         title="Sistem",
+        from_status=from_status,
         public_note=f"Laporan diteruskan kepada {assignment.title if assignment else 'Tim Penanganan'} "
         "untuk menentukan pejabat yang berwenang.",
     )
 
 
-def case_route(*, case: Case, now: dt.datetime | None = None, actor: Person | None = None) -> Case:
+def case_route(
+    *, case: Case, now: dt.datetime | None = None, actor: Person | None = None, from_status: str | None = None
+) -> Case:
     """Send the case to the direct superior of the subject's position (skipping whoever may not handle)."""
     now = now or timezone.now()
-    from_status = case.status
+    from_status = from_status if from_status is not None else case.status
     assignment = routing.first_handler(case, _local_today(case, now))
     if assignment is None:
-        _to_triage(case, now=now)
+        _to_triage(case, now=now, from_status=from_status)
         return case
     case.status = Status.EXAMINATION
     case.level = 1
@@ -292,6 +300,7 @@ def case_triage(*, case: Case, actor: Person, position: Any, now: dt.datetime | 
             "triaged",
             at=now,
             actor=actor,
+            from_status=Status.TRIAGE,
             note=f"Terlapor: {chosen.title} ({chosen.code})",
             public_note="Tim menentukan pejabat yang berwenang memeriksa laporan.",
         )

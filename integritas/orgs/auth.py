@@ -1,4 +1,4 @@
-"""Staff sign-in for the API: passwords (argon2) and bearer tokens stored only as hashes."""
+"""Staff sign-in: argon2 passwords, lockout after repeated failures, TOTP, bearer tokens (hashed)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,78 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.utils import timezone
 
-from integritas.errors import NotAuthenticated
-from integritas.orgs.models import ApiToken, Person
+from integritas.audit.chain import record
+from integritas.errors import NotAuthenticated, TooManyAttempts
+from integritas.orgs import totp
+from integritas.orgs.models import ApiToken, Holding, Person, TeamMembership, Unit
+from integritas.security.throttle import password_account_throttle, password_address_throttle
+from integritas.vault import crypto
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(b"integritas-token:" + token.encode()).hexdigest()
 
 
-def token_issue(*, username: str, password: str, otp: str | None = None) -> tuple[str, dt.datetime]:
+def two_factor_required(person: Person) -> bool:
+    """Policy `require_two_factor` of any unit where the person holds a position or sits on the team."""
+    today = timezone.localdate()
+    unit_ids = set(Holding.objects.active_on(today).filter(person=person).values_list("position__unit_id", flat=True))
+    unit_ids |= set(TeamMembership.objects.filter(person=person).values_list("unit_id", flat=True))
+    return any(u.effective_policy.get("require_two_factor") for u in Unit.objects.filter(pk__in=unit_ids))
+
+
+def totp_secret(person: Person) -> str | None:
+    if not person.totp_sealed:
+        return None
+    return crypto.unseal(crypto.master_key(), bytes(person.totp_sealed), f"totp:{person.pk}").decode()
+
+
+def check_password(*, username: str, password: str, address: str) -> Person:
+    """The person, or NotAuthenticated / TooManyAttempts. Failures count per account and per address."""
+    account, by_address = password_account_throttle(), password_address_throttle()
+    by_address.check(address)
+    account.check(username.lower())
     person = authenticate(username=username, password=password)
     if person is None or not person.is_active:
+        account.fail(username.lower())
+        by_address.fail(address)
+        record("auth.failed", actor=username[:150], data={"address": address})
         raise NotAuthenticated("Wrong username or password", code="bad_credentials")
+    return person
+
+
+def check_second_factor(person: Person, otp: str | None, *, address: str) -> None:
+    if person.totp_enabled:
+        with transaction.atomic():
+            locked = Person.objects.select_for_update().get(pk=person.pk)
+            counter = totp.verify(totp_secret(locked) or "", otp, last_counter=locked.totp_last_counter)
+            if counter is None:
+                password_account_throttle().fail(person.username.lower())
+                record("auth.failed_otp", actor=person.username, data={"address": address})
+                raise NotAuthenticated(
+                    "Enter the 6-digit code from your authenticator app" if not otp else "Wrong or expired code",
+                    code="otp_required" if not otp else "bad_otp",
+                )
+            Person.objects.filter(pk=person.pk).update(totp_last_counter=counter)
+    elif two_factor_required(person):
+        raise NotAuthenticated(
+            "Your unit requires two-factor sign-in: set up an authenticator app first",
+            code="two_factor_setup_required",
+        )
+
+
+def token_issue(*, username: str, password: str, otp: str | None = None, address: str = "unknown") -> tuple[str, dt.datetime]:
+    person = check_password(username=username, password=password, address=address)
+    check_second_factor(person, otp, address=address)
+    password_account_throttle().reset(username.lower())
     now = timezone.now()
     token = secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=settings.INTEGRITAS["TOKEN_HOURS"])
     ApiToken.objects.create(person=person, key_hash=_hash(token), created_at=now, expires_at=expires)
+    record("auth.signed_in", actor=person.username, data={"address": address, "via": "api"})
     return token, expires
 
 
@@ -43,8 +97,27 @@ def token_person(token: str) -> Person | None:
 
 
 def token_revoke(token: str) -> bool:
-    return bool(
-        ApiToken.objects.filter(key_hash=_hash(token), revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-    )
+    return bool(ApiToken.objects.filter(key_hash=_hash(token), revoked_at__isnull=True).update(revoked_at=timezone.now()))
+
+
+def totp_begin(person: Person) -> str:
+    """A new secret to enter in an authenticator app; active only once confirmed with a code."""
+    secret = totp.new_secret()
+    person.totp_sealed = crypto.seal(crypto.master_key(), secret.encode(), f"totp:{person.pk}")
+    person.totp_enabled = False
+    person.totp_last_counter = -1
+    person.save(update_fields=["totp_sealed", "totp_enabled", "totp_last_counter"])
+    return secret
+
+
+def totp_confirm(person: Person, otp: str | None) -> None:
+    counter = totp.verify(totp_secret(person) or "", otp)
+    if counter is None:
+        raise NotAuthenticated("Wrong or expired code", code="bad_otp")
+    person.totp_enabled = True
+    person.totp_last_counter = counter
+    person.save(update_fields=["totp_enabled", "totp_last_counter"])
+    record("auth.two_factor_enabled", actor=person.username)
+
+
+__all__ = ["TooManyAttempts"]

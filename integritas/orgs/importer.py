@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,6 +32,20 @@ from integritas.orgs.policy import validate_policy
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._@+-]{1,150}$")
+
+
+def password_problem(password: Any, entry: dict) -> str | None:
+    """Why a password may not be used (the deployment's password policy), or None."""
+    if not isinstance(password, str) or "\x00" in password:
+        return "must be a text"
+    candidate = Person(
+        username=str(entry.get("username") or ""), name=str(entry.get("name") or ""), email=str(entry.get("email") or "")
+    )
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        return "is too weak: " + " ".join(str(m) for m in exc.messages)
+    return None
 
 
 class ImportProblem(Exception):
@@ -222,10 +238,10 @@ def validate(data: Any) -> None:
         email = _str(person, "email", where, p, required=False, limit=254)
         if email and "@" not in email:
             p.add(where, "'email' is not an e-mail address")
-        if person.get("password") is not None and (
-            not isinstance(person["password"], str) or len(person["password"]) < 8
-        ):
-            p.add(where, "'password' must be a text of at least 8 characters")
+        if person.get("password") is not None:
+            problem = password_problem(person["password"], person)
+            if problem:
+                p.add(where, f"'password' {problem}")
         if not isinstance(person.get("admin", False), bool):
             p.add(where, "'admin' must be true or false")
         if person.get("language") is not None and person.get("language") not in ("id", "en"):
@@ -384,24 +400,31 @@ def _apply(data: dict, summary: ImportSummary, today: dt.date) -> None:
                 summary.note("units", False, f"unit {u['code']}: {', '.join(changed)} changed")
 
     positions = data.get("positions") or []
+    noted: set[str] = set()  # created or updated already: counted once
     for pos in positions:
         values = {"unit": Unit.objects.get(code=pos["unit"]), "title": pos["title"].strip()}
         obj = Position.objects.filter(code=pos["code"]).first()
         if obj is None:
             Position.objects.create(code=pos["code"], **values)
             summary.note("positions", True, f"position {pos['code']}: created")
+            noted.add(pos["code"])
         else:
             changed = _update(obj, values)
             if changed:
                 obj.save()
                 summary.note("positions", False, f"position {pos['code']}: {', '.join(changed)} changed")
+                noted.add(pos["code"])
     for pos in positions:  # second pass: every target exists now
         obj = Position.objects.get(code=pos["code"])
         target = Position.objects.get(code=pos["reports_to"]) if pos.get("reports_to") else None
         if obj.reports_to_id != (target.pk if target else None):
             obj.reports_to = target
             obj.save(update_fields=["reports_to"])
-            summary.note("positions", False, f"position {pos['code']}: reports_to → {pos.get('reports_to')}")
+            text = f"position {pos['code']}: reports_to → {pos.get('reports_to')}"
+            if pos["code"] in noted:
+                summary.changes.append(text)
+            else:
+                summary.note("positions", False, text)
 
     for person in data.get("people") or []:
         _apply_person(person, summary, today)

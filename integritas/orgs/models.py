@@ -105,6 +105,10 @@ class Person(AbstractUser):
     is_admin = models.BooleanField(
         default=False, help_text="Manages the organisation; reads no case content."
     )
+    # TOTP secret sealed with the master key; the last accepted time step refuses replays.
+    totp_sealed = models.BinaryField(null=True, blank=True)
+    totp_enabled = models.BooleanField(default=False)
+    totp_last_counter = models.BigIntegerField(default=-1)
 
     def __str__(self) -> str:
         return self.name or self.username

@@ -29,6 +29,12 @@ WIT = ZoneInfo("Asia/Jayapura")
 UTC = dt.UTC
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """No one logs in here; Argon2 (~1 s per person, 9 per org) would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0, tz: ZoneInfo = WIB) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=tz)
 

@@ -45,6 +45,12 @@ NAMES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # make_org hashes nine passwords; Argon2 makes that seconds per test and no test here signs in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org(db):
     """The factory org with real names, so that a leaked name is easy to spot."""
@@ -53,7 +59,17 @@ def org(db):
     built = make_org()
     for username, name in NAMES.items():
         Person.objects.filter(username=username).update(name=name)
-    for attr in ("teacher", "vice", "principal", "kabid", "kadis", "school_team", "district_team", "outsider", "admin"):
+    for attr in (
+        "teacher",
+        "vice",
+        "principal",
+        "kabid",
+        "kadis",
+        "school_team",
+        "district_team",
+        "outsider",
+        "admin",
+    ):
         getattr(built, attr).refresh_from_db()
     return built
 
@@ -77,7 +93,9 @@ def event_names(case: Case) -> list[str]:
 def in_review(org, now: dt.datetime = NOW) -> Case:
     """A case about the teacher, examined founded by the vice principal: the principal reviews."""
     case = submit(org.school, org.p_teacher, now=now).case
-    services.case_examine(case=reload(case), actor=org.vice, conclusion="founded", findings="Terbukti", now=now)
+    services.case_examine(
+        case=reload(case), actor=org.vice, conclusion="founded", findings="Terbukti", now=now
+    )
     case = reload(case)
     assert case.status == Status.REVIEW and case.handler_person == org.principal
     return case
@@ -208,7 +226,13 @@ def test_team_is_skipped_when_its_only_member_is_excluded(org):
 
 
 def test_reporter_who_is_staff_is_skipped(org):
-    reporter = {"name": "Bambang", "email": "VICE@Example.org", "phone": None, "nik": None, "relation": "rekan"}
+    reporter = {
+        "name": "Bambang",
+        "email": "VICE@Example.org",
+        "phone": None,
+        "nik": None,
+        "relation": "rekan",
+    }
     case = reload(submit(org.school, org.p_teacher, reporter=reporter, now=NOW).case)
     assert case.reporter_person == org.vice
     assert case.handler_person == org.principal
@@ -244,7 +268,11 @@ def test_recusal_moves_up_with_fresh_deadline(org):
     assert case.due_at == end_of_day(2026, 7, 13)
     assert Recusal.objects.filter(case=case, person=org.vice, position=org.p_vice).count() == 1
     recused = events(case)[-1]
-    assert (recused.event, recused.from_status, recused.to_status) == ("recused", "examination", "examination")
+    assert (recused.event, recused.from_status, recused.to_status) == (
+        "recused",
+        "examination",
+        "examination",
+    )
     assert recused.actor_title == org.p_vice.title
     # The recuser can no longer act on the case; they still see it (they handled it).
     with pytest.raises(Forbidden):
@@ -258,7 +286,9 @@ def test_recuser_is_skipped_when_the_case_moves_up_after_a_founded_conclusion(or
     hold(org.vice, org.p_kabid, acting=True)
     case = submit(org.school, org.p_teacher, now=NOW).case
     services.case_recuse(case=reload(case), actor=org.vice, reason="Konflik", now=NOW)
-    services.case_examine(case=reload(case), actor=org.principal, conclusion="founded", findings="Benar", now=LATER)
+    services.case_examine(
+        case=reload(case), actor=org.principal, conclusion="founded", findings="Benar", now=LATER
+    )
     case = reload(case)
     assert case.status == Status.REVIEW
     assert case.handler_position == org.p_kadis and case.handler_person == org.kadis
@@ -271,7 +301,9 @@ def test_recuser_is_skipped_on_escalation(org):
     hold(org.vice, org.p_kadis, acting=True)
     case = submit(org.school, org.p_teacher, now=NOW).case
     services.case_recuse(case=reload(case), actor=org.vice, reason="Konflik", now=NOW)
-    services.case_examine(case=reload(case), actor=org.principal, conclusion="founded", findings="Benar", now=NOW)
+    services.case_examine(
+        case=reload(case), actor=org.principal, conclusion="founded", findings="Benar", now=NOW
+    )
     case = reload(case)
     assert case.handler_person == org.kabid and case.level == 3
     services.case_review(case=case, actor=org.kabid, decision="escalate", notes="Perlu pimpinan", now=LATER)
@@ -405,7 +437,9 @@ def test_triage_of_a_routed_case_is_wrong_state(org):
 
 def test_unfounded_closes_case(org):
     case = reload(submit(org.school, org.p_teacher, now=NOW).case)
-    services.case_examine(case=case, actor=org.vice, conclusion="unfounded", findings="Tidak terbukti", now=LATER)
+    services.case_examine(
+        case=case, actor=org.vice, conclusion="unfounded", findings="Tidak terbukti", now=LATER
+    )
     case = reload(case)
     assert case.status == Status.CLOSED
     assert case.conclusion == "unfounded" and case.outcome == "unfounded"
@@ -440,8 +474,12 @@ def test_review_decision_leads_to_follow_up_and_outcome_at_close(org, decision, 
     assert case.due_at is None and case.outcome == ""
     last = events(case)[-1]
     assert (last.event, last.from_status, last.to_status) == (f"reviewed_{decision}", "review", "follow_up")
-    item = services.follow_up_add(case=case, actor=org.school_team, title="Tindakan", due_date="2026-08-01", now=LATER)
-    services.follow_up_done(case=case, actor=org.school_team, follow_up_id=item.pk, notes="Selesai", now=LATER)
+    item = services.follow_up_add(
+        case=case, actor=org.school_team, title="Tindakan", due_date="2026-08-01", now=LATER
+    )
+    services.follow_up_done(
+        case=case, actor=org.school_team, follow_up_id=item.pk, notes="Selesai", now=LATER
+    )
     services.case_close(case=case, actor=org.school_team, summary="Tuntas", now=LATER)
     case = reload(case)
     assert case.status == Status.CLOSED and case.outcome == outcome and case.closed_at == LATER
@@ -449,7 +487,9 @@ def test_review_decision_leads_to_follow_up_and_outcome_at_close(org, decision, 
 
 def test_escalate_moves_review_to_the_next_level(org):
     case = in_review(org)
-    services.case_review(case=case, actor=org.principal, decision="escalate", notes="Di luar kewenangan", now=LATER)
+    services.case_review(
+        case=case, actor=org.principal, decision="escalate", notes="Di luar kewenangan", now=LATER
+    )
     case = reload(case)
     assert case.status == Status.REVIEW
     assert case.handler_person == org.kabid and case.handler_position == org.p_kabid
@@ -484,8 +524,12 @@ def test_close_is_refused_while_a_follow_up_is_open(org):
     case = in_review(org)
     services.case_review(case=case, actor=org.principal, decision="revoke", notes="Dicabut", now=NOW)
     case = reload(case)
-    first = services.follow_up_add(case=case, actor=org.school_team, title="Lelang ulang", due_date="2026-08-01", now=NOW)
-    second = services.follow_up_add(case=case, actor=org.school_team, title="Sanksi", due_date="2026-08-15", now=NOW)
+    first = services.follow_up_add(
+        case=case, actor=org.school_team, title="Lelang ulang", due_date="2026-08-01", now=NOW
+    )
+    second = services.follow_up_add(
+        case=case, actor=org.school_team, title="Sanksi", due_date="2026-08-15", now=NOW
+    )
     services.follow_up_done(case=case, actor=org.school_team, follow_up_id=first.pk, notes="ok", now=NOW)
     with pytest.raises(WrongState) as raised:
         services.case_close(case=case, actor=org.school_team, summary="Selesai", now=LATER)
@@ -493,9 +537,12 @@ def test_close_is_refused_while_a_follow_up_is_open(org):
     assert "Sanksi" in raised.value.message
     assert reload(case).status == Status.FOLLOW_UP
     with pytest.raises(Invalid):
-        services.follow_up_cancel(case=case, actor=org.school_team, follow_up_id=second.pk, reason=" ", now=LATER)
-    services.follow_up_cancel(case=case, actor=org.school_team, follow_up_id=second.pk,
-                              reason="Pegawai sudah pensiun", now=LATER)
+        services.follow_up_cancel(
+            case=case, actor=org.school_team, follow_up_id=second.pk, reason=" ", now=LATER
+        )
+    services.follow_up_cancel(
+        case=case, actor=org.school_team, follow_up_id=second.pk, reason="Pegawai sudah pensiun", now=LATER
+    )
     assert FollowUp.objects.get(pk=second.pk).cancel_reason == "Pegawai sudah pensiun"
     services.case_close(case=case, actor=org.school_team, summary="Selesai", now=LATER)
     case = reload(case)
@@ -516,7 +563,13 @@ def test_follow_up_and_close_are_for_the_team_only(org):
 
 @pytest.mark.parametrize(
     "action",
-    ["examine_in_review", "review_in_examination", "close_in_examination", "recuse_in_follow_up", "follow_up_in_review"],
+    [
+        "examine_in_review",
+        "review_in_examination",
+        "close_in_examination",
+        "recuse_in_follow_up",
+        "follow_up_in_review",
+    ],
 )
 def test_actions_in_the_wrong_state_are_refused(org, action):
     case = reload(submit(org.school, org.p_teacher, now=NOW).case)
@@ -534,7 +587,9 @@ def test_actions_in_the_wrong_state_are_refused(org, action):
             services.case_recuse(case=reload(case), actor=org.school_team, reason="x", now=NOW)
         else:
             case = in_review(org)
-            services.follow_up_add(case=case, actor=org.school_team, title="x", due_date="2026-08-01", now=NOW)
+            services.follow_up_add(
+                case=case, actor=org.school_team, title="x", due_date="2026-08-01", now=NOW
+            )
 
 
 def test_wrong_actor_is_forbidden_and_nothing_changes(org):
@@ -561,18 +616,23 @@ def test_every_transition_writes_an_event_with_from_and_to_status(org):
     case = reload(submit(org.school, None, now=NOW).case)
     services.case_triage(case=case, actor=org.school_team, position="GURU", now=NOW)
     services.case_recuse(case=reload(case), actor=org.vice, reason="Konflik", now=NOW)
-    services.case_examine(case=reload(case), actor=org.principal, conclusion="founded", findings="Benar", now=NOW)
+    services.case_examine(
+        case=reload(case), actor=org.principal, conclusion="founded", findings="Benar", now=NOW
+    )
     services.case_review(case=reload(case), actor=org.kabid, decision="escalate", notes="Naik", now=NOW)
     services.case_review(case=reload(case), actor=org.kadis, decision="reassign", notes="Ulang", now=NOW)
-    item = services.follow_up_add(case=reload(case), actor=org.school_team, title="Ulang", due_date="2026-08-01",
-                                  now=NOW)
-    services.follow_up_done(case=reload(case), actor=org.school_team, follow_up_id=item.pk, notes="ok", now=NOW)
+    item = services.follow_up_add(
+        case=reload(case), actor=org.school_team, title="Ulang", due_date="2026-08-01", now=NOW
+    )
+    services.follow_up_done(
+        case=reload(case), actor=org.school_team, follow_up_id=item.pk, notes="ok", now=NOW
+    )
     services.case_close(case=reload(case), actor=org.school_team, summary="Selesai", now=NOW)
 
     rows = events(case)
     transitions = [(e.event, e.from_status, e.to_status) for e in rows if e.from_status]
     assert transitions == [
-        ("triage", "triage", "triage"),
+        ("triage", "submitted", "triage"),
         ("triaged", "triage", "triage"),
         ("routed", "triage", "examination"),
         ("recused", "examination", "examination"),
@@ -598,13 +658,20 @@ def test_public_notes_never_name_staff(org):
     case = reload(submit(org.school, None, now=NOW).case)
     services.case_triage(case=case, actor=org.school_team, position="GURU", now=NOW)
     services.case_recuse(case=reload(case), actor=org.vice, reason="Konflik", now=NOW)
-    services.case_examine(case=reload(case), actor=org.principal, conclusion="founded", findings="Benar", now=NOW)
+    services.case_examine(
+        case=reload(case), actor=org.principal, conclusion="founded", findings="Benar", now=NOW
+    )
     services.case_review(case=reload(case), actor=org.kabid, decision="escalate", notes="Naik", now=NOW)
     services.case_review(case=reload(case), actor=org.kadis, decision="escalate", notes="Naik", now=NOW)
-    services.case_review(case=reload(case), actor=org.district_team, decision="revoke", notes="Cabut", now=NOW)
-    item = services.follow_up_add(case=reload(case), actor=org.school_team, title="Ulang", due_date="2026-08-01",
-                                  now=NOW)
-    services.follow_up_cancel(case=reload(case), actor=org.school_team, follow_up_id=item.pk, reason="Batal", now=NOW)
+    services.case_review(
+        case=reload(case), actor=org.district_team, decision="revoke", notes="Cabut", now=NOW
+    )
+    item = services.follow_up_add(
+        case=reload(case), actor=org.school_team, title="Ulang", due_date="2026-08-01", now=NOW
+    )
+    services.follow_up_cancel(
+        case=reload(case), actor=org.school_team, follow_up_id=item.pk, reason="Batal", now=NOW
+    )
     services.case_close(case=reload(case), actor=org.district_team, summary="Selesai", now=NOW)
     assert reload(case).status == Status.CLOSED
     assert_no_staff_names(case)
@@ -617,7 +684,9 @@ def test_public_notes_never_name_staff(org):
     assert event_names(other)[-2:] == ["overdue", "escalated_overdue"]
     assert_no_staff_names(other)
     third = reload(submit(org.school, org.p_teacher, now=NOW).case)
-    services.case_examine(case=third, actor=org.vice, conclusion="unfounded", findings="Tidak terbukti", now=NOW)
+    services.case_examine(
+        case=third, actor=org.vice, conclusion="unfounded", findings="Tidak terbukti", now=NOW
+    )
     assert_no_staff_names(third)
 
 

@@ -109,7 +109,7 @@ def test_year_has_one_entry_per_day_in_order(tree, year, length):
     days = UnitCalendar(tree[1]).year(year)
     assert len(days) == length
     assert days[0].date == D(year, 1, 1) and days[-1].date == D(year, 12, 31)
-    assert all(b.date - a.date == dt.timedelta(days=1) for a, b in zip(days, days[1:]))
+    assert all(b.date - a.date == dt.timedelta(days=1) for a, b in zip(days, days[1:], strict=False))
 
 
 @pytest.mark.django_db

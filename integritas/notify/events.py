@@ -1,0 +1,218 @@
+"""Who hears what (SPEC §8), decided inside the transaction of each case transition.
+
+- The new handler, when a case reaches them (routing, triage, escalation, recusal, a founded
+  examination sending it to review): the stage, the due time in the unit's local time, a link.
+- The team of a unit, the first time a case enters that unit (the case's own unit at submission, the
+  handler's unit when it moves up); the team overseeing the case when follow-up is due.
+- On a missed deadline: the handler, the next superior (told by the assignment itself when the
+  case is escalated to them at once) and the overseeing team.
+- The reporter who left an address: the acknowledgement with the reference (never the receipt),
+  each change of stage, each message from the handlers (a notice, never the text).
+- The subject: nothing. Holders of the subject's position, the reporter and whoever recused are
+  left out of every list of staff recipients.
+
+Staff messages carry no identity and no chronology: only the reference, unit, stage, due time and
+position titles. Each person hears about one event once, under the most specific kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from integritas.cases import routing
+from integritas.cases.models import Case, Event, Status
+from integritas.notify import outbox
+from integritas.notify.models import Milestone, Role
+from integritas.notify.render import (
+    TRACK_PATH,
+    case_path,
+    format_date,
+    format_local,
+    language_of,
+    public_url,
+    stage_label,
+)
+from integritas.orgs.models import Person, Unit
+
+ASSIGNING = {"routed", "triage", "escalated", "escalated_overdue", "recused", "examined_founded"}
+# What the reporter is told about: every change of stage or of who handles the case.
+REPORTER_UPDATES = {
+    "routed",
+    "triage",
+    "examined_unfounded",
+    "examined_founded",
+    "reviewed_revoke",
+    "reviewed_amend",
+    "reviewed_reassign",
+    "reviewed_uphold",
+    "escalated",
+    "escalated_overdue",
+    "recused",
+    "closed",
+}
+REVIEWED = {"reviewed_revoke", "reviewed_amend", "reviewed_reassign", "reviewed_uphold"}
+
+
+# ---------------------------------------------------------------- recipients
+
+
+def local_today(case: Case, at: dt.datetime) -> dt.date:
+    return at.astimezone(case.unit.tz).date()
+
+
+def team_members(unit: Unit | None, excluded: set[int]) -> list[Person]:
+    if unit is None:
+        return []
+    return list(
+        Person.objects.filter(team_memberships__unit=unit, is_active=True)
+        .exclude(pk__in=excluded)
+        .order_by("username")
+    )
+
+
+def current_handlers(case: Case, excluded: set[int]) -> list[Person]:
+    if case.handler_person is not None:
+        return [] if case.handler_person.pk in excluded else [case.handler_person]
+    return team_members(case.handler_team, excluded)
+
+
+def overseeing_team(case: Case, excluded: set[int]) -> list[Person]:
+    """The team of the case's unit, or the nearest team above it."""
+    assignment = routing.team_from(case.unit, excluded)
+    return team_members(assignment.team if assignment else None, excluded)
+
+
+def handler_unit(case: Case) -> Unit | None:
+    if case.handler_position is not None:
+        return case.handler_position.unit
+    return case.handler_team
+
+
+def handler_title(case: Case) -> str:
+    if case.handler_position is not None:
+        return case.handler_position.title
+    if case.handler_team is not None:
+        return f"Tim Penanganan Benturan Kepentingan {case.handler_team.name}"
+    return ""
+
+
+def first_time(case: Case, key: str, at: dt.datetime) -> bool:
+    """Record that ``key`` was announced for the case; False if it already was (by anyone)."""
+    _, created = Milestone.objects.get_or_create(case=case, key=key, defaults={"at": at})
+    return created
+
+
+class Recipients:
+    """Staff recipients of one event: one message per person, the first (most specific) kind wins."""
+
+    def __init__(self) -> None:
+        self.items: dict[int, tuple[Person, str, str, dict[str, Any]]] = {}
+
+    def add(self, people: list[Person], kind: str, role: str, **extra: Any) -> None:
+        for person in people:
+            self.items.setdefault(person.pk, (person, kind, role, extra))
+
+    def send(self, case: Case, context: dict[str, Any], at: dt.datetime) -> None:
+        for person, kind, role, extra in self.items.values():
+            language = language_of(person.language)
+            # Dates are written in the reader's language.
+            extra = {
+                k: format_date(v, language) if isinstance(v, dt.date) and not isinstance(v, dt.datetime) else v
+                for k, v in extra.items()
+            }
+            outbox.queue_staff(
+                person=person,
+                kind=kind,
+                role=role,
+                case=case,
+                at=at,
+                context={**context_for(case, language), **context, "role": role, **extra},
+            )
+
+
+def context_for(case: Case, language: str) -> dict[str, Any]:
+    """What staff mail may say about a case: no identity, no chronology, no decision details."""
+    return {
+        "reference": case.reference,
+        "unit_name": case.unit.name,
+        "unit_code": case.unit.code,
+        "stage": stage_label(case.status, language),
+        "status": case.status,
+        "due": format_local(case.due_at, case.unit.effective_timezone, language),
+        "handler_title": handler_title(case),
+        "link": public_url(case_path(case.reference)),
+    }
+
+
+def reporter_context(case: Case, event: Event | None, language: str) -> dict[str, Any]:
+    return {
+        "reference": case.reference,
+        "stage": stage_label(case.status, language),
+        "status": case.status,
+        "due": format_local(case.due_at, case.unit.effective_timezone, language)
+        if case.status in (Status.TRIAGE, Status.EXAMINATION, Status.REVIEW)
+        else "",
+        "handler_title": handler_title(case) if case.status != Status.CLOSED else "",
+        "note": event.public_note if event is not None else "",
+        "event": event.event if event is not None else "",
+        "link": public_url(TRACK_PATH),
+    }
+
+
+# ---------------------------------------------------------------- the dispatcher
+
+
+def on_case_event(case: Case, event: Event) -> None:
+    code = event.event
+    at = event.at
+    excluded = routing.excluded_people(case, local_today(case, at))
+    staff = Recipients()
+
+    if code in ASSIGNING:
+        staff.add(current_handlers(case, excluded), "assigned", Role.HANDLER, reason=code)
+        units = [case.unit, handler_unit(case)]
+        for unit in dict.fromkeys(u for u in units if u is not None):
+            if first_time(case, f"entered:{unit.pk}", at):
+                staff.add(team_members(unit, excluded), "team_entered", Role.TEAM, entered_unit=unit.name)
+
+    elif code == "overdue":
+        missed = {"missed_title": handler_title(case)}
+        staff.add(current_handlers(case, excluded), "overdue", Role.HANDLER, **missed)
+        today = local_today(case, at)
+        above = routing.next_up(case, today)
+        escalating = bool(case.unit.effective_policy.get("auto_escalate", True)) and above is not None
+        # When the sweep escalates at once, the next superior hears it from the assignment mail
+        # (which says why); otherwise they are told here.
+        if above is not None and not escalating:
+            people = [above.person] if above.person is not None else team_members(above.team, excluded)
+            staff.add(people, "overdue", Role.SUPERIOR, **missed)
+        staff.add(overseeing_team(case, excluded), "overdue", Role.TEAM, escalating=escalating, **missed)
+
+    elif code in REVIEWED:
+        staff.add(overseeing_team(case, excluded), "follow_up_needed", Role.TEAM)
+
+    elif code == "message_from_reporter":
+        if case.status in (Status.TRIAGE, Status.EXAMINATION, Status.REVIEW):
+            people = current_handlers(case, excluded)
+        else:
+            people = overseeing_team(case, excluded)
+        staff.add(people, "reporter_replied", Role.HANDLER)
+
+    staff.send(case, {"reason": code}, at)
+    _tell_reporter(case, event)
+
+
+def _tell_reporter(case: Case, event: Event) -> None:
+    code = event.event
+    if code in ("routed", "triage") and first_time(case, "reporter_ack", event.at):
+        kind = "reporter_ack"
+    elif code in REPORTER_UPDATES:
+        kind = "reporter_status"
+    elif code == "message_to_reporter":
+        kind = "reporter_message"
+    else:
+        return
+    address, _, language = outbox.reporter_contact(case)
+    if address:
+        outbox.queue_reporter(case=case, kind=kind, context=reporter_context(case, event, language), at=event.at)

@@ -1,0 +1,266 @@
+"""Writing to the outbox (inside the caller's transaction) and delivering from it (any number of
+workers at once).
+
+Delivery claims rows with a conditional UPDATE (queued and due, or sending with an expired lease →
+sending under this worker's token and a fresh lease), after picking candidates with
+``select_for_update(skip_locked=True)`` where the database has it. A row is marked sent only by the
+holder of its claim. A worker that dies mid-send leaves a lease that expires: the row is sent again
+(at least once, never lost). Failures wait with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integritas.cases import content
+from integritas.cases.models import Case
+from integritas.notify import mail
+from integritas.notify.models import Notice, OutboxMessage, Role, State
+from integritas.notify.render import Rendered, case_path, language_of, render
+from integritas.orgs.models import Person
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=10)
+BACKOFF_FIRST = dt.timedelta(minutes=1)
+BACKOFF_MAX = dt.timedelta(hours=1)
+# A server that is down is waited for without end; a message refused outright (5xx) is tried this
+# many times before it is marked failed for an administrator to look at.
+MAX_REFUSALS = 8
+BATCH = 50
+OUTBOX_PURPOSE = "outbox"
+
+
+def _ready_at(at: dt.datetime | None) -> dt.datetime:
+    """A message is ready at once; an event dated in the future (tests, imports) never delays it."""
+    now = timezone.now()
+    return min(at, now) if at is not None else now
+
+
+# ---------------------------------------------------------------- writing
+
+
+def queue_staff(
+    *,
+    person: Person,
+    kind: str,
+    role: str,
+    context: dict[str, Any],
+    case: Case | None = None,
+    at: dt.datetime | None = None,
+) -> Rendered:
+    """An in-app notice and (if the person has an address) an e-mail, in the person's language."""
+    when = _ready_at(at)
+    language = language_of(person.language)
+    rendered = render(kind, language, {**context, "recipient_name": person.display_name})
+    Notice.objects.create(
+        person=person,
+        case=case,
+        kind=kind,
+        text=rendered.subject[:500],
+        link=case_path(case.reference) if case is not None else "",
+        created_at=when,
+    )
+    if person.email:
+        OutboxMessage.objects.create(
+            kind=kind,
+            recipient_role=role,
+            recipient=person,
+            case=case,
+            language=language,
+            to_address=person.email,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            next_attempt_at=when,
+            created_at=when,
+        )
+    return rendered
+
+
+def reporter_contact(case: Case) -> tuple[str, str, str]:
+    """(address, name, language) of the reporter; address empty when they left none."""
+    reporter = content.report(case).get("reporter") or {}
+    if not isinstance(reporter, dict):
+        return "", "", "id"
+    address = str(reporter.get("email") or "").strip()
+    return address, str(reporter.get("name") or "").strip(), language_of(reporter.get("language"))
+
+
+def queue_reporter(
+    *, case: Case, kind: str, context: dict[str, Any], at: dt.datetime | None = None
+) -> bool:
+    """Mail to the reporter, sealed with the case's data key. False when they left no address."""
+    address, name, language = reporter_contact(case)
+    if not address:
+        return False
+    when = _ready_at(at)
+    rendered = render(kind, language, {**context, "reporter_name": name})
+    payload = {"to": address, "subject": rendered.subject, "text": rendered.text, "html": rendered.html}
+    OutboxMessage.objects.create(
+        kind=kind,
+        recipient_role=Role.REPORTER,
+        case=case,
+        language=language,
+        sealed=content.seal_text(case, json.dumps(payload), OUTBOX_PURPOSE),
+        next_attempt_at=when,
+        created_at=when,
+    )
+    return True
+
+
+# ---------------------------------------------------------------- delivering
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    server_down: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def _claimable(now: dt.datetime) -> Q:
+    return Q(state=State.QUEUED, next_attempt_at__lte=now) | Q(state=State.SENDING, lease_until__lt=now)
+
+
+def claim(now: dt.datetime, limit: int = BATCH) -> tuple[str, list[OutboxMessage]]:
+    """Take up to ``limit`` due rows for this worker; no other worker gets them until the lease ends."""
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        candidates = OutboxMessage.objects.filter(_claimable(now)).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return token, []
+        # Re-checked in the UPDATE itself: without row locks (SQLite) this is what makes it a claim.
+        OutboxMessage.objects.filter(pk__in=ids).filter(_claimable(now)).update(
+            state=State.SENDING, claim_token=token, lease_until=now + LEASE
+        )
+    rows = list(
+        OutboxMessage.objects.filter(claim_token=token, state=State.SENDING)
+        .select_related("case")
+        .order_by("next_attempt_at", "id")
+    )
+    return token, rows
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def _envelope(row: OutboxMessage) -> tuple[str, str, str, str]:
+    if row.recipient_role == Role.REPORTER:
+        if row.case is None or not row.sealed:
+            raise mail.Refused("sealed message without its case", permanent=True)
+        payload = json.loads(content.open_text(row.case, bytes(row.sealed), OUTBOX_PURPOSE))
+        return payload["to"], payload["subject"], payload["text"], payload["html"]
+    return row.to_address, row.subject, row.body_text, row.body_html
+
+
+def _mark_sent(row: OutboxMessage, token: str, now: dt.datetime) -> bool:
+    # Delivered: nothing confidential stays behind (address, body); the row keeps its metadata.
+    return bool(
+        OutboxMessage.objects.filter(pk=row.pk, claim_token=token, state=State.SENDING).update(
+            state=State.SENT,
+            sent_at=now,
+            attempts=F("attempts") + 1,
+            lease_until=None,
+            last_error="",
+            to_address="",
+            subject="",
+            body_text="",
+            body_html="",
+            sealed=None,
+        )
+    )
+
+
+def _mark_retry(row: OutboxMessage, token: str, now: dt.datetime, error: str, *, final: bool) -> None:
+    attempts = row.attempts + 1
+    OutboxMessage.objects.filter(pk=row.pk, claim_token=token, state=State.SENDING).update(
+        state=State.FAILED if final else State.QUEUED,
+        attempts=attempts,
+        next_attempt_at=now + backoff(attempts),
+        lease_until=None,
+        last_error=error[:255],
+    )
+
+
+def deliver(now: dt.datetime | None = None, *, max_batches: int = 20) -> DeliveryResult:
+    """Send what is due. Stops early when the server is down: the rest waits for its next attempt."""
+    result = DeliveryResult()
+    for _ in range(max_batches):
+        now_batch = now or timezone.now()
+        token, rows = claim(now_batch)
+        if not rows:
+            break
+        _send_batch(rows, token, now_batch, result)
+        if result.server_down or len(rows) < BATCH:
+            break
+    return result
+
+
+def _send_batch(rows: list[OutboxMessage], token: str, now: dt.datetime, result: DeliveryResult) -> None:
+    transport = mail.open_transport()
+    try:
+        for index, row in enumerate(rows):
+            try:
+                to, subject, text, html = _envelope(row)
+                message = mail.build_message(
+                    to=to, subject=subject, text=text, html=html, message_id=row.message_id
+                )
+                transport.send(message, to)
+            except mail.ServerUnavailable as exc:
+                # Every claimed row of this batch waits: the server is not there for any of them.
+                result.server_down = True
+                result.errors.append(str(exc))
+                for waiting in rows[index:]:
+                    _mark_retry(waiting, token, now, str(exc), final=False)
+                    result.retried += 1
+                log.warning("outbox: mail server unavailable (%s); %d message(s) wait", exc, len(rows) - index)
+                return
+            except mail.Refused as exc:
+                final = exc.permanent and row.attempts + 1 >= MAX_REFUSALS
+                _mark_retry(row, token, now, str(exc), final=final)
+                result.errors.append(str(exc))
+                if final:
+                    result.failed += 1
+                    log.error("outbox: message %s failed for good: %s", row.pk, exc)
+                else:
+                    result.retried += 1
+                continue
+            except Exception as exc:  # a broken row must not block the others
+                log.exception("outbox: message %s could not be prepared", row.pk)
+                final = row.attempts + 1 >= MAX_REFUSALS
+                _mark_retry(row, token, now, f"could not prepare ({type(exc).__name__})", final=final)
+                result.failed += int(final)
+                result.retried += int(not final)
+                continue
+            if _mark_sent(row, token, now):
+                result.sent += 1
+            else:
+                log.warning("outbox: message %s was sent after its lease expired", row.pk)
+    finally:
+        transport.close()
+
+
+def requeue(row_id: int, now: dt.datetime | None = None) -> bool:
+    """An administrator sends a failed message again."""
+    now = now or timezone.now()
+    return bool(
+        OutboxMessage.objects.filter(pk=row_id, state=State.FAILED).update(
+            state=State.QUEUED, next_attempt_at=now, last_error=""
+        )
+    )

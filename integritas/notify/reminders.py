@@ -1,0 +1,174 @@
+"""Reminders before and at a deadline, and when a follow-up action falls due.
+
+The handler is reminded at the start of the working day before the due day (the case unit's
+calendar: weekends, national holidays, joint leave and added holidays are skipped) and at the start
+of the due day. Each reminder is sent once per stage: a :class:`Milestone` keyed by the stage's start
+is inserted in the transaction that queues it, so a second worker's insert fails and it sends
+nothing; an escalation or a recusal starts a new stage, with reminders of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from integritas.cases import routing
+from integritas.cases.models import TIMED_STATUSES, Case, FollowUp, Status
+from integritas.notify import events
+from integritas.notify.models import Milestone, Role
+from integritas.orgs.calendar import UnitCalendar
+from integritas.orgs.models import Unit
+
+log = logging.getLogger(__name__)
+
+DAY_STARTS = dt.time(7, 0)
+# Further than the longest run of days off (Lebaran with joint leave) plus a weekend: a deadline
+# further away than this has no reminder due yet.
+HORIZON = dt.timedelta(days=21)
+
+
+@dataclass
+class ReminderResult:
+    before: list[str] = field(default_factory=list)
+    at_deadline: list[str] = field(default_factory=list)
+    follow_ups: list[str] = field(default_factory=list)
+
+
+def previous_working_day(calendar: UnitCalendar, day: dt.date) -> dt.date:
+    current = day
+    for _ in range(400):
+        current -= dt.timedelta(days=1)
+        if calendar.is_working_day(current):
+            return current
+    return day - dt.timedelta(days=1)
+
+
+def reminder_times(case: Case, calendar: UnitCalendar) -> tuple[dt.datetime, dt.datetime]:
+    """(day before, due day): the start of the working day before the due day, and of the due day."""
+    assert case.due_at is not None
+    tz = case.unit.tz
+    due_day = case.due_at.astimezone(tz).date()
+    before = previous_working_day(calendar, due_day)
+    return (
+        dt.datetime.combine(before, DAY_STARTS, tzinfo=tz),
+        dt.datetime.combine(due_day, DAY_STARTS, tzinfo=tz),
+    )
+
+
+def due_reminder(case: Case, calendar: UnitCalendar, now: dt.datetime) -> str | None:
+    """Which reminder is due now for the current stage, if any."""
+    if case.due_at is None or case.stage_started_at is None or now >= case.due_at:
+        return None
+    before, on_day = reminder_times(case, calendar)
+    if now >= on_day:
+        # The day-before reminder is only for a stage that already existed then.
+        return "deadline_today" if on_day > case.stage_started_at else None
+    if now >= before and before > case.stage_started_at:
+        return "deadline_soon"
+    return None
+
+
+def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
+    now = now or timezone.now()
+    result = ReminderResult()
+    calendars: dict[int, UnitCalendar] = {}
+    candidates = (
+        Case.objects.filter(
+            status__in=TIMED_STATUSES, overdue=False, due_at__gt=now, due_at__lte=now + HORIZON
+        )
+        .select_related("unit")
+        .order_by("due_at", "pk")
+    )
+    for case in candidates.iterator(chunk_size=500):
+        calendar = calendars.get(case.unit_id)
+        if calendar is None:
+            calendar = calendars[case.unit_id] = UnitCalendar(case.unit)
+        kind = due_reminder(case, calendar, now)
+        if kind is None or Milestone.objects.filter(case=case, key=_key(kind, case)).exists():
+            continue
+        try:
+            if _remind(case.pk, case.stage_started_at, kind, now):
+                (result.before if kind == "deadline_soon" else result.at_deadline).append(case.reference)
+        except Exception:  # one broken case must not stop the others
+            log.exception("reminder failed for case %s", case.reference)
+    _follow_ups_due(now, result)
+    return result
+
+
+def _key(kind: str, case: Case) -> str:
+    assert case.stage_started_at is not None
+    return f"{kind}:{case.stage_started_at.isoformat()}"
+
+
+def _lock(qs):
+    if connection.features.has_select_for_update_skip_locked:
+        return qs.select_for_update(skip_locked=True, of=("self",))
+    return qs
+
+
+def _remind(pk: int, stage_started_at: dt.datetime | None, kind: str, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        # Re-read under lock: the case must still be in the stage the reminder is about.
+        case = (
+            _lock(Case.objects.filter(pk=pk, stage_started_at=stage_started_at, overdue=False))
+            .select_related("unit", "handler_position", "handler_person", "handler_team")
+            .first()
+        )
+        if case is None or case.status not in TIMED_STATUSES:
+            return False
+        if not events.first_time(case, _key(kind, case), now):
+            return False
+        excluded = routing.excluded_people(case, events.local_today(case, now))
+        staff = events.Recipients()
+        staff.add(events.current_handlers(case, excluded), kind, Role.HANDLER)
+        staff.send(case, {"reason": kind}, now)
+        return True
+
+
+def _follow_ups_due(now: dt.datetime, result: ReminderResult) -> None:
+    """The overseeing team hears when a follow-up action reaches its due date."""
+    latest = (now + dt.timedelta(days=1)).date()  # the furthest-east zone is at most a day ahead
+    items = (
+        FollowUp.objects.filter(
+            done=False, cancelled=False, case__status=Status.FOLLOW_UP, due_date__lte=latest
+        )
+        .annotate(
+            reminded=Exists(
+                Milestone.objects.filter(
+                    case=OuterRef("case"),
+                    key=Concat(Value("follow_up_due:"), Cast(OuterRef("pk"), CharField())),
+                )
+            )
+        )
+        .filter(reminded=False)
+        .select_related("case__unit")
+        .order_by("due_date", "pk")
+    )
+    for item in items:
+        unit: Unit = item.case.unit
+        if now < dt.datetime.combine(item.due_date, DAY_STARTS, tzinfo=unit.tz):
+            continue
+        try:
+            with transaction.atomic():
+                case = item.case
+                if not events.first_time(case, f"follow_up_due:{item.pk}", now):
+                    continue
+                excluded = routing.excluded_people(case, events.local_today(case, now))
+                staff = events.Recipients()
+                staff.add(
+                    events.overseeing_team(case, excluded),
+                    "follow_up_due",
+                    Role.TEAM,
+                    follow_up_title=item.title,
+                    follow_up_due=item.due_date,
+                )
+                staff.send(case, {"reason": "follow_up_due"}, now)
+                result.follow_ups.append(case.reference)
+        except Exception:
+            log.exception("follow-up reminder failed for case %s", item.case.reference)
