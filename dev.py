@@ -3,6 +3,7 @@
 
     python3 dev.py demo    make .venv if needed, load the demo organisation, serve on 127.0.0.1:8000
     python3 dev.py test    make .venv if needed, lint, run every test on SQLite, then on PostgreSQL
+    python3 dev.py messages  refresh and compile the translations (locale/id, locale/en)
 
 The virtual environment is rebuilt when pyproject.toml changes.
 """
@@ -96,8 +97,23 @@ def cmd_test(args: list[str]) -> None:
     sys.exit(code)
 
 
+def cmd_messages(args: list[str]) -> None:
+    """Refresh locale/*/LC_MESSAGES/django.po from the sources (needs GNU gettext) and compile the .mo
+    files in pure Python (polib), so that a machine without gettext can run the app."""
+    ensure_venv()
+    pkg = ROOT / "integritas"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integritas.settings", "INTEGRITAS_DATA_DIR": str(ROOT / "data")}
+    if shutil.which("xgettext") and "--compile-only" not in args:
+        subprocess.check_call(
+            [str(BIN / "django-admin"), "makemessages", "-l", "id", "-l", "en", "--no-obsolete", "--no-location",
+             "-i", "tests/*"],
+            cwd=pkg, env=env,
+        )
+    subprocess.check_call([str(PY), "-m", "integritas.i18n_compile"], cwd=ROOT, env=env)
+
+
 def main() -> None:
-    commands = {"demo": cmd_demo, "test": cmd_test}
+    commands = {"demo": cmd_demo, "test": cmd_test, "messages": cmd_messages}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         sys.exit(2)

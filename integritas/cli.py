@@ -100,6 +100,46 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the scheduled jobs (sweep, reminders, outbox) in a loop until SIGTERM/SIGINT. Any number
+    of workers may run beside `serve` and each other: every job claims its rows."""
+    import threading
+
+    from django.conf import settings
+    from django.db import close_old_connections
+
+    from integritas.scheduler import run_jobs_once
+    from integritas.vault.crypto import master_key
+
+    master_key()
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        log.info("signal %s: stopping after the current run", signum)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    interval = args.interval or settings.INTEGRITAS["SCHEDULER_INTERVAL"]
+    if not args.once:
+        print(f"Integritas worker running every {interval} s (Ctrl+C to stop)", flush=True)
+    while True:
+        try:
+            close_old_connections()
+            run_jobs_once()
+        except Exception:
+            log.exception("scheduled jobs failed; retrying at the next run")
+            if args.once:
+                return 1
+        finally:
+            close_old_connections()
+        if args.once or stopping.wait(interval):
+            break
+    if not args.once:
+        print("Integritas worker stopped", flush=True)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from integritas.demo import load_demo
 
@@ -144,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sw = sub.add_parser("sweep", help="run the deadline sweep once")
     sw.set_defaults(func=cmd_sweep)
+
+    worker = sub.add_parser(
+        "worker", help="run the deadline sweep, reminders and the e-mail outbox in a loop (stops on SIGTERM)"
+    )
+    worker.add_argument("--once", action="store_true", help="run the jobs once and exit")
+    worker.add_argument("--interval", type=float, default=None, help="seconds between runs")
+    worker.set_defaults(func=cmd_worker)
 
     demo = sub.add_parser("demo", help="load the demo organisation and sample cases")
     demo.set_defaults(func=cmd_demo)

@@ -1,4 +1,5 @@
-"""The in-process scheduler of `integritas serve`: the deadline sweep (and later the outbox) on a timer."""
+"""The in-process scheduler of `integritas serve` (and the loop of `integritas worker`): the deadline
+sweep, reminders and the outbox on a timer."""
 
 from __future__ import annotations
 
@@ -12,11 +13,18 @@ log = logging.getLogger(__name__)
 
 
 def run_jobs_once() -> None:
+    """The deadline sweep, then reminders and outbox delivery (so the sweep's notices go out at once).
+    Each job runs even when the one before it failed."""
     from integritas.cases.sweep import sweep
+    from integritas.notify.jobs import run_notifications
 
-    result = sweep()
-    if result.marked or result.escalated:
-        log.info("sweep: %d overdue, %d escalated", len(result.marked), len(result.escalated))
+    try:
+        result = sweep()
+        if result.marked or result.escalated:
+            log.info("sweep: %d overdue, %d escalated", len(result.marked), len(result.escalated))
+    except Exception:
+        log.exception("deadline sweep failed; retrying at the next tick")
+    run_notifications()
 
 
 class Scheduler(threading.Thread):

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "integritas.vault",
     "integritas.cases",
     "integritas.audit",
+    "integritas.notify",
+    "integritas.web",
 ]
 
 MIDDLEWARE = [
@@ -79,10 +81,10 @@ MIDDLEWARE = [
     "integritas.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "integritas.web.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -98,6 +100,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "integritas.web.context.menu",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -156,6 +160,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "id"
+LANGUAGE_COOKIE_NAME = "integritas_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
@@ -180,6 +187,9 @@ INTEGRITAS = {
     "SCHEDULER_INTERVAL": env_int("INTEGRITAS_SCHEDULER_INTERVAL", 60),
     "PUBLIC_URL": env_str("INTEGRITAS_PUBLIC_URL", "http://127.0.0.1:8000"),
     "TRUSTED_PROXIES": env_int("INTEGRITAS_TRUSTED_PROXIES", 0),
+    # smtp://, smtp+starttls://, smtps:// (user:password@host:port) or file:///folder; empty: <data dir>/mail/
+    "EMAIL_URL": env_str("INTEGRITAS_EMAIL_URL", ""),
+    "EMAIL_FROM": env_str("INTEGRITAS_EMAIL_FROM", "Integritas <integritas@localhost>"),
     # (failures allowed, window seconds, lockout seconds)
     "THROTTLE": {
         "receipt": (env_int("INTEGRITAS_RECEIPT_FAILURES", 10), 600, env_int("INTEGRITAS_RECEIPT_LOCKOUT", 600)),

@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from ninja import NinjaAPI, Router
 
-from integritas.api import errors, public, staff
+from integritas.api import errors, notifications, public, staff
 from integritas.api.bodies import StrictParser
 from integritas.errors import NotFound
 
@@ -19,6 +19,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", public.router)
 api.add_router("", staff.router)
+api.add_router("", notifications.router)
 
 # Last, so it matches only what no endpoint does (e.g. /cases//examination): a JSON 404, not Django's page.
 fallback = Router()

@@ -10,11 +10,13 @@ import re
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from integritas.cases.models import Case, CaseHandler, Recusal
 from integritas.errors import NotFound
-from integritas.orgs.models import Person, TeamMembership, Unit
+from integritas.orgs.models import Holding, Person, TeamMembership, Unit
 
 REFERENCE_RE = re.compile(r"^BK-\d{4}-\d{6,}$")
 
@@ -55,7 +57,12 @@ def cases_visible_to(person: Person | None) -> QuerySet[Case]:
     team = oversight_q(person)
     if team is not None:
         condition |= team
-    return Case.objects.filter(condition)
+    # The subject never sees the case, even from a team: whoever has held the subject's position
+    # since the case was filed.
+    is_subject = Holding.objects.filter(
+        person=person, position=OuterRef("subject_position"), start__lte=timezone.localdate()
+    ).filter(Q(end__isnull=True) | Q(end__gte=TruncDate(OuterRef("created_at"))))
+    return Case.objects.filter(condition).exclude(Exists(is_subject))
 
 
 def get_case_for(person: Person | None, reference: str, *, for_update: bool = False) -> Case:

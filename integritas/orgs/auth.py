@@ -34,7 +34,7 @@ def two_factor_required(person: Person) -> bool:
 def totp_secret(person: Person) -> str | None:
     if not person.totp_sealed:
         return None
-    return crypto.unseal(crypto.master_key(), bytes(person.totp_sealed), f"totp:{person.pk}").decode()
+    return crypto.unseal_master(bytes(person.totp_sealed), f"totp:{person.pk}").decode()
 
 
 def check_password(*, username: str, password: str, address: str) -> Person:
@@ -103,7 +103,7 @@ def token_revoke(token: str) -> bool:
 def totp_begin(person: Person) -> str:
     """A new secret to enter in an authenticator app; active only once confirmed with a code."""
     secret = totp.new_secret()
-    person.totp_sealed = crypto.seal(crypto.master_key(), secret.encode(), f"totp:{person.pk}")
+    person.totp_sealed = crypto.seal_master(secret.encode(), f"totp:{person.pk}")
     person.totp_enabled = False
     person.totp_last_counter = -1
     person.save(update_fields=["totp_sealed", "totp_enabled", "totp_last_counter"])

@@ -11,16 +11,13 @@ import hashlib
 import os
 import struct
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
-
-from integritas.settings import secret_from_env_or_file
 
 SEAL_VERSION = b"\x01"
 WRAP_VERSION = b"\x01"
+SEAL_MASTER_VERSION = b"\x02"
 FILE_MAGIC = b"IGF1"
 CHUNK = 64 * 1024
 
@@ -44,11 +41,23 @@ def generate_master_key_text() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
 
 
-@lru_cache(maxsize=1)
 def master_key() -> bytes:
-    return _decode_master(
-        secret_from_env_or_file(settings.MASTER_KEY_SETTING, "master_key", generate_master_key_text)
-    )
+    """The current master key (env or key file); older ones stay usable for unwrapping (vault.keyring)."""
+    from integritas.vault.keyring import current_keyring
+
+    return current_keyring().current()
+
+
+def _master_for(kid: bytes) -> bytes:
+    from integritas.vault.keyring import current_keyring
+
+    key = current_keyring().find(kid)
+    if key is None:
+        raise VaultError(
+            f"these data were encrypted under master key id {bytes(kid).hex()}, which this process does not "
+            "have (set INTEGRITAS_MASTER_KEY, or INTEGRITAS_MASTER_KEY_PREVIOUS during a rotation)"
+        )
+    return key
 
 
 def key_id(key: bytes) -> bytes:
@@ -68,16 +77,52 @@ def wrap_key(key: bytes, master: bytes | None = None) -> bytes:
 
 
 def unwrap_key(wrapped: bytes, master: bytes | None = None) -> bytes:
-    master = master or master_key()
+    """Without ``master``, the key named by the wrapped key's id (current or previous master key)."""
     wrapped = bytes(wrapped)
     if wrapped[:1] != WRAP_VERSION or len(wrapped) < 1 + 8 + 12 + 16:
         raise VaultError("stored data key has an unknown format")
+    master = master or _master_for(wrapped[1:9])
     if wrapped[1:9] != key_id(master):
         raise VaultError("the master key in use is not the one these data were encrypted with")
     try:
         return AESGCM(master).decrypt(wrapped[9:21], wrapped[21:], b"integritas-data-key")
     except InvalidTag as exc:
         raise VaultError("a stored data key could not be unwrapped (tampered?)") from exc
+
+
+def seal_master(plaintext: bytes, purpose: str, master: bytes | None = None) -> bytes:
+    """Seal directly with the (current) master key, naming its key id (re-sealed by `keys rotate`)."""
+    master = master or master_key()
+    nonce = os.urandom(12)
+    return SEAL_MASTER_VERSION + key_id(master) + nonce + AESGCM(master).encrypt(nonce, plaintext, purpose.encode())
+
+
+def unseal_master(blob: bytes, purpose: str, ring=None) -> bytes:
+    """Open what :func:`seal_master` sealed (or a plain :func:`seal` with some master key, tried in turn)."""
+    from integritas.vault.keyring import current_keyring
+
+    ring = ring or current_keyring()
+    blob = bytes(blob)
+    if blob[:1] == SEAL_MASTER_VERSION:
+        master = ring.find(blob[1:9])
+        if master is None:
+            raise VaultError(f"sealed value for {purpose} is under master key id {blob[1:9].hex()}, unknown here")
+        try:
+            return AESGCM(master).decrypt(blob[9:21], blob[21:], purpose.encode())
+        except InvalidTag as exc:
+            raise VaultError(f"sealed value for {purpose} could not be opened (tampered?)") from exc
+    for key in ring.keys():
+        try:
+            return unseal(key, blob, purpose)
+        except VaultError:
+            continue
+    raise VaultError(f"sealed value for {purpose} opens with none of the master keys of this process")
+
+
+def sealed_master_key_id(blob: bytes) -> bytes | None:
+    """The key id a master-sealed value names (None for the older format without one)."""
+    blob = bytes(blob)
+    return blob[1:9] if blob[:1] == SEAL_MASTER_VERSION else None
 
 
 def seal(key: bytes, plaintext: bytes, purpose: str) -> bytes:

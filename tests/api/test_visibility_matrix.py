@@ -19,7 +19,17 @@ from django.test import Client
 from integritas.cases import services
 from integritas.cases.models import Case, Evidence, FollowUp, Status
 from integritas.orgs.models import Person
-from tests.factories import PASSWORD, PDF_BYTES, Org, add_team, make_org, make_person, make_unit, reload, submit
+from tests.factories import (
+    PASSWORD,
+    PDF_BYTES,
+    Org,
+    add_team,
+    make_org,
+    make_person,
+    make_unit,
+    reload,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,46 +150,54 @@ def with_open_follow_up(w: World) -> tuple[Case, FollowUp]:
 # ---------------------------------------------------------------- the endpoints
 
 
-def call(w: World, endpoint: str, role: str) -> tuple[Any, Case]:
-    """Set up a case in the state ``endpoint`` needs, then let ``role`` call it."""
-    if endpoint == "detail":
+@dataclass
+class Call:
+    case: Case
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+
+    def send(self, w: World, role: str):
+        if self.method == "get":
+            return w.get(self.path, role)
+        return w.post(self.path, self.body, role)
+
+
+def prepare(w: World, endpoint: str) -> Call:
+    """A case in the state ``endpoint`` needs, and the request to make on it."""
+    if endpoint in ("detail", "evidence"):
         case = in_review(w)
-        return w.get(f"/cases/{case.reference}", role), case
-    if endpoint == "evidence":
-        case = in_review(w)
+        if endpoint == "detail":
+            return Call(case, "get", f"/cases/{case.reference}")
         evidence = Evidence.objects.filter(case=case).first()
         assert evidence is not None
-        return w.get(f"/cases/{case.reference}/evidence/{evidence.pk}", role), case
+        return Call(case, "get", f"/cases/{case.reference}/evidence/{evidence.pk}")
     if endpoint == "examination":
         case = in_examination(w)
         body = {"conclusion": "founded", "findings": "Terbukti"}
-        return w.post(f"/cases/{case.reference}/examination", body, role), case
+        return Call(case, "post", f"/cases/{case.reference}/examination", body)
     if endpoint == "review":
         case = in_review(w)
-        body = {"decision": "amend", "notes": "Diubah"}
-        return w.post(f"/cases/{case.reference}/review", body, role), case
-    if endpoint == "recuse_examination":
-        case = in_examination(w)
-        return w.post(f"/cases/{case.reference}/recuse", {"reason": "Saudara kandung"}, role), case
-    if endpoint == "recuse_review":
-        case = in_review(w)
-        return w.post(f"/cases/{case.reference}/recuse", {"reason": "Saudara kandung"}, role), case
+        return Call(case, "post", f"/cases/{case.reference}/review", {"decision": "amend", "notes": "Diubah"})
+    if endpoint in ("recuse_examination", "recuse_review"):
+        case = in_examination(w) if endpoint == "recuse_examination" else in_review(w)
+        return Call(case, "post", f"/cases/{case.reference}/recuse", {"reason": "Saudara kandung terlapor"})
     if endpoint == "triage":
         case = in_triage(w)
-        return w.post(f"/cases/{case.reference}/triage", {"position": "GURU"}, role), case
+        return Call(case, "post", f"/cases/{case.reference}/triage", {"position": "GURU"})
     if endpoint == "messages":
         case = in_review(w)
-        return w.post(f"/cases/{case.reference}/messages", {"text": "Mohon bukti tambahan"}, role), case
+        return Call(case, "post", f"/cases/{case.reference}/messages", {"text": "Mohon bukti tambahan"})
     if endpoint == "follow_ups":
         case = in_follow_up(w)
         body = {"title": "Pengadaan ulang", "due_date": "2026-12-31"}
-        return w.post(f"/cases/{case.reference}/follow-ups", body, role), case
+        return Call(case, "post", f"/cases/{case.reference}/follow-ups", body)
     if endpoint == "follow_up_done":
         case, item = with_open_follow_up(w)
-        return w.post(f"/cases/{case.reference}/follow-ups/{item.pk}/done", {"notes": "Sudah"}, role), case
+        return Call(case, "post", f"/cases/{case.reference}/follow-ups/{item.pk}/done", {"notes": "Sudah"})
     if endpoint == "close":
         case = in_follow_up(w)
-        return w.post(f"/cases/{case.reference}/close", {"summary": "Selesai"}, role), case
+        return Call(case, "post", f"/cases/{case.reference}/close", {"summary": "Selesai"})
     raise AssertionError(endpoint)
 
 
@@ -191,9 +209,10 @@ def snapshot(case: Case) -> tuple:
         case.handler_person_id,
         case.handler_position_id,
         case.handler_team_id,
+        case.subject_position_id,
         case.events.count(),
         case.messages.count(),
-        case.follow_ups.count() if hasattr(case, "follow_ups") else FollowUp.objects.filter(case=case).count(),
+        FollowUp.objects.filter(case=case).count(),
         FollowUp.objects.filter(case=case, done=True).count(),
     )
 
@@ -215,66 +234,33 @@ MATRIX = [(endpoint, role) for endpoint in EXPECTED for role in ROLES]
 @pytest.mark.parametrize(("endpoint", "role"), MATRIX, ids=[f"{e}-{r}" for e, r in MATRIX])
 def test_permission_matrix(world, endpoint, role):
     expected = expected_status(endpoint, role)
-    # Build the case first so that an unchanged snapshot can be compared after a refused call.
-    response, case = call(world, endpoint, role)
+    call = prepare(world, endpoint)
+    before = snapshot(call.case)
+    response = call.send(world, role)
     assert response.status_code == expected, (endpoint, role, response.status_code, response.content)
     if expected in (200, 201):
         if endpoint == "evidence":
             assert b"".join(response.streaming_content) == PDF_BYTES
         else:
             assert "error" not in response.json()
+            if call.method == "post":
+                assert snapshot(call.case) != before
         return
+    # Refused: nothing changed, and the body is the error format.
+    assert snapshot(call.case) == before
     code = {401: "not_authenticated", 403: "forbidden", 404: "not_found"}[expected]
     body = assert_error(response, expected, code)
     if expected == 401:
         assert response["WWW-Authenticate"].startswith("Bearer")
     if expected == 404:
         # Exactly what a reference that does not exist gets: no hint that this one does.
-        missing = world.client.get(f"{API}/cases/BK-2099-999999", **world.auth(role))
-        assert missing.status_code == 404
-        assert missing.json() == body
-        assert case.reference not in response.content.decode()
-
-
-@pytest.mark.parametrize("endpoint", [e for e in EXPECTED if e not in ("detail", "evidence")])
-@pytest.mark.parametrize("role", [r for r in ROLES if ROLES[r] is not None])
-def test_refused_action_changes_nothing(world, endpoint, role):
-    if expected_status(endpoint, role) in (200, 201):
-        pytest.skip("allowed for this role: covered by the matrix")
-    # Same setup, but compare the case before and after the refused call.
-    before_cases = {c.pk: snapshot(c) for c in Case.objects.all()}
-    response, case = call(world, endpoint, role)
-    assert response.status_code in (403, 404)
-    after_setup = snapshot(case)  # the setup itself may have moved it; the call must not
-    assert before_cases == {k: v for k, v in before_cases.items()}
-    w2 = world
-    # Replay the refused call on the same case: still refused, and the case is as the setup left it.
-    again = (
-        w2.client.post(
-            response.request["PATH_INFO"],
-            _body_for(endpoint),
-            content_type="application/json",
-            **w2.auth(role),
+        missing = Call(
+            call.case, call.method, call.path.replace(call.case.reference, "BK-2099-999999"), call.body
         )
-        if response.request["REQUEST_METHOD"] == "POST"
-        else w2.client.get(response.request["PATH_INFO"], **w2.auth(role))
-    )
-    assert again.status_code == response.status_code
-    assert snapshot(case) == after_setup
-
-
-def _body_for(endpoint: str) -> dict[str, Any]:
-    return {
-        "examination": {"conclusion": "founded", "findings": "Terbukti"},
-        "review": {"decision": "amend", "notes": "Diubah"},
-        "recuse_examination": {"reason": "Saudara kandung"},
-        "recuse_review": {"reason": "Saudara kandung"},
-        "triage": {"position": "GURU"},
-        "messages": {"text": "Mohon bukti tambahan"},
-        "follow_ups": {"title": "Pengadaan ulang", "due_date": "2026-12-31"},
-        "follow_up_done": {"notes": "Sudah"},
-        "close": {"summary": "Selesai"},
-    }[endpoint]
+        other = missing.send(world, role)
+        assert other.status_code == 404
+        assert other.json() == body
+        assert call.case.reference not in response.content.decode()
 
 
 LIST_VISIBLE = {"superior", "reviewer", "school_team", "district_team"}
@@ -301,7 +287,9 @@ def test_visibility_follows_the_case_up_the_chain(world):
     """kabid sees nothing until the case reaches KABID, and keeps seeing it afterwards."""
     case = in_review(world)
     assert world.get(f"/cases/{case.reference}", "kabid").status_code == 404
-    r = world.post(f"/cases/{case.reference}/review", {"decision": "escalate", "notes": "Ke Dinas"}, "reviewer")
+    r = world.post(
+        f"/cases/{case.reference}/review", {"decision": "escalate", "notes": "Ke Dinas"}, "reviewer"
+    )
     assert r.status_code == 200 and r.json()["handler"]["username"] == "kabid"
     assert world.get(f"/cases/{case.reference}", "kabid").status_code == 200
     r = world.post(f"/cases/{case.reference}/review", {"decision": "uphold", "notes": "Mitigasi"}, "kabid")
@@ -389,3 +377,26 @@ def test_a_bad_or_expired_token_is_401(world, method, path):
         else:
             r = world.client.post(API + path, {}, content_type="application/json", **extra)
         assert_error(r, 401, "not_authenticated")
+
+
+@pytest.mark.parametrize("team_of", ["school", "district"])
+def test_the_subject_sees_nothing_even_as_a_team_member(world, team_of):
+    """SPEC §4: the subject gets 404, even when they sit on an overseeing team."""
+    add_team(getattr(world.org, team_of), world.org.teacher)
+    case = in_review(world)
+    assert_error(world.get(f"/cases/{case.reference}", "subject"), 404, "not_found")
+    refs = [c["reference"] for c in world.get("/cases", "subject", limit=200).json()["items"]]
+    assert case.reference not in refs
+    r = world.post(f"/cases/{case.reference}/messages", {"text": "x"}, "subject")
+    assert_error(r, 404, "not_found")
+    # The other team members still oversee it.
+    assert world.get(f"/cases/{case.reference}", f"{team_of}_team").status_code == 200
+
+
+def test_a_triaged_case_disappears_for_the_team_member_it_turns_out_to_be_about(world):
+    add_team(world.org.school, world.org.teacher)
+    case = in_triage(world)
+    assert world.get(f"/cases/{case.reference}", "subject").status_code == 200  # subject not known yet
+    r = world.post(f"/cases/{case.reference}/triage", {"position": "GURU"}, "school_team")
+    assert r.status_code == 200 and r.json()["status"] == "examination"
+    assert_error(world.get(f"/cases/{case.reference}", "subject"), 404, "not_found")
