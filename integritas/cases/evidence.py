@@ -9,7 +9,7 @@ from typing import Protocol
 from integritas.cases import content
 from integritas.cases.models import Case, Evidence, Message, Sender
 from integritas.errors import Invalid, TooLarge, UnsupportedType
-from integritas.vault import filetypes
+from integritas.vault import filetypes, scrub
 
 MAX_FILES = 20
 MAX_NAME = 200
@@ -31,6 +31,14 @@ class CheckedFile:
     upload: Upload
     name: str
     content_type: str
+    # Images are stored from their metadata-free copy; everything else as uploaded.
+    data: bytes | None = None
+
+    def chunks(self) -> Iterator[bytes]:
+        if self.data is not None:
+            return iter((self.data,))
+        self.upload.seek(0)
+        return self.upload.chunks()
 
 
 def clean_name(name: str | None) -> str:
@@ -62,7 +70,23 @@ def check_files(uploads: list[Upload], *, max_upload_mb: int, field: str = "evid
                 f"{name}: this type of file is not accepted (documents, images, audio and video are)",
                 fields={field: f"{name}: file type not allowed"},
             )
-        checked.append(CheckedFile(upload=upload, name=name, content_type=kind))
+        problem = filetypes.hides_something(kind, upload, size)  # type: ignore[arg-type]
+        if problem:
+            raise UnsupportedType(
+                f"{name}: this file {problem}; it is not accepted",
+                fields={field: f"{name}: file type not allowed"},
+            )
+        data = None
+        if kind in scrub.SCRUBBERS:
+            upload.seek(0)
+            try:
+                data = scrub.scrub(kind, upload.read())
+            except scrub.ScrubError:
+                raise UnsupportedType(
+                    f"{name}: the image is damaged and cannot be accepted",
+                    fields={field: f"{name}: damaged image"},
+                ) from None
+        checked.append(CheckedFile(upload=upload, name=name, content_type=kind, data=data))
     return checked
 
 
@@ -73,7 +97,7 @@ def store_files(
     rows: list[Evidence] = []
     names: list[str] = []
     for item in files:
-        stored = content.store_file(case, item.upload.chunks())
+        stored = content.store_file(case, item.chunks())
         names.append(stored.name)
         rows.append(
             Evidence.objects.create(

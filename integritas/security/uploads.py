@@ -1,0 +1,66 @@
+"""Size limits checked while the upload streams in, before anything is read whole.
+
+The policy limit (`max_upload_mb`) belongs to the report's unit, which is only known once the body is
+parsed; while streaming, each file is held to the largest limit any unit allows, and the request to
+that times the number of files allowed. The unit's own limit is checked right after (413 either way).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadhandler import FileUploadHandler
+
+from integritas.orgs.policy import DEFAULTS
+
+_cache: tuple[float, int] | None = None
+MAX_FILES = 20
+
+
+class UploadTooLarge(RequestDataTooBig):
+    """A file (or the whole upload) is larger than any unit allows."""
+
+
+def largest_limit_bytes() -> int:
+    global _cache
+    now = time.monotonic()
+    if _cache is not None and now - _cache[0] < 60:
+        return _cache[1]
+    from integritas.orgs.models import Unit
+
+    limit = int(DEFAULTS["max_upload_mb"])
+    for policy in Unit.objects.values_list("policy", flat=True):
+        value = (policy or {}).get("max_upload_mb")
+        if isinstance(value, int) and not isinstance(value, bool):
+            limit = max(limit, value)
+    _cache = (now, limit * 1024 * 1024)
+    return _cache[1]
+
+
+def forget_limits() -> None:
+    global _cache
+    _cache = None
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """First in FILE_UPLOAD_HANDLERS: counts bytes as they arrive and stops at the limit."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):  # noqa: N803
+        self.limit = largest_limit_bytes()
+        if content_length and content_length > self.limit * MAX_FILES + 1024 * 1024:
+            raise UploadTooLarge("The upload is larger than allowed")
+        return None
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            raise UploadTooLarge(f"{self.file_name}: larger than allowed")
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
