@@ -25,6 +25,12 @@ def run_jobs_once() -> None:
     except Exception:
         log.exception("deadline sweep failed; retrying at the next tick")
     run_notifications()
+    try:
+        from integritas.vault.gc import remove_orphans_if_due
+
+        remove_orphans_if_due()
+    except Exception:
+        log.exception("orphan file clean-up failed; retrying at the next tick")
 
 
 class Scheduler(threading.Thread):
