@@ -35,7 +35,7 @@ def run(*cmd: str | Path, env: dict[str, str] | None = None, check: bool = True)
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on whatever python3 the machine has
         sys.exit("Integritas needs Python 3.11 or newer")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted and PY.exists():
@@ -77,11 +77,31 @@ def cmd_demo(args: list[str]) -> None:
     os.execv(str(integritas), [str(integritas), "serve", *args])
 
 
+AXE_JS = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def ensure_axe() -> Path | None:
+    """axe-core (the accessibility checker the browser tests run in each page) from the npm registry,
+    into .cache/npm (gitignored); None when it is missing and npm is not there to fetch it."""
+    if AXE_JS.is_file():
+        return AXE_JS
+    npm = shutil.which("npm")
+    if npm is None:
+        print("(npm not found: axe-core not installed, the accessibility checks will be skipped)", flush=True)
+        return None
+    run(npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", ROOT / ".cache" / "npm", "axe-core@4",
+        check=False)
+    return AXE_JS if AXE_JS.is_file() else None
+
+
 def cmd_test(args: list[str]) -> None:
     ensure_venv()
     in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     run(PY, "-m", "ruff", "check", "integritas", "tests", "dev.py")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    axe = ensure_axe()
+    if axe is not None:
+        env["INTEGRITAS_AXE_JS"] = str(axe)  # read by tests/browser/conftest.py
     print("\n=== tests on SQLite ===", flush=True)
     code = run(PY, "-m", "pytest", *args, env=env, check=False)
     start_postgres()

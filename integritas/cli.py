@@ -140,6 +140,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from integritas.vault.gc import remove_orphans
+
+    removed = remove_orphans(min_age=dt.timedelta(minutes=max(0, args.min_age_minutes)))
+    print(f"Removed {len(removed)} orphan evidence files")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from integritas.demo import load_demo
 
@@ -151,18 +161,90 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.action != "verify":
         print("usage: integritas audit verify", file=sys.stderr)
         return 2
-    try:
-        from integritas.audit.chain import verify  # type: ignore[import-not-found]
-    except ImportError:
-        print(
-            "audit verify: the hash-chained audit log is not part of this version yet "
-            "(it arrives with the security work); nothing was verified.",
-            file=sys.stderr,
-        )
-        return 3
+    from integritas.audit.chain import verify
+
     ok, message = verify()
     print(message, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from integritas.vault.crypto import VaultError, _decode_master, generate_master_key_text
+    from integritas.vault.keyring import env_name, hex_id, previous_env_name
+    from integritas.vault.keys import RotationError, key_status, keys_rotate
+
+    if args.action == "generate":
+        print(generate_master_key_text())
+        return 0
+    if args.action == "status":
+        print(json.dumps(key_status(), indent=2))
+        return 0
+    text = args.new_key or os.environ.get("INTEGRITAS_NEW_MASTER_KEY", "")
+    try:
+        new_key = _decode_master(text) if text else None
+    except VaultError as exc:
+        print(f"error: the new master key: {exc}", file=sys.stderr)
+        return 2
+    try:
+        done = keys_rotate(new_key=new_key, batch_size=args.batch, grace=args.grace, keep_previous=args.keep_previous)
+    except (RotationError, VaultError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    verb = "Finished the rotation" if done.resumed else "Rotated the master key"
+    print(f"{verb}: {', '.join(done.old_ids) or '-'} -> {done.new_id}")
+    print(f"  re-wrapped {done.data_keys} data keys and re-sealed {done.sealed} two-factor secrets in {done.passes} passes")
+    if done.mode == "file":
+        if done.removed_previous:
+            print("  the old key file (master_key.previous) was removed")
+        else:
+            print(f"  the old key was kept in {done.kept_previous}; remove it once you no longer need it")
+        print(
+            f"Note: backups made before now are encrypted under the old master key ({', '.join(done.old_ids)}); "
+            "they can be restored only with that key. Make a new backup now: integritas backup FILE"
+        )
+    elif new_key is not None:
+        print("Now, on every server (one at a time, no downtime):")
+        print(f"  set {env_name()} to the new key (key id {hex_id(new_key)})")
+        print(f"  set {previous_env_name()} to the old key (key id {', '.join(done.old_ids)}) and restart;")
+        print(f"then run `integritas keys rotate` once more with those settings, and remove {previous_env_name()}.")
+        print(f"Backups made before now need the old key ({', '.join(done.old_ids)}) to be restored.")
+    else:
+        print(f"Every data key is now under key id {done.new_id}: remove {previous_env_name()} on every server.")
+        print(f"Backups made before now need the old key ({', '.join(done.old_ids)}) to be restored.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from integritas.vault.backup import BackupError, backup_write
+
+    try:
+        done = backup_write(args.file)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Backup written to {done.path}: {done.models.get('cases.case', 0)} cases, "
+        f"{sum(done.models.values())} rows, {done.files} files, {done.size} bytes"
+    )
+    print(f"  encrypted under master key id {done.key_id}: keep that key, the backup opens with it only")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from integritas.vault.backup import BackupError, backup_restore
+    from integritas.vault.keys import KeyProblem
+
+    try:
+        done = backup_restore(args.file)
+    except (BackupError, KeyProblem) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Restored {args.file} (made {done.created_at}): {done.models.get('cases.case', 0)} cases, "
+        f"{sum(done.models.values())} rows, {done.files} files; master key id {done.key_id}"
+    )
+    print(f"  {done.audit}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,19 +274,65 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--interval", type=float, default=None, help="seconds between runs")
     worker.set_defaults(func=cmd_worker)
 
+    cleanup = sub.add_parser("cleanup", help="remove evidence files that no case records (left by a crash)")
+    cleanup.add_argument("--min-age-minutes", type=int, default=60, help="only files older than this")
+    cleanup.set_defaults(func=cmd_cleanup)
+
     demo = sub.add_parser("demo", help="load the demo organisation and sample cases")
     demo.set_defaults(func=cmd_demo)
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit.add_argument("action", choices=["verify"])
     audit.set_defaults(func=cmd_audit)
+
+    keys = sub.add_parser(
+        "keys",
+        help="master key tools: status, rotate, generate",
+        description="rotate: re-wrap every data key under a new master key while servers run. With the "
+        "key file, the new key replaces it (the old one is kept as master_key.previous until every row "
+        "has moved). With INTEGRITAS_MASTER_KEY, give the new key (--new-key or INTEGRITAS_NEW_MASTER_KEY), "
+        "or first set INTEGRITAS_MASTER_KEY=<new> and INTEGRITAS_MASTER_KEY_PREVIOUS=<old> on every server "
+        "and run rotate with those settings (no server ever meets a key it lacks).",
+    )
+    keys.add_argument("action", choices=["status", "rotate", "generate"])
+    keys.add_argument("--new-key", default="", help="the new master key (base64, 32 bytes); prefer INTEGRITAS_NEW_MASTER_KEY")
+    keys.add_argument("--batch", type=int, default=500, help="rows per transaction")
+    keys.add_argument("--grace", type=float, default=2.0, help="seconds to wait before the final pass")
+    keys.add_argument("--keep-previous", action="store_true", help="keep the old key file (master_key.previous)")
+    keys.set_defaults(func=cmd_keys)
+
+    backup = sub.add_parser("backup", help="write an encrypted snapshot of the database and files (server may run)")
+    backup.add_argument("file")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="restore a backup into an empty data dir with the same master key")
+    restore.add_argument("file")
+    # The restore checks the key against the backup itself and never generates one.
+    restore.set_defaults(func=cmd_restore, key_check=False)
     return parser
+
+
+def check_master_key() -> str | None:
+    """None when the master key opens the stored data (recorded on first start); else the problem."""
+    from integritas.vault.crypto import VaultError
+    from integritas.vault.keys import KeyProblem, key_check
+
+    try:
+        key_check()
+    except (KeyProblem, VaultError) as problem:
+        return str(problem)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup()
     migrate()
+    if getattr(args, "key_check", True):
+        problem = check_master_key()
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
     return int(args.func(args) or 0)
 
 

@@ -24,7 +24,10 @@ def run_jobs_once() -> None:
             log.info("sweep: %d overdue, %d escalated", len(result.marked), len(result.escalated))
     except Exception:
         log.exception("deadline sweep failed; retrying at the next tick")
-    run_notifications()
+    try:
+        run_notifications()
+    except Exception:
+        log.exception("reminders or outbox delivery failed; retrying at the next tick")
     try:
         from integritas.vault.gc import remove_orphans_if_due
 

@@ -146,7 +146,11 @@ def notification_read(request: HttpRequest, notice_id: str):
 def admin_outbox(request: HttpRequest, filters: Query[OutboxFilters]):
     notices.require_admin(me_of(request))
     page, next_url = _page(
-        request, notices.outbox_rows(state=filters.state), filters.cursor, filters.limit, {"state": filters.state}
+        request,
+        notices.outbox_rows(state=filters.state),
+        filters.cursor,
+        filters.limit,
+        {"state": filters.state},
     )
     return Reply(
         200,

@@ -19,7 +19,7 @@ from integritas.errors import Invalid, NotAuthenticated, NotFound, WrongState
 from integritas.orgs.models import Holding, Position, Unit
 from integritas.security.throttle import client_address, receipt_throttle
 
-router = Router(tags=["public"])
+router = Router(tags=["public"], by_alias=True)  # "from", not "from_", in messages and evidence
 ERRORS = {
     400: s.ErrorOut,
     401: s.ErrorOut,

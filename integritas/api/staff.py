@@ -43,7 +43,7 @@ class BearerAuth(HttpBearer):
 
 
 bearer = BearerAuth()
-router = Router(tags=["staff"])
+router = Router(tags=["staff"], by_alias=True)  # "from", not "from_", in messages and evidence
 ERR = s.ErrorOut
 CASE_ERRORS = {400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR, 422: ERR}
 

@@ -11,7 +11,6 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from integritas.cases.models import Case, CaseHandler, Recusal
@@ -61,7 +60,7 @@ def cases_visible_to(person: Person | None) -> QuerySet[Case]:
     # since the case was filed.
     is_subject = Holding.objects.filter(
         person=person, position=OuterRef("subject_position"), start__lte=timezone.localdate()
-    ).filter(Q(end__isnull=True) | Q(end__gte=TruncDate(OuterRef("created_at"))))
+    ).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("created_at__date")))
     return Case.objects.filter(condition).exclude(Exists(is_subject))
 
 

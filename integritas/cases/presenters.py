@@ -66,7 +66,8 @@ def summary(case: Case, now: dt.datetime | None = None) -> dict[str, Any]:
         "due_at": local(case, case.due_at),
         "overdue": is_overdue(case, now),
         "handler": handler_info(case),
-        "categories": [row.code for row in case.category_rows.all()],
+        # as the reporter listed them, prefetched or not
+        "categories": [row.code for row in sorted(case.category_rows.all(), key=lambda row: row.pk)],
         "decision_kind": case.decision_kind or None,
         "created_at": local(case, case.created_at),
         "conclusion": case.conclusion or None,

@@ -118,7 +118,9 @@ class Recipients:
             language = language_of(person.language)
             # Dates are written in the reader's language.
             extra = {
-                k: format_date(v, language) if isinstance(v, dt.date) and not isinstance(v, dt.datetime) else v
+                k: format_date(v, language)
+                if isinstance(v, dt.date) and not isinstance(v, dt.datetime)
+                else v
                 for k, v in extra.items()
             }
             outbox.queue_staff(
@@ -177,17 +179,16 @@ def on_case_event(case: Case, event: Event) -> None:
                 staff.add(team_members(unit, excluded), "team_entered", Role.TEAM, entered_unit=unit.name)
 
     elif code == "overdue":
-        missed = {"missed_title": handler_title(case)}
-        staff.add(current_handlers(case, excluded), "overdue", Role.HANDLER, **missed)
-        today = local_today(case, at)
-        above = routing.next_up(case, today)
+        above = routing.next_up(case, local_today(case, at))
         escalating = bool(case.unit.effective_policy.get("auto_escalate", True)) and above is not None
+        missed = {"missed_title": handler_title(case), "escalating": escalating}
+        staff.add(current_handlers(case, excluded), "overdue", Role.HANDLER, **missed)
         # When the sweep escalates at once, the next superior hears it from the assignment mail
         # (which says why); otherwise they are told here.
         if above is not None and not escalating:
             people = [above.person] if above.person is not None else team_members(above.team, excluded)
             staff.add(people, "overdue", Role.SUPERIOR, **missed)
-        staff.add(overseeing_team(case, excluded), "overdue", Role.TEAM, escalating=escalating, **missed)
+        staff.add(overseeing_team(case, excluded), "overdue", Role.TEAM, **missed)
 
     elif code in REVIEWED:
         staff.add(overseeing_team(case, excluded), "follow_up_needed", Role.TEAM)
@@ -215,4 +216,6 @@ def _tell_reporter(case: Case, event: Event) -> None:
         return
     address, _, language = outbox.reporter_contact(case)
     if address:
-        outbox.queue_reporter(case=case, kind=kind, context=reporter_context(case, event, language), at=event.at)
+        outbox.queue_reporter(
+            case=case, kind=kind, context=reporter_context(case, event, language), at=event.at
+        )

@@ -1,6 +1,6 @@
 """Where e-mail goes: ``INTEGRITAS_EMAIL_URL`` (API.md §1).
 
-    smtp://[user:password@]host[:port]            plain SMTP (port 25), STARTTLS if offered is not tried
+    smtp://[user:password@]host[:port]            plain SMTP (port 25), no TLS
     smtp+starttls://[user:password@]host[:port]   SMTP upgraded with STARTTLS (port 587)
     smtps://[user:password@]host[:port]           SMTP over TLS (port 465)
     file:///path/to/folder                        one .eml file per message
@@ -17,7 +17,6 @@ import email.policy
 import email.utils
 import os
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -62,7 +61,9 @@ def parse_email_url(url: str, data_dir: Path) -> MailConfig:
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
     if scheme == "file":
-        return MailConfig(scheme="file", path=Path(unquote(parsed.path)) if parsed.path else data_dir / "mail")
+        return MailConfig(
+            scheme="file", path=Path(unquote(parsed.path)) if parsed.path else data_dir / "mail"
+        )
     if scheme not in DEFAULT_PORTS:
         raise ValueError(
             f"INTEGRITAS_EMAIL_URL: unsupported scheme {scheme!r} (use smtp://, smtp+starttls://, smtps:// or file://)"
@@ -153,14 +154,21 @@ class SmtpTransport:
             if cfg.scheme == "smtp+starttls":
                 conn.starttls(context=ssl.create_default_context())
                 conn.ehlo()
-            if cfg.user:
-                conn.login(cfg.user, cfg.password)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise ServerUnavailable(f"SMTP authentication failed ({exc.smtp_code})") from exc
         except smtplib.SMTPResponseException as exc:
             raise ServerUnavailable(f"SMTP server refused the session ({exc.smtp_code})") from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise ServerUnavailable(f"SMTP server unreachable ({type(exc).__name__})") from exc
+        if cfg.user:
+            try:
+                conn.login(cfg.user, cfg.password)
+            except (OSError, smtplib.SMTPException) as exc:
+                # A server may hang up after refused credentials: any failure here is about them.
+                code = getattr(exc, "smtp_code", None)
+                try:
+                    conn.close()
+                except OSError:
+                    pass
+                raise ServerUnavailable(f"SMTP authentication failed ({code or type(exc).__name__})") from exc
         return conn
 
     def send(self, msg: EmailMessage, to: str) -> None:
@@ -176,9 +184,7 @@ class SmtpTransport:
             if exc.smtp_code == 421:  # the server is closing the session
                 self._drop()
                 raise ServerUnavailable("SMTP server closing (421)") from exc
-            raise Refused(
-                f"message refused ({exc.smtp_code})", permanent=500 <= exc.smtp_code < 600
-            ) from exc
+            raise Refused(f"message refused ({exc.smtp_code})", permanent=500 <= exc.smtp_code < 600) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise ServerUnavailable(f"SMTP connection lost ({type(exc).__name__})") from exc
@@ -197,7 +203,7 @@ class SmtpTransport:
             return
         try:
             conn.quit()
-        except (OSError, smtplib.SMTPException, socket.timeout):
+        except (TimeoutError, OSError, smtplib.SMTPException):
             try:
                 conn.close()
             except OSError:

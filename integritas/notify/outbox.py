@@ -96,9 +96,7 @@ def reporter_contact(case: Case) -> tuple[str, str, str]:
     return address, str(reporter.get("name") or "").strip(), language_of(reporter.get("language"))
 
 
-def queue_reporter(
-    *, case: Case, kind: str, context: dict[str, Any], at: dt.datetime | None = None
-) -> bool:
+def queue_reporter(*, case: Case, kind: str, context: dict[str, Any], at: dt.datetime | None = None) -> bool:
     """Mail to the reporter, sealed with the case's data key. False when they left no address."""
     address, name, language = reporter_contact(case)
     if not address:
@@ -229,7 +227,9 @@ def _send_batch(rows: list[OutboxMessage], token: str, now: dt.datetime, result:
                 for waiting in rows[index:]:
                     _mark_retry(waiting, token, now, str(exc), final=False)
                     result.retried += 1
-                log.warning("outbox: mail server unavailable (%s); %d message(s) wait", exc, len(rows) - index)
+                log.warning(
+                    "outbox: mail server unavailable (%s); %d message(s) wait", exc, len(rows) - index
+                )
                 return
             except mail.Refused as exc:
                 final = exc.permanent and row.attempts + 1 >= MAX_REFUSALS

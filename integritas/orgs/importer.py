@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from integritas.audit.chain import record
 from integritas.orgs.models import (
     TIMEZONES,
     WORK_WEEKS,
@@ -347,7 +348,9 @@ class _DryRun(Exception):
     pass
 
 
-def import_org(data: Any, *, dry_run: bool = False, today: dt.date | None = None) -> ImportSummary:
+def import_org(
+    data: Any, *, dry_run: bool = False, today: dt.date | None = None, actor: str = "system"
+) -> ImportSummary:
     validate(data)
     summary = ImportSummary(dry_run=dry_run)
     try:
@@ -355,6 +358,13 @@ def import_org(data: Any, *, dry_run: bool = False, today: dt.date | None = None
             _apply(data, summary, today or timezone.localdate())
             if dry_run:
                 raise _DryRun
+            if summary.changed:
+                # In the same transaction: the audit entry exists if and only if the changes do.
+                record(
+                    "org.import",
+                    actor=actor,
+                    data={"created": summary.created, "updated": summary.updated, "changes": summary.changes},
+                )
     except _DryRun:
         pass
     return summary

@@ -25,7 +25,10 @@ class SecurityHeadersMiddleware:
         path = request.path
         csp = DOCS_CSP if path.startswith("/api/v1/docs") else STRICT_CSP
         response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Pages: "same-origin" sends no referrer to any other site, while keeping the browser's Origin
+        # header on our own form posts (with "no-referrer" it sends "Origin: null" and the CSRF check
+        # must refuse the post). API answers: "no-referrer".
+        response.headers.setdefault("Referrer-Policy", "no-referrer" if path.startswith("/api/") else "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

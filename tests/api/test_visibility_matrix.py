@@ -10,6 +10,7 @@ that varies along a row is who asks.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.test import Client
 
 from integritas.cases import services
 from integritas.cases.models import Case, Evidence, FollowUp, Status
-from integritas.orgs.models import Person
+from integritas.orgs.models import Holding, Person
 from tests.factories import (
     PASSWORD,
     PDF_BYTES,
@@ -400,3 +401,17 @@ def test_a_triaged_case_disappears_for_the_team_member_it_turns_out_to_be_about(
     r = world.post(f"/cases/{case.reference}/triage", {"position": "GURU"}, "school_team")
     assert r.status_code == 200 and r.json()["status"] == "examination"
     assert_error(world.get(f"/cases/{case.reference}", "subject"), 404, "not_found")
+
+
+def test_a_former_holder_of_the_subject_position_on_the_team_still_oversees(world):
+    """Only whoever held the position since the case was filed is its subject."""
+    former = make_person("formerteacher")
+    Holding.objects.create(
+        person=former, position=world.org.p_teacher, start=dt.date(2015, 1, 1), end=dt.date(2019, 12, 31)
+    )
+    add_team(world.org.school, former)
+    case = in_review(world)
+    r = world.client.get(
+        f"{API}/cases/{case.reference}", HTTP_AUTHORIZATION=f"Bearer {world.token('formerteacher')}"
+    )
+    assert r.status_code == 200

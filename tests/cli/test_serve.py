@@ -232,4 +232,3 @@ def test_import_org_of_a_missing_file_fails_clearly(tmp_path, shared_env):
     assert done.returncode != 0
     assert "nope.json" in done.stderr and "no such file" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
-

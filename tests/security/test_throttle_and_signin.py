@@ -136,5 +136,9 @@ def test_security_headers_on_api_answers(org):
     assert r["X-Frame-Options"] == "DENY"
     assert r["Cache-Control"] == "no-store"
     assert "Strict-Transport-Security" not in r  # plain HTTP
+    page = Client().get("/")
+    assert page["Referrer-Policy"] == "same-origin"  # nothing to other sites; Origin kept for CSRF
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    assert page["Cache-Control"] == "no-store"
     secure = Client().get("/api/v1/public/units", secure=True)
     assert secure["Strict-Transport-Security"].startswith("max-age=")

@@ -1,18 +1,390 @@
-"""The public portal: what a conflict of interest is, how to report, and following a report."""
+"""The public portal: what a conflict of interest is, how to report, and following a report.
+
+Receipts never travel in a URL: the report form answers with a redirect to a page that shows the
+receipt once (kept in the session for that display only), and tracking takes the receipt by POST and
+keeps only the case id in the session.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import time
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from integritas.cases import content, services, tracking
+from integritas.cases.evidence import check_files
+from integritas.cases.intake import validate_report
+from integritas.cases.models import Case, Evidence, Message, Sender
+from integritas.cases.presenters import is_overdue
+from integritas.errors import DomainError, Invalid, NotAuthenticated, TooManyAttempts
+from integritas.orgs.models import Holding, Position, Unit
+from integritas.security.throttle import client_address
+from integritas.web import forms_public as f
+
+SUBMITTED_KEY = "public_submitted"  # {case, reference, receipt, shown}: the receipt, for one display
+TRACK_KEY = "public_track"  # {case, seen}: the report this device follows
+TRACK_IDLE_SECONDS = 3600  # a tracking session forgets the report after an hour without use
+SLIP_SECONDS = 1800  # the slip can be downloaded for half an hour after the receipt was shown
+SEARCH_LIMIT = 50
+LIST_ALL_UP_TO = 12  # a small deployment lists its units without a search
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    return render(request, "web/home.html", {"categories": _categories()})
+
+
+# ---------------------------------------------------------------- reporting
 
 
 def report_start(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")  # placeholder until the report form lands
+    """Step 1: find the school or office by name or code (a plain GET search, no script)."""
+    q = (request.GET.get("q") or "").strip()
+    error = ""
+    units: list[Unit] | None = None
+    if len(q) > 100 or "\x00" in q:
+        error, q = _("Type at most 100 characters."), ""
+    elif q:
+        units = list(
+            Unit.objects.select_related("parent")
+            .filter(Q(name__icontains=q) | Q(code__icontains=q))
+            .order_by("name")[: SEARCH_LIMIT + 1]
+        )
+    elif Unit.objects.count() <= LIST_ALL_UP_TO:
+        units = list(Unit.objects.select_related("parent").order_by("name"))
+    more = units is not None and len(units) > SEARCH_LIMIT
+    return render(
+        request,
+        "web/public/report_start.html",
+        {"q": q, "units": units[:SEARCH_LIMIT] if units else units, "more": more, "error": error},
+        status=400 if error else 200,
+    )
 
 
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def report_form(request: HttpRequest, code: str) -> HttpResponse:
+    """Step 2: the report. Invalid input comes back with every field filled again (status 400)."""
+    unit = get_object_or_404(Unit, code=code)
+    policy = unit.effective_policy
+    max_mb = int(policy["max_upload_mb"])
+    if request.method == "GET":
+        return _render_form(request, unit, _blank_values(), {})
+    request.session.pop(SUBMITTED_KEY, None)
+    values = f.report_values(request.POST)
+    uploads = request.FILES.getlist("evidence")
+    problems: dict[str, str] = {}
+    report = None
+    try:
+        report = validate_report(f.report_data(unit, values), evidence_count=len(uploads))
+    except Invalid as exc:
+        problems.update(exc.fields)
+    files = []
+    if uploads:
+        try:
+            files = check_files(uploads, max_upload_mb=max_mb)
+        except DomainError as exc:  # Invalid, TooLarge, UnsupportedType
+            problems.setdefault("evidence", exc.fields.get("evidence", exc.message))
+    if problems or report is None:
+        errors = f.field_errors(problems, max_upload_mb=max_mb)
+        return _render_form(request, unit, values, errors, files_lost=bool(uploads), status=400)
+    submitted = services.case_submit(report=report, files=files)
+    request.session[SUBMITTED_KEY] = {
+        "case": submitted.case.pk,
+        "reference": submitted.case.reference,
+        "receipt": submitted.receipt,
+        "shown": None,
+    }
+    if not request.user.is_authenticated:
+        # The session holding the receipt does not outlive the time to save it.
+        request.session.set_expiry(SLIP_SECONDS)
+    return HttpResponseRedirect(reverse("web:report_done"))
+
+
+def _blank_values() -> dict[str, Any]:
+    values: dict[str, Any] = {name: "" for name in f.TEXT_FIELDS}
+    values.update(categories=[], anonymous=False, good_faith=False)
+    return values
+
+
+def _positions(unit: Unit) -> list[dict[str, str]]:
+    positions = list(Position.objects.filter(unit=unit).order_by("title", "code"))
+    today = timezone.now().astimezone(unit.tz).date()
+    holders: dict[int, str] = {}
+    for holding in (
+        Holding.objects.active_on(today)
+        .filter(position__in=positions)
+        .select_related("person")
+        .order_by("acting", "-start")
+    ):
+        holders.setdefault(holding.position_id, holding.person.display_name)
+    return [{"code": p.code, "title": p.title, "holder": holders.get(p.pk, "")} for p in positions]
+
+
+def _categories() -> list[dict[str, Any]]:
+    return [{"code": code, "label": label, "help": text} for code, (label, text) in f.CATEGORY_TEXT.items()]
+
+
+def _render_form(
+    request: HttpRequest,
+    unit: Unit,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    files_lost: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    policy = unit.effective_policy
+    context = {
+        "unit": unit,
+        "positions": _positions(unit),
+        "not_listed": f.NOT_LISTED,
+        "kinds": list(f.KIND_TEXT.items()),
+        "categories": _categories(),
+        "values": values,
+        "errors": errors,
+        "error_list": f.error_list(errors),
+        "files_lost": files_lost,
+        "allow_anonymous": bool(policy.get("allow_anonymous")),
+        "require_evidence": bool(policy.get("require_evidence")),
+        "max_upload_mb": int(policy["max_upload_mb"]),
+        "evidence_types": f.EVIDENCE_TYPES,
+    }
+    return render(request, "web/public/report_form.html", context, status=status)
+
+
+def _submitted(request: HttpRequest) -> tuple[dict[str, Any], Case] | None:
+    data = request.session.get(SUBMITTED_KEY)
+    if not isinstance(data, dict):
+        return None
+    shown = data.get("shown")
+    if shown is not None and time.time() - float(shown) > SLIP_SECONDS:
+        request.session.pop(SUBMITTED_KEY, None)
+        return None
+    case = (
+        Case.objects.select_related("unit", "handler_position", "handler_team")
+        .filter(pk=data.get("case"))
+        .first()
+    )
+    if case is None:
+        request.session.pop(SUBMITTED_KEY, None)
+        return None
+    return data, case
+
+
+def report_done(request: HttpRequest) -> HttpResponse:
+    """The reference and the receipt, shown once: a reload finds them gone."""
+    found = _submitted(request)
+    if found is None or found[0].get("shown") is not None:
+        request.session.pop(SUBMITTED_KEY, None)
+        return render(request, "web/public/report_done.html", {"gone": True})
+    data, case = found
+    data["shown"] = time.time()
+    request.session[SUBMITTED_KEY] = data
+    return render(
+        request,
+        "web/public/report_done.html",
+        {
+            "gone": False,
+            "reference": case.reference,
+            "receipt": data["receipt"],
+            "unit": case.unit,
+            "due": f.local_time(case.unit, case.due_at),
+            "status": f.STATUS_TEXT.get(case.status, ""),
+            "handler": _current_handler(case),
+            "track_url": request.build_absolute_uri(reverse("web:track")),
+        },
+    )
+
+
+def report_slip(request: HttpRequest) -> HttpResponse:
+    """A small text slip with the receipt, while the page that showed it is the one on screen."""
+    found = _submitted(request)
+    shown = found[0].get("shown") if found else None
+    if found is None or shown is None:
+        raise Http404("No receipt to save")
+    data, case = found
+    text = render_to_string(
+        "web/public/slip.txt",
+        {
+            "reference": case.reference,
+            "receipt": data["receipt"],
+            "unit": case.unit,
+            "submitted": f.local_time(case.unit, case.created_at),
+            "due": f.local_time(case.unit, case.due_at),
+            "track_url": request.build_absolute_uri(reverse("web:track")),
+        },
+        request=request,
+    )
+    response = HttpResponse(text.replace("\n", "\r\n"), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tanda-terima-{case.reference}.txt"'
+    return response
+
+
+@require_POST
+def report_done_finish(request: HttpRequest) -> HttpResponse:
+    """The visitor has saved the receipt: forget it on this device now."""
+    request.session.pop(SUBMITTED_KEY, None)
+    return HttpResponseRedirect(reverse("web:home"))
+
+
+def _current_handler(case: Case) -> str:
+    handler = tracking.current_handler(case)
+    return f.handler_label(handler) if handler else ""
+
+
+# ---------------------------------------------------------------- tracking
+
+
+@sensitive_post_parameters("receipt")
+@require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")  # placeholder until the tracking page lands
+    """The receipt opens the report (POST only: receipts never land in URLs or logs)."""
+    following = _tracked_case(request) if request.method == "GET" else None
+    if request.method == "GET":
+        return render(request, "web/public/track.html", {"following": following})
+    try:
+        case = tracking.case_for_receipt(request.POST.get("receipt"), client_address(request))
+    except TooManyAttempts as exc:
+        minutes = max(1, (exc.retry_after + 59) // 60)
+        message = _("Too many wrong receipts from this connection. Try again in %(minutes)s minutes.") % {
+            "minutes": minutes
+        }
+        response = render(request, "web/public/track.html", {"locked": message}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except NotAuthenticated as exc:
+        error = (
+            _("Enter the receipt you received when you sent the report.")
+            if exc.code == "receipt_required"
+            else _("This receipt does not open any report. Check it and type it again, e.g. ABCD-EFGH-…")
+        )
+        return render(request, "web/public/track.html", {"error": error}, status=400)
+    request.session.pop(SUBMITTED_KEY, None)
+    request.session.cycle_key()
+    request.session[TRACK_KEY] = {"case": case.pk, "seen": time.time()}
+    return HttpResponseRedirect(reverse("web:track_case"))
+
+
+def _tracked_case(request: HttpRequest) -> Case | None:
+    data = request.session.get(TRACK_KEY)
+    if not isinstance(data, dict):
+        return None
+    if time.time() - float(data.get("seen") or 0) > TRACK_IDLE_SECONDS:
+        request.session.pop(TRACK_KEY, None)
+        return None
+    case = (
+        Case.objects.select_related("unit", "handler_position", "handler_team")
+        .filter(pk=data.get("case"))
+        .first()
+    )
+    if case is None:
+        request.session.pop(TRACK_KEY, None)
+        return None
+    data["seen"] = time.time()
+    request.session[TRACK_KEY] = data
+    return case
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def track_case(request: HttpRequest) -> HttpResponse:
+    """The report: status, timeline, due date, messages both ways, and the reply form."""
+    case = _tracked_case(request)
+    if case is None:
+        messages.info(request, _("Enter your receipt to see your report."))
+        return HttpResponseRedirect(reverse("web:track"))
+    if request.method == "GET":
+        return _render_case(request, case)
+    text = request.POST.get("text", "")
+    if not case.is_open:
+        return _render_case(
+            request,
+            case,
+            text=text,
+            page_error=_("This report is closed; it no longer takes messages."),
+            status=409,
+        )
+    uploads = request.FILES.getlist("evidence")
+    max_mb = int(case.unit.effective_policy["max_upload_mb"])
+    try:
+        files = check_files(uploads, max_upload_mb=max_mb)
+        services.reporter_message(case=case, text=text, files=files)
+    except DomainError as exc:  # Invalid, TooLarge, UnsupportedType
+        fields = exc.fields or {"text": exc.message}
+        errors = f.field_errors(fields, max_upload_mb=max_mb)
+        return _render_case(request, case, text=text, errors=errors, files_lost=bool(uploads), status=400)
+    messages.success(request, _("Your message has been sent to the handlers."))
+    return HttpResponseRedirect(reverse("web:track_case") + "#messages")
+
+
+def _render_case(
+    request: HttpRequest,
+    case: Case,
+    *,
+    text: str = "",
+    errors: dict[str, str] | None = None,
+    files_lost: bool = False,
+    page_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    unit = case.unit
+    files_by_message: dict[int | None, list[Evidence]] = {}
+    for item in Evidence.objects.filter(case=case).order_by("created_at", "id"):
+        files_by_message.setdefault(item.message_id, []).append(item)
+    conversation = []
+    for m in Message.objects.filter(case=case).order_by("at", "id"):
+        conversation.append(
+            {
+                "mine": m.sender == Sender.REPORTER,
+                "who": _("You")
+                if m.sender == Sender.REPORTER
+                else f.actor_label(m.author_title or "Petugas"),
+                "at": f.local_time(unit, m.at),
+                "text": content.open_text(case, m.sealed, "message"),
+                "files": [_file_row(case, e) for e in files_by_message.get(m.pk, [])],
+            }
+        )
+    errors = errors or {}
+    context = {
+        "case": case,
+        "unit": unit,
+        "status": f.STATUS_TEXT.get(case.status, case.status),
+        "outcome": f.OUTCOME_TEXT.get(case.outcome, "") if case.outcome else "",
+        "handler": _current_handler(case),
+        "due": f.local_time(unit, case.due_at) if case.is_open and case.status != "follow_up" else "",
+        "overdue": is_overdue(case),
+        "timeline": f.timeline_rows(unit, tracking.reporter_timeline(case)),
+        "conversation": conversation,
+        "report_files": [_file_row(case, e) for e in files_by_message.get(None, [])],
+        "text": text,
+        "errors": errors,
+        "error_list": f.error_list(errors),
+        "files_lost": files_lost,
+        "page_error": page_error,
+        "max_upload_mb": int(unit.effective_policy["max_upload_mb"]),
+        "evidence_types": f.EVIDENCE_TYPES,
+    }
+    return render(request, "web/public/track_case.html", context, status=status)
+
+
+def _file_row(case: Case, item: Evidence) -> dict[str, Any]:
+    return {"name": content.open_text(case, item.sealed_name, "evidence-name"), "size": item.size}
+
+
+@require_POST
+def track_end(request: HttpRequest) -> HttpResponse:
+    """Selesai: this device forgets the report (the receipt still opens it anywhere)."""
+    request.session.pop(TRACK_KEY, None)
+    request.session.cycle_key()
+    messages.success(request, _("This device no longer shows your report. Your receipt still opens it."))
+    return HttpResponseRedirect(reverse("web:track"))

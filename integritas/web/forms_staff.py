@@ -1,0 +1,203 @@
+"""Forms of the back office: they check the shape of what staff typed (required, choices, dates) so
+that errors come back in the page's language; the rules of the procedure stay in cases.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from integritas.cases.models import Status
+
+MAX_NOTE = 20000
+
+
+class StaffForm(forms.Form):
+    # Errors come from the server, in the page's language, with a summary at the top: no browser
+    # validation bubbles that differ per browser and language.
+    use_required_attribute = False
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
+                field.error_messages["required"] = _("Fill in this field.")
+
+
+def _text(
+    label: Any, *, required: bool = True, help_text: Any = "", max_length: int = MAX_NOTE
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+# ---------------------------------------------------------------- signing in
+
+
+class LoginForm(StaffForm):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(StaffForm):
+    otp = forms.CharField(
+        label=_("6-digit code"),
+        help_text=_("The code shown now in your authenticator app."),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "size": "8"}
+        ),
+    )
+
+
+# ---------------------------------------------------------------- case lists
+
+OPEN_STATE_CHOICES = [
+    (Status.TRIAGE, _("Triage")),
+    (Status.EXAMINATION, _("Examination")),
+    (Status.REVIEW, _("Review")),
+    (Status.FOLLOW_UP, _("Follow-up")),
+]
+STATE_CHOICES = [*OPEN_STATE_CHOICES, (Status.CLOSED, _("Closed"))]
+
+
+class CaseFilterForm(StaffForm):
+    state = forms.ChoiceField(label=_("State"), required=False)
+    unit = forms.ChoiceField(label=_("Unit"), required=False, help_text=_("Includes the units below it."))
+
+    def __init__(
+        self, *args: Any, units: list[tuple[str, str]], states: list[tuple[str, Any]], **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("All states")), *states]
+        self.fields["unit"].choices = [("", _("All units")), *units]
+
+
+class TeamFilterForm(CaseFilterForm):
+    overdue = forms.BooleanField(label=_("Only overdue cases"), required=False)
+
+
+# ---------------------------------------------------------------- the actions of the procedure
+
+
+class ExaminationForm(StaffForm):
+    conclusion = forms.ChoiceField(
+        label=_("Is the report founded?"),
+        choices=[
+            ("founded", _("Yes, founded: the decision goes to review by the next superior up")),
+            ("unfounded", _("No, unfounded: the decision stays in force and the case closes")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether the report is founded or unfounded.")},
+    )
+    findings = _text(
+        _("Findings"),
+        help_text=_(
+            "What you checked and why you reached this conclusion. The reporter is told the reasons."
+        ),
+    )
+
+
+class ReviewForm(StaffForm):
+    decision = forms.ChoiceField(
+        label=_("What happens to the decision?"),
+        choices=[
+            ("revoke", _("Revoke it")),
+            ("amend", _("Amend it")),
+            ("reassign", _("Reassign it: an official without the conflict takes the decision again")),
+            ("uphold", _("Uphold it: it stays in force, with the mitigation written below")),
+            ("escalate", _("Pass the review to the next superior up")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the result of the review.")},
+    )
+    notes = _text(_("Notes"), help_text=_("The reasons, and for an upheld decision the mitigation."))
+
+
+class RecuseForm(StaffForm):
+    reason = _text(
+        _("Reason for withdrawing"),
+        help_text=_(
+            "For example: the reported official is a relative. The case goes to the next handler up."
+        ),
+    )
+
+
+class TriageForm(StaffForm):
+    position = forms.ChoiceField(
+        label=_("Position of the reported official"),
+        error_messages={"required": _("Choose the position of the reported official.")},
+    )
+
+    def __init__(self, *args: Any, positions: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].choices = [("", _("Choose a position")), *positions]
+
+
+class MessageForm(StaffForm):
+    text = _text(_("Message to the reporter"), help_text=_("The reporter reads it with their receipt."))
+    evidence = forms.FileField(
+        label=_("Attach a file (optional)"),
+        required=False,
+        help_text=_("Documents, images, audio or video."),
+    )
+
+
+class FollowUpForm(StaffForm):
+    title = forms.CharField(label=_("Follow-up action"), max_length=500)
+    due_date = forms.DateField(
+        label=_("Due date"),
+        help_text=_("Year-month-day, for example 2026-12-31."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+    )
+
+
+class FollowUpDoneForm(StaffForm):
+    notes = forms.CharField(
+        label=_("How it was done (optional)"), required=False, max_length=MAX_NOTE, widget=forms.TextInput
+    )
+
+
+class FollowUpCancelForm(StaffForm):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=MAX_NOTE, widget=forms.TextInput)
+
+
+class CloseForm(StaffForm):
+    summary = _text(_("Closing summary"), help_text=_("The reporter sees this summary."))
+
+
+class IdentityRequestForm(StaffForm):
+    reason = _text(
+        _("Why do you need the reporter's identity?"),
+        help_text=_("A member of the COI handling team decides on your request."),
+    )
+
+
+class IdentityDecisionForm(StaffForm):
+    approve = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Approve: the handler sees the identity")), ("no", _("Reject"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose to approve or to reject the request.")},
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, max_length=MAX_NOTE, widget=forms.TextInput
+    )

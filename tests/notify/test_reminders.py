@@ -1,0 +1,153 @@
+"""Reminders a working day before a deadline and on the due day, once each, on real 2026 dates;
+follow-up actions falling due.
+
+2026: Monday 17 August is Independence Day; Eid al-Fitr with joint leave (cuti bersama) and Nyepi
+close Wednesday 18 to Tuesday 24 March.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from integritas.cases import services
+from integritas.notify.models import Milestone, OutboxMessage
+from integritas.notify.outbox import deliver
+from integritas.notify.reminders import send_reminders
+from tests.factories import make_org, reload, submit
+
+pytestmark = pytest.mark.django_db
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def at(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=WIB)
+
+
+def reminded(now: dt.datetime) -> tuple[list[str], list[str]]:
+    result = send_reminders(now)
+    return result.before, result.at_deadline
+
+
+def test_reminder_on_the_working_day_before_a_deadline_after_independence_day(smtp):
+    org = make_org(school_week="mon-fri")
+    # Wednesday 12 August: Thu 13, Fri 14, (weekend, Mon 17 Independence Day) Tue 18.
+    case = reload(submit(org.school, org.p_teacher, now=at(2026, 8, 12, 10)).case)
+    assert case.due_at == dt.datetime(2026, 8, 18, 23, 59, 59, tzinfo=WIB)
+    deliver()
+    smtp.clear()
+    ref = case.reference
+
+    assert reminded(at(2026, 8, 13, 20)) == ([], [])
+    assert reminded(at(2026, 8, 14, 6, 59)) == ([], [])
+    # The working day before Tuesday 18 is Friday 14, not the holiday on Monday.
+    assert reminded(at(2026, 8, 14, 7, 30)) == ([ref], [])
+    for later in (at(2026, 8, 14, 12), at(2026, 8, 15, 9), at(2026, 8, 17, 8)):
+        assert reminded(later) == ([], [])
+    deliver()
+    (soon,) = smtp.received
+    assert soon.to == ["vice@example.org"]
+    assert soon.subject == f"[Integritas] Pengingat: batas waktu laporan {ref} hari kerja berikutnya"
+    assert "Selasa, 18 Agustus 2026 pukul 23.59 WIB" in soon.text
+    assert f"/kasus/{ref}/" in soon.text
+    smtp.clear()
+
+    # On the due day, once.
+    assert reminded(at(2026, 8, 18, 6)) == ([], [])
+    assert reminded(at(2026, 8, 18, 7, 5)) == ([], [ref])
+    assert reminded(at(2026, 8, 18, 15)) == ([], [])
+    deliver()
+    (today,) = smtp.received
+    assert today.to == ["vice@example.org"]
+    assert today.subject == f"[Integritas] Batas waktu laporan {ref} hari ini"
+    # Past the deadline, reminders stop (the sweep takes over).
+    assert reminded(at(2026, 8, 19, 8)) == ([], [])
+    assert OutboxMessage.objects.filter(kind__startswith="deadline_").count() == 2
+
+
+def test_six_day_school_is_reminded_on_saturday(smtp, org):
+    # Thursday 13 August at a Monday-to-Saturday school: Fri 14, Sat 15, (Sun, Mon 17) Tue 18.
+    case = reload(submit(org.school, org.p_teacher, now=at(2026, 8, 13, 10)).case)
+    assert case.due_at == dt.datetime(2026, 8, 18, 23, 59, 59, tzinfo=WIB)
+    assert reminded(at(2026, 8, 14, 9)) == ([], [])
+    assert reminded(at(2026, 8, 15, 7)) == ([case.reference], [])
+
+
+def test_reminder_before_a_deadline_after_the_eid_joint_leave(smtp):
+    org = make_org(school_week="mon-fri")
+    # Friday 13 March: Mon 16, Tue 17, (Wed 18 – Tue 24 joint leave, Nyepi, Eid) Wed 25.
+    case = reload(submit(org.school, org.p_teacher, now=at(2026, 3, 13, 10)).case)
+    assert case.due_at == dt.datetime(2026, 3, 25, 23, 59, 59, tzinfo=WIB)
+    assert reminded(at(2026, 3, 16, 12)) == ([], [])
+    assert reminded(at(2026, 3, 17, 7)) == ([case.reference], [])
+    assert reminded(at(2026, 3, 24, 7)) == ([], [])
+    assert reminded(at(2026, 3, 25, 7)) == ([], [case.reference])
+
+
+def test_a_stage_that_starts_after_the_day_before_gets_only_the_due_day_reminder(smtp, org):
+    case = submit(org.school, org.p_teacher, now=at(2026, 8, 11, 10)).case
+    # Founded on Tuesday: review is 2 calendar days (due Thursday 13); the day before is Wednesday.
+    services.case_examine(
+        case=reload(case), actor=org.vice, conclusion="founded", findings="x", now=at(2026, 8, 12, 9)
+    )
+    case = reload(case)
+    assert case.due_at == dt.datetime(2026, 8, 14, 23, 59, 59, tzinfo=WIB)
+    assert reminded(at(2026, 8, 12, 10)) == ([], [])  # Wednesday 07:00 was before the stage began
+    assert reminded(at(2026, 8, 13, 7)) == ([case.reference], [])
+    deliver()
+    assert [r.to for r in smtp.received if "Pengingat" in r.subject] == [["principal@example.org"]]
+
+
+def test_an_escalated_case_gets_reminders_for_its_new_stage(smtp, org):
+    case = submit(org.school, org.p_teacher, now=at(2026, 8, 11, 10)).case
+    assert reminded(at(2026, 8, 13, 7)) == ([case.reference], [])
+    services.case_recuse(case=reload(case), actor=org.vice, reason="Kerabat", now=at(2026, 8, 13, 8))
+    case = reload(case)
+    assert case.handler_person == org.principal
+    # Fresh deadline: Fri 14, Sat 15, (Sun, Mon 17) Tue 18; the day before is Saturday 15.
+    assert case.due_at == dt.datetime(2026, 8, 18, 23, 59, 59, tzinfo=WIB)
+    assert reminded(at(2026, 8, 15, 7)) == ([case.reference], [])
+    deliver()
+    reminders = [r for r in smtp.received if "Pengingat" in r.subject]
+    assert [r.to for r in reminders] == [["vice@example.org"], ["principal@example.org"]]
+    assert Milestone.objects.filter(case=case, key__startswith="deadline_soon:").count() == 2
+
+
+def test_a_team_handling_a_case_is_reminded(smtp, org):
+    case = submit(org.school, None, now=at(2026, 8, 11, 10)).case  # triage: the school's team
+    assert reminded(at(2026, 8, 13, 7)) == ([case.reference], [])
+    deliver()
+    reminders = [r for r in smtp.received if "Pengingat" in r.subject]
+    assert [r.to for r in reminders] == [["schoolteam@example.org"]]
+
+
+def test_follow_up_action_due_reminds_the_team_once(smtp, org):
+    case = submit(org.school, org.p_teacher, now=at(2026, 11, 2, 9)).case
+    services.case_examine(
+        case=reload(case), actor=org.vice, conclusion="founded", findings="x", now=at(2026, 11, 2, 10)
+    )
+    services.case_review(
+        case=reload(case), actor=org.principal, decision="revoke", notes="x", now=at(2026, 11, 2, 11)
+    )
+    first = services.follow_up_add(
+        case=reload(case), actor=org.school_team, title="Lelang ulang", due_date="2026-12-01"
+    )
+    services.follow_up_add(case=reload(case), actor=org.school_team, title="Teguran", due_date="2026-12-03")
+    deliver()
+    smtp.clear()
+
+    assert send_reminders(at(2026, 11, 30, 8)).follow_ups == []
+    assert send_reminders(at(2026, 12, 1, 6)).follow_ups == []
+    assert send_reminders(at(2026, 12, 1, 7, 10)).follow_ups == [case.reference]
+    assert send_reminders(at(2026, 12, 2, 7, 10)).follow_ups == []
+    deliver()
+    (mail,) = smtp.received
+    assert mail.to == ["schoolteam@example.org"]
+    assert "Lelang ulang" in mail.text and "1 Desember 2026" in mail.text
+
+    services.follow_up_done(case=reload(case), actor=org.school_team, follow_up_id=first.pk, notes="ok")
+    assert send_reminders(at(2026, 12, 3, 7, 10)).follow_ups == [case.reference]
+    assert send_reminders(at(2026, 12, 4, 7, 10)).follow_ups == []

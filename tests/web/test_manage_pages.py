@@ -1,0 +1,607 @@
+"""Administration pages (/kelola/): access, units and policy, positions, people, teams, calendars,
+the org import with its preview, the audit trail of every change, and no case content anywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from integritas.audit.chain import verify
+from integritas.audit.models import AuditEntry
+from integritas.orgs.importer import import_org
+from integritas.orgs.models import Holding, Holiday, Person, Position, TeamMembership, Unit
+from tests.factories import PASSWORD, make_person, submit
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/kelola/",
+    "/kelola/unit/",
+    "/kelola/unit/baru/",
+    "/kelola/unit/SMPN1/",
+    "/kelola/jabatan/",
+    "/kelola/jabatan/?unit=SMPN1",
+    "/kelola/jabatan/baru/",
+    "/kelola/jabatan/KS/",
+    "/kelola/pegawai/",
+    "/kelola/pegawai/baru/",
+    "/kelola/pegawai/teacher/",
+    "/kelola/tim/",
+    "/kelola/tim/SMPN1/",
+    "/kelola/kalender/",
+    "/kelola/kalender/SMPN1/2026/",
+    "/kelola/impor/",
+]
+
+
+@pytest.fixture
+def admin_client(client, org):
+    client.force_login(org.admin)
+    return client
+
+
+def audit(action: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=action).order_by("seq"))
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+# --- access ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, org, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/masuk/?next=")
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_staff_without_admin_right_get_403(client, org, url):
+    client.force_login(org.district_team)
+    assert client.get(url).status_code == 403
+
+
+def test_non_admin_cannot_change_anything(client, org):
+    client.force_login(org.principal)
+    response = client.post("/kelola/unit/baru/", {"code": "X1", "name": "X"})
+    assert response.status_code == 403
+    assert not Unit.objects.filter(code="X1").exists()
+    assert not AuditEntry.objects.filter(action__startswith="org.").exists()
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_admin_pages_render_in_indonesian_without_inline_code(admin_client, url):
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    body = text(response)
+    assert 'lang="id"' in body
+    assert "Pengelolaan" in body
+    # Strict CSP: no inline scripts, styles or handlers.
+    assert "<script" not in body and 'style="' not in body and "onclick" not in body
+    # Separation of duties: the administration area never links to cases.
+    assert 'href="/kasus/' not in body
+
+
+def test_admin_pages_are_complete_in_english(admin_client):
+    admin_client.cookies["integritas_language"] = "en"
+    body = text(admin_client.get("/kelola/"))
+    assert 'lang="en"' in body and "Administration" in body and "Units" in body
+
+
+# --- units and policy ----------------------------------------------------------------------------------
+
+
+def unit_post(**values):
+    data = {"name": "", "parent": "", "timezone": "", "work_week": ""}
+    data.update(values)
+    return data
+
+
+def test_create_unit_with_policy_override_shows_inherited_values(admin_client, org):
+    page = text(admin_client.get("/kelola/unit/baru/?induk=DISDIK"))
+    # The district sets require_evidence = false: a new unit under it shows that as inherited.
+    assert re.search(r"Diwarisi: tidak \(dari DISDIK\)", page)
+    assert "Diwarisi: 3 (bawaan)" in page  # examination_days comes from the defaults
+
+    response = admin_client.post(
+        "/kelola/unit/baru/",
+        unit_post(
+            code="SMPN2",
+            name="SMP Negeri 2 Mejayan",
+            parent="DISDIK",
+            timezone="Asia/Makassar",
+            work_week="mon-sat",
+            policy_examination_days="5",
+            policy_allow_anonymous="true",
+        ),
+    )
+    assert response.status_code == 302 and response["Location"] == "/kelola/unit/SMPN2/"
+    unit = Unit.objects.get(code="SMPN2")
+    assert unit.parent == org.district and unit.timezone == "Asia/Makassar" and unit.work_week == "mon-sat"
+    assert unit.policy == {"examination_days": 5, "allow_anonymous": True}
+    assert unit.effective_policy["require_evidence"] is False  # still inherited
+    [entry] = audit("org.unit_created")
+    assert entry.actor == "admin" and entry.unit_code == "SMPN2"
+    assert entry.data["policy"] == {"examination_days": 5, "allow_anonymous": True}
+
+    page = text(admin_client.get("/kelola/unit/SMPN2/"))
+    assert "Unit kerja SMPN2 disimpan." in page
+    assert 'name="policy_examination_days" value="5"' in page
+    assert '<option value="true" selected>ya</option>' in page
+
+
+def test_edit_unit_policy_back_to_inherit_and_override_another_key(admin_client, org):
+    org.school.policy = {"examination_days": 5}
+    org.school.save()
+    response = admin_client.post(
+        "/kelola/unit/SMPN1/",
+        unit_post(name="SMP Negeri 1", parent="DISDIK", work_week="mon-sat", policy_review_days="4",
+                  policy_review_day_kind="working"),
+    )  # fmt: skip
+    assert response.status_code == 302
+    org.school.refresh_from_db()
+    assert org.school.policy == {"review_days": 4, "review_day_kind": "working"}
+    assert org.school.name == "SMP Negeri 1"
+    [entry] = audit("org.unit_changed")
+    assert entry.data["changes"]["policy"] == [
+        {"examination_days": 5},
+        {"review_days": 4, "review_day_kind": "working"},
+    ]
+    assert entry.data["changes"]["name"] == ["Smpn1", "SMP Negeri 1"]
+
+
+def test_saving_an_unchanged_unit_writes_no_audit_entry(admin_client, org):
+    admin_client.post("/kelola/unit/SMPN1/", unit_post(name="Smpn1", parent="DISDIK", work_week="mon-sat"))
+    assert audit("org.unit_changed") == []
+
+
+def test_invalid_policy_value_is_refused_next_to_the_field(admin_client, org):
+    response = admin_client.post(
+        "/kelola/unit/SMPN1/",
+        unit_post(name="Smpn1", parent="DISDIK", work_week="mon-sat", policy_examination_days="0",
+                  policy_max_upload_mb="9999"),
+    )  # fmt: skip
+    assert response.status_code == 400
+    body = text(response)
+    assert 'class="errors" role="alert"' in body
+    assert 'href="#id_policy_examination_days"' in body and 'href="#id_policy_max_upload_mb"' in body
+    assert 'aria-invalid="true"' in body
+    org.school.refresh_from_db()
+    assert org.school.policy == {}
+    assert not AuditEntry.objects.filter(action__startswith="org.").exists()
+
+
+def test_unit_cannot_move_under_its_own_subtree(admin_client, org):
+    response = admin_client.post("/kelola/unit/DISDIK/", unit_post(name="Disdik", parent="SMPN1"))
+    assert response.status_code == 400
+    org.district.refresh_from_db()
+    assert org.district.parent is None
+
+
+def test_unit_tree_is_a_nested_list(admin_client, org):
+    body = text(admin_client.get("/kelola/unit/"))
+    district = body.index('href="/kelola/unit/DISDIK/"')
+    nested = body.index("<ul>", district)
+    assert district < nested < body.index('href="/kelola/unit/SMPN1/"')
+
+
+# --- positions -----------------------------------------------------------------------------------------
+
+
+def test_position_reporting_across_units(admin_client, org):
+    response = admin_client.post(
+        "/kelola/jabatan/baru/", {"code": "KS-WAKIL", "title": "Plh Kepala Sekolah", "unit": "SMPN1",
+                                   "reports_to": "KABID"}
+    )  # fmt: skip
+    assert response.status_code == 302
+    position = Position.objects.get(code="KS-WAKIL")
+    assert position.unit == org.school and position.reports_to == org.p_kabid
+    [entry] = audit("org.position_created")
+    assert entry.unit_code == "SMPN1" and entry.data["reports_to"] == "KABID"
+
+    body = text(admin_client.get("/kelola/jabatan/?unit=SMPN1"))
+    assert "Plh Kepala Sekolah" in body and "kosong" in body  # nobody holds it yet
+    assert "Disdik" in body  # the superior's unit is named: it is in another unit
+
+
+def test_reports_to_cycle_is_refused(admin_client, org):
+    # KADIS ← KABID ← KS ← WAKA ← GURU: KADIS may not report to GURU.
+    response = admin_client.post(
+        "/kelola/jabatan/KADIS/", {"title": "Kepala Dinas", "unit": "DISDIK", "reports_to": "GURU"}
+    )
+    assert response.status_code == 400
+    assert "siklus" in text(response)
+    org.p_kadis.refresh_from_db()
+    assert org.p_kadis.reports_to is None
+    assert audit("org.position_changed") == []
+
+
+def test_position_page_shows_holders_and_vacancy(admin_client, org):
+    body = text(admin_client.get("/kelola/jabatan/WAKA/"))
+    assert "Vice" in body and "hari ini" in body and "Nobody holds" not in body
+    Holding.objects.filter(position=org.p_vice).update(end=dt.date(2020, 12, 31))
+    body = text(admin_client.get("/kelola/jabatan/WAKA/"))
+    assert "kosong" in body and "Tidak ada yang memegang jabatan ini hari ini" in body
+
+
+# --- people, holdings, passwords ------------------------------------------------------------------------
+
+
+def test_create_person_then_edit(admin_client, org):
+    response = admin_client.post(
+        "/kelola/pegawai/baru/",
+        {"username": "rina", "name": "Rina Kusumawati", "email": "rina@example.org", "language": "id",
+         "is_active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302 and response["Location"] == "/kelola/pegawai/rina/"
+    rina = Person.objects.get(username="rina")
+    assert rina.name == "Rina Kusumawati" and rina.is_active and not rina.is_admin
+    assert not rina.has_usable_password()
+    assert audit("org.person_created")[0].data["username"] == "rina"
+
+    response = admin_client.post(
+        "/kelola/pegawai/rina/",
+        {"form": "details", "name": "Rina K.", "email": "rina@example.org", "language": "en", "is_admin": "on",
+         "is_active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    rina.refresh_from_db()
+    assert rina.is_admin and rina.language == "en" and rina.name == "Rina K."
+    changes = audit("org.person_changed")[0].data["changes"]
+    assert changes["is_admin"] == [False, True] and changes["language"] == ["id", "en"]
+
+
+def test_duplicate_username_is_refused(admin_client, org):
+    response = admin_client.post(
+        "/kelola/pegawai/baru/", {"username": "Vice", "name": "Another", "language": "id", "is_active": "on"}
+    )
+    assert response.status_code == 400
+    assert Person.objects.filter(username__iexact="vice").count() == 1
+
+
+def test_admin_cannot_remove_their_own_admin_right(admin_client, org):
+    response = admin_client.post(
+        "/kelola/pegawai/admin/",
+        {
+            "form": "details",
+            "name": "Admin",
+            "email": "admin@example.org",
+            "language": "id",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 400
+    org.admin.refresh_from_db()
+    assert org.admin.is_admin
+
+
+def test_acting_holding_added_and_a_holding_ended(admin_client, org):
+    # The vice principal is appointed acting principal (Plt) from 1 August 2026.
+    response = admin_client.post(
+        "/kelola/pegawai/vice/",
+        {"form": "holding", "position": "KS", "start": "2026-08-01", "end": "", "acting": "on"},
+    )
+    assert response.status_code == 302
+    plt = Holding.objects.get(person=org.vice, position=org.p_principal)
+    assert plt.acting and plt.start == dt.date(2026, 8, 1) and plt.end is None
+    added = audit("org.holding_added")[0]
+    assert added.unit_code == "SMPN1"
+    assert added.data == {
+        "username": "vice",
+        "position": "KS",
+        "start": "2026-08-01",
+        "end": None,
+        "acting": True,
+    }
+
+    # The principal's own holding ends on 31 July 2026.
+    principal = Holding.objects.get(person=org.principal, position=org.p_principal)
+    response = admin_client.post(
+        "/kelola/pegawai/principal/",
+        {"form": "end", "holding": str(principal.pk), f"end{principal.pk}-end": "2026-07-31"},
+    )
+    assert response.status_code == 302
+    principal.refresh_from_db()
+    assert principal.end == dt.date(2026, 7, 31)
+    ended = audit("org.holding_ended")[0]
+    assert ended.data["end"] == [None, "2026-07-31"] and ended.data["position"] == "KS"
+
+    body = text(admin_client.get("/kelola/pegawai/vice/"))
+    assert "Kepala Sekolah" in body and "Plt" in body
+    assert org.p_principal.holders_on(dt.date(2026, 8, 3)) == [org.vice]
+    assert org.p_principal.holders_on(dt.date(2026, 7, 30)) == [org.principal]
+
+
+def test_holding_end_before_start_is_refused(admin_client, org):
+    holding = Holding.objects.get(person=org.teacher)
+    response = admin_client.post(
+        "/kelola/pegawai/teacher/",
+        {"form": "end", "holding": str(holding.pk), f"end{holding.pk}-end": "2019-12-31"},
+    )
+    assert response.status_code == 400
+    assert f'href="#id_end{holding.pk}-end"' in text(response)
+    holding.refresh_from_db()
+    assert holding.end is None
+    assert audit("org.holding_ended") == []
+
+
+def test_password_policy_messages_are_shown(admin_client, org):
+    response = admin_client.post(
+        "/kelola/pegawai/teacher/", {"form": "password", "password1": "sekolah1", "password2": "sekolah1"}
+    )
+    assert response.status_code == 400
+    body = text(response)
+    assert body.count('class="error"') >= 2  # too short, and a common word with digits
+    assert not org.teacher.__class__.objects.get(pk=org.teacher.pk).check_password("sekolah1")
+    assert audit("org.password_set") == []
+
+    strong = "Kebun-Teh-Berkabut-Pagi-7"
+    response = admin_client.post(
+        "/kelola/pegawai/teacher/", {"form": "password", "password1": strong, "password2": strong}
+    )
+    assert response.status_code == 302
+    assert Person.objects.get(pk=org.teacher.pk).check_password(strong)
+    [entry] = audit("org.password_set")
+    assert entry.data == {"username": "teacher"} and strong not in json.dumps(entry.data)
+
+
+# --- teams ---------------------------------------------------------------------------------------------
+
+
+def test_team_membership_add_and_remove(admin_client, org):
+    response = admin_client.post("/kelola/tim/SMPN1/", {"person": "outsider"})
+    assert response.status_code == 302
+    assert TeamMembership.objects.filter(unit=org.school, person=org.outsider).exists()
+    response = admin_client.post("/kelola/tim/SMPN1/", {"remove": "schoolteam"})
+    assert response.status_code == 302
+    assert not TeamMembership.objects.filter(unit=org.school, person=org.school_team).exists()
+    entries = audit("org.team_changed")
+    assert [(e.data["added"], e.data["removed"]) for e in entries] == [
+        (["outsider"], []),
+        ([], ["schoolteam"]),
+    ]
+    assert all(e.unit_code == "SMPN1" for e in entries)
+
+    body = text(admin_client.get("/kelola/tim/SMPN1/"))
+    assert "Tim Penanganan Benturan Kepentingan" in body and "Outsider" in body
+
+
+def test_inactive_person_cannot_join_a_team(admin_client, org):
+    make_person("gone", is_active=False)
+    response = admin_client.post("/kelola/tim/SMPN1/", {"person": "gone"})
+    assert response.status_code == 400
+    assert not TeamMembership.objects.filter(person__username="gone").exists()
+
+
+# --- the working-day calendar ---------------------------------------------------------------------------
+
+
+def test_calendar_2026_shows_national_holiday_joint_leave_and_added_day(admin_client, org):
+    response = admin_client.post(
+        "/kelola/kalender/SMPN1/2026/", {"date": "2026-07-20", "name": "Hari Jadi Sekolah", "scope": "unit"}
+    )
+    assert response.status_code == 302
+    holiday = Holiday.objects.get(name="Hari Jadi Sekolah")
+    assert holiday.unit == org.school and holiday.date == dt.date(2026, 7, 20)
+    assert audit("org.holiday_added")[0].data == {
+        "date": "2026-07-20", "name": "Hari Jadi Sekolah", "unit": "SMPN1"
+    }  # fmt: skip
+
+    body = text(admin_client.get("/kelola/kalender/SMPN1/2026/"))
+    assert re.search(
+        r"<strong>17 Agustus</strong>: Hari Kemerdekaan Republik Indonesia <span class=\"meta\">\(Hari libur nasional\)",
+        body,
+    )
+    assert re.search(
+        r"<strong>24 Desember</strong>: Cuti Bersama Hari Raya Natal <span class=\"meta\">\(Cuti bersama\)",
+        body,
+    )
+    assert re.search(
+        r"<strong>20 Juli</strong>: Hari Jadi Sekolah <span class=\"meta\">\(Hari libur tambahan, SMPN1\)",
+        body,
+    )
+    assert '<td class="day national">17 ' in body
+    assert '<td class="day joint">24 ' in body
+    assert '<td class="day added">20 ' in body
+    # Saturdays are working days at this six-day school.
+    assert '<td class="day working">1</td>' in body.split('id="m8"')[1]
+    assert body.count('<table class="cal">') == 12 and 'scope="col"' in body
+
+
+def test_calendar_in_english_uses_english_holiday_names(admin_client, org):
+    admin_client.cookies["integritas_language"] = "en"
+    body = text(admin_client.get("/kelola/kalender/SMPN1/2026/"))
+    assert "Independence Day" in body and "(National holiday)" in body
+    assert "Christmas Joint Holiday" in body and "(Joint leave (cuti bersama))" in body
+
+
+def test_deployment_day_off_is_added_and_removed(admin_client, org):
+    admin_client.post(
+        "/kelola/kalender/DISDIK/2026/", {"date": "2026-11-02", "name": "Libur Pilkada", "scope": "all"}
+    )
+    holiday = Holiday.objects.get(name="Libur Pilkada")
+    assert holiday.unit is None
+    # Seen from the school too, which may remove a deployment-wide day.
+    body = text(admin_client.get("/kelola/kalender/SMPN1/2026/"))
+    assert "Libur Pilkada" in body and "semua unit kerja" in body
+    response = admin_client.post("/kelola/kalender/SMPN1/2026/", {"remove": str(holiday.pk)})
+    assert response.status_code == 302
+    assert not Holiday.objects.exists()
+    assert audit("org.holiday_removed")[0].data == {
+        "date": "2026-11-02",
+        "name": "Libur Pilkada",
+        "unit": None,
+    }
+
+
+def test_a_day_off_of_a_unit_above_cannot_be_removed_from_below(admin_client, org):
+    holiday = Holiday.objects.create(date=dt.date(2026, 7, 18), name="Hari Jadi Kabupaten", unit=org.district)
+    response = admin_client.post("/kelola/kalender/SMPN1/2026/", {"remove": str(holiday.pk)})
+    assert response.status_code == 404
+    assert Holiday.objects.filter(pk=holiday.pk).exists()
+
+
+def test_duplicate_day_off_is_refused(admin_client, org):
+    Holiday.objects.create(date=dt.date(2026, 7, 20), name="Hari Jadi Sekolah", unit=org.school)
+    response = admin_client.post(
+        "/kelola/kalender/SMPN1/2026/", {"date": "2026-07-20", "name": "Lagi", "scope": "unit"}
+    )
+    assert response.status_code == 400
+    assert Holiday.objects.count() == 1
+
+
+# --- the org import --------------------------------------------------------------------------------------
+
+
+def import_file(data) -> SimpleUploadedFile:
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return SimpleUploadedFile("org.json", raw, content_type="application/json")
+
+
+NEW_SCHOOL = {
+    "holidays": [{"date": "2026-07-20", "name": "Hari Jadi Sekolah", "unit": "SMPN3"}],
+    "units": [{"code": "SMPN3", "name": "SMP Negeri 3 Mejayan", "parent": "DISDIK", "work_week": "mon-sat"}],
+    "positions": [{"code": "KS-SMPN3", "unit": "SMPN3", "title": "Kepala Sekolah", "reports_to": "KABID"}],
+    "people": [{"username": "dewi", "name": "Dewi Anggraini", "positions": ["KS-SMPN3"]}],
+    "teams": [{"unit": "SMPN3", "members": ["dewi"]}],
+}
+
+
+def test_upload_previews_then_applies_on_confirmation(admin_client, org):
+    response = admin_client.post("/kelola/impor/", {"action": "preview", "file": import_file(NEW_SCHOOL)})
+    assert response.status_code == 200
+    body = text(response)
+    assert "Pratinjau perubahan" in body
+    assert (
+        "Unit kerja SMPN3: dibuat" in body
+        and "Jabatan KS-SMPN3: dibuat" in body
+        and "dewi memegang KS-SMPN3" in body
+    )
+    # Nothing changed yet.
+    assert not Unit.objects.filter(code="SMPN3").exists()
+    assert not Person.objects.filter(username="dewi").exists()
+    assert audit("org.import") == []
+    token = re.search(r'name="token" value="([^"]+)"', body)[1]
+
+    # A forged or stale token applies nothing.
+    response = admin_client.post("/kelola/impor/", {"action": "apply", "token": "nope"})
+    assert response.status_code == 302 and not Unit.objects.filter(code="SMPN3").exists()
+
+    response = admin_client.post("/kelola/impor/", {"action": "apply", "token": token})
+    assert response.status_code == 302
+    assert Unit.objects.get(code="SMPN3").parent == org.district
+    assert Position.objects.get(code="KS-SMPN3").reports_to == org.p_kabid
+    assert TeamMembership.objects.filter(unit__code="SMPN3", person__username="dewi").exists()
+    [entry] = audit("org.import")
+    assert entry.actor == "admin" and entry.data["created"]["units"] == 1
+    assert "unit SMPN3: created" in entry.data["changes"]
+
+    # The preview is used up: applying again does nothing more.
+    admin_client.post("/kelola/impor/", {"action": "apply", "token": token})
+    assert len(audit("org.import")) == 1
+    assert "Impor diterapkan" in text(admin_client.get("/kelola/impor/"))
+
+
+def test_invalid_file_shows_the_problems_and_changes_nothing(admin_client, org):
+    bad = json.loads(json.dumps(NEW_SCHOOL))
+    bad["positions"][0]["reports_to"] = "NOBODY"
+    bad["units"][0]["work_week"] = "sun-thu"
+    response = admin_client.post("/kelola/impor/", {"action": "preview", "file": import_file(bad)})
+    assert response.status_code == 400
+    body = text(response)
+    assert "positions[0] (code &#x27;KS-SMPN3&#x27;)" in body and "NOBODY" in body
+    assert "units[0] (code &#x27;SMPN3&#x27;)" in body
+    assert "Apply" not in body and 'value="apply"' not in body
+    assert not Unit.objects.filter(code="SMPN3").exists()
+    assert not AuditEntry.objects.filter(action__startswith="org.").exists()
+
+
+def test_file_that_is_not_json_is_refused(admin_client, org):
+    response = admin_client.post("/kelola/impor/", {"action": "preview", "file": import_file(b"{units: [")})
+    assert response.status_code == 400
+    assert "JSON" in text(response) and 'href="#id_file"' in text(response)
+
+
+def test_apply_revalidates_against_the_current_organisation(admin_client, org):
+    response = admin_client.post("/kelola/impor/", {"action": "preview", "file": import_file(NEW_SCHOOL)})
+    token = re.search(r'name="token" value="([^"]+)"', text(response))[1]
+    # Meanwhile the district office the new school hangs under is gone.
+    data = json.loads(json.dumps(NEW_SCHOOL))
+    session = admin_client.session
+    data["units"][0]["parent"] = "GONE"
+    session["manage_import"]["data"] = data
+    session.save()
+    response = admin_client.post("/kelola/impor/", {"action": "apply", "token": token})
+    assert response.status_code == 400
+    assert "GONE" in text(response)
+    assert not Unit.objects.filter(code="SMPN3").exists()
+
+
+def test_importer_itself_audits_real_imports_only(org):
+    import_org(NEW_SCHOOL, dry_run=True)
+    assert audit("org.import") == []
+    import_org(NEW_SCHOOL, actor="cli")
+    [entry] = audit("org.import")
+    assert entry.actor == "cli"
+    import_org(NEW_SCHOOL, actor="cli")  # the same file again changes nothing, records nothing
+    assert len(audit("org.import")) == 1
+
+
+# --- the audit trail and separation of duties -----------------------------------------------------------
+
+
+def test_every_change_is_in_an_intact_audit_chain(admin_client, org):
+    admin_client.post("/kelola/unit/baru/", unit_post(code="U2", name="Unit 2", parent="DISDIK"))
+    admin_client.post(
+        "/kelola/jabatan/baru/", {"code": "P2", "title": "Pos", "unit": "U2", "reports_to": "KADIS"}
+    )
+    admin_client.post(
+        "/kelola/pegawai/baru/", {"username": "p2", "name": "Pe Dua", "language": "id", "is_active": "on"}
+    )
+    admin_client.post("/kelola/pegawai/p2/", {"form": "holding", "position": "P2", "start": "2026-01-01"})
+    admin_client.post("/kelola/tim/U2/", {"person": "p2"})
+    admin_client.post("/kelola/kalender/U2/2026/", {"date": "2026-05-02", "name": "Libur", "scope": "unit"})
+    actions = list(AuditEntry.objects.filter(action__startswith="org.").values_list("action", flat=True))
+    assert actions == [
+        "org.unit_created", "org.position_created", "org.person_created", "org.holding_added",
+        "org.team_changed", "org.holiday_added",
+    ]  # fmt: skip
+    assert all(e.actor == "admin" for e in AuditEntry.objects.filter(action__startswith="org."))
+    assert verify()[0]
+    # The overview lists the recent organisation changes.
+    body = text(admin_client.get("/kelola/"))
+    assert "Unit kerja dibuat" in body and "Hari libur ditambahkan" in body
+
+
+def test_no_case_content_on_any_admin_page(admin_client, org):
+    sub = submit(org.school, org.p_teacher)
+    secret_bits = [
+        "Pemenang pengadaan adalah toko milik adik terlapor.",  # the description
+        "Siti Aminah",  # the reporter
+        "siti@example.net",
+        "Penetapan pemenang pengadaan seragam",  # the decision
+        sub.case.reference,
+    ]
+    for url in PAGES:
+        body = text(admin_client.get(url))
+        for bit in secret_bits:
+            assert bit not in body, (url, bit)
+    # Nor does the overview's list of recent changes show case events from the audit log.
+    assert "case." not in text(admin_client.get("/kelola/"))
+
+
+def test_signing_in_again_after_setting_own_password_is_not_needed(admin_client, org):
+    strong = "Kebun-Teh-Berkabut-Pagi-7"
+    admin_client.post(
+        "/kelola/pegawai/admin/", {"form": "password", "password1": strong, "password2": strong}
+    )
+    assert admin_client.get("/kelola/").status_code == 200
+    assert Person.objects.get(pk=org.admin.pk).check_password(strong)
+    assert PASSWORD != strong
