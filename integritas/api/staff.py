@@ -220,8 +220,9 @@ def case_review(request: HttpRequest, reference: str, payload: s.ReviewIn):
 )
 def case_recuse(request: HttpRequest, reference: str, payload: s.RecuseIn):
     case = access.get_case_for(me_of(request), reference)
-    services.case_recuse(case=case, actor=me_of(request), reason=payload.reason)
-    return _done(request, reference)
+    moved = services.case_recuse(case=case, actor=me_of(request), reason=payload.reason)
+    # The last view the one who withdrew gets: from now on the case is hidden from them.
+    return Reply(200, presenters.detail(moved, me_of(request)))
 
 
 @router.post(

@@ -61,7 +61,9 @@ def cases_visible_to(person: Person | None) -> QuerySet[Case]:
     is_subject = Holding.objects.filter(
         person=person, position=OuterRef("subject_position"), start__lte=timezone.localdate()
     ).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("created_at__date")))
-    return Case.objects.filter(condition).exclude(Exists(is_subject))
+    # Whoever withdrew from a case (penarikan diri: typically because of a conflict) no longer sees it.
+    recused = Recusal.objects.filter(case=OuterRef("pk"), person=person)
+    return Case.objects.filter(condition).exclude(Exists(is_subject)).exclude(Exists(recused))
 
 
 def get_case_for(person: Person | None, reference: str, *, for_update: bool = False) -> Case:

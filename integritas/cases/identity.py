@@ -22,7 +22,7 @@ def on_request(case: Case) -> bool:
 
 def may_see_identity(person: Person | None, case: Case) -> bool:
     """Overseeing teams always; handlers unless the policy is on_request and no request was approved."""
-    if person is None or case.anonymous:
+    if person is None or case.anonymous or access.has_recused(person, case):
         return False
     if access.oversees(person, case):
         return True

@@ -25,6 +25,7 @@ from integritas.cases import access, content, routing
 from integritas.cases.evidence import CheckedFile, store_files
 from integritas.cases.intake import ReportInput
 from integritas.cases.models import (
+    OPEN_STATUSES,
     OUTCOME_OF_DECISION,
     TIMED_STATUSES,
     Case,
@@ -502,6 +503,7 @@ def case_message(
     """A handler or the team writes to the reporter."""
     now = now or timezone.now()
     body = _text(text, "text")
+    _require_state(case, *OPEN_STATUSES)
     _require(
         actor, access.CAN_MESSAGE, case, "Only the current handler or the team can write to the reporter"
     )

@@ -25,10 +25,18 @@ import pytest
 
 from tests.server import Served, cli_env, run_cli
 
+try:  # the test modules import `expect` from here, so that they load without Playwright (and skip)
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - the `browser` fixture skips (or fails in CI) with the reason
+    expect = None  # type: ignore[assignment]
+
+__all__ = ["expect"]
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ARTIFACTS = ROOT / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
+AXE_NOTES = ARTIFACTS / "axe"  # minor and moderate findings, one file per page
 CHROMIUM = os.environ.get("INTEGRITAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -133,8 +141,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         served.wait_ready("/", timeout=60)
         yield served
     finally:
-        served.stop()
-        served.__exit__()
+        try:
+            served.stop()
+        finally:
+            served.__exit__()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:  # noqa: ARG001
+    """A failing browser test shows the end of the server's log (a 500's traceback is there)."""
+    outcome = yield
+    report = outcome.get_result()
+    log = ARTIFACTS / "browser-server.log"
+    if report.failed and HERE in Path(str(item.path)).resolve().parents and log.is_file():
+        tail = log.read_text(errors="replace").splitlines()[-40:]
+        report.sections.append(
+            ("integritas serve (artifacts/browser-server.log, last 40 lines)", "\n".join(tail))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -296,6 +319,11 @@ def axe_check(browser: Any) -> Iterator[Callable[[Any], list[dict[str, Any]]]]:
         )
         bad = [v for v in result if v.get("impact") in {"serious", "critical"}]
         assert not bad, format_violations(bad, target.url)
+        if result:  # minor and moderate ones: kept for the page's authors, not a failure
+            AXE_NOTES.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9]+", "-", target.url.split("//", 1)[-1].split("/", 1)[-1]).strip("-")
+            text = format_violations(result, target.url).replace("serious or critical", "minor or moderate")
+            (AXE_NOTES / f"{name or 'home'}.txt").write_text(text + "\n", encoding="utf-8")
         return result
 
     yield check

@@ -10,14 +10,14 @@ receipt); a step whose earlier step failed is skipped, naming the step that is m
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, TIMEOUT_MS, T, field, pdf_file, screenshot, sign_in
+from tests.browser.conftest import DESKTOP, TIMEOUT_MS, T, expect, field, pdf_file, screenshot, sign_in
 
 REFERENCE_RE = re.compile(r"BK-\d{4}-\d{6,12}")
 SUBJECT_OPTION = "Ketua Panitia PPDB — Agung Prasetya"
@@ -105,7 +105,7 @@ def test_reporter_files_a_report_on_a_phone_without_javascript(new_context, stor
     field(page, "Official who took the decision or action").select_option(label=SUBJECT_OPTION)
     field(page, "Title of the decision or action").fill("Pengumuman hasil PPDB jalur zonasi 2026")
     field(page, "Number of the decision letter").fill("421.3/045/SMPN1/2026")
-    field(page, "Date").fill("2026-07-01")
+    field(page, "Date").fill((dt.date.today() - dt.timedelta(days=20)).isoformat())
     field(page, "Kind of decision").select_option(label=T("Admission of new pupils (PPDB)"))
     field(page, "Affiliation (personal or group)").check()
     field(page, "Chronology").fill(
@@ -279,7 +279,7 @@ def test_team_adds_and_completes_a_follow_up_and_closes_the_case(staff, story):
         page.get_by_role("button", name=T("I have no conflict of interest with this case")).click()
 
     page.get_by_role("textbox", name=T("Follow-up action"), exact=True).fill(FOLLOW_UP)
-    field(page, "Due date").fill("2026-12-31")
+    field(page, "Due date").fill((dt.date.today() + dt.timedelta(days=30)).isoformat())
     page.get_by_role("button", name=T("Add the follow-up action")).click()
     expect(page.get_by_text(FOLLOW_UP).first).to_be_visible()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
+import pytest
 
-from tests.browser.conftest import T, screenshot
+from tests.browser.conftest import T, expect, screenshot
 
 
 def test_home_page_on_a_phone_without_javascript(new_context):
@@ -24,6 +24,10 @@ def test_home_page_accessibility(page, axe_source, axe_check):
     page.goto("/")
     screenshot(page, "home")
     axe_check(page)
+    # The checker itself: a control without a label is a critical violation, and is reported.
+    page.evaluate("document.querySelector('main').append(document.createElement('input'))")
+    with pytest.raises(AssertionError, match=r"\[critical\] label"):
+        axe_check(page)
 
 
 def test_language_switch_without_javascript(new_context):

@@ -274,10 +274,10 @@ def test_recusal_moves_up_with_fresh_deadline(org):
         "examination",
     )
     assert recused.actor_title == org.p_vice.title
-    # The recuser can no longer act on the case; they still see it (they handled it).
+    # The recuser can no longer act on the case, nor see it (they withdrew because of a conflict).
     with pytest.raises(Forbidden):
         services.case_examine(case=case, actor=org.vice, conclusion="unfounded", findings="x", now=LATER)
-    assert access.cases_visible_to(org.vice).filter(pk=case.pk).exists()
+    assert not access.cases_visible_to(org.vice).filter(pk=case.pk).exists()
 
 
 def test_recuser_is_skipped_when_the_case_moves_up_after_a_founded_conclusion(org):

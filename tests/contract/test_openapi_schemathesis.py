@@ -9,12 +9,12 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the test extra")
 from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import (  # noqa: E402
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from tests.api.http import Http  # noqa: E402
 from tests.factories import PASSWORD  # noqa: E402

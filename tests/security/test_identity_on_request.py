@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.test import Client
 
 from integritas.audit.models import AuditEntry
 from tests.factories import PASSWORD, reload, submit

@@ -660,3 +660,11 @@ def test_english_error_messages_are_english(org, case):
     assert r.status_code == 400
     assert "Choose whether the report is founded or unfounded." in page and "Fill in this field." in page
     assert "wajib" not in page and "Pilih" not in page
+
+
+def test_an_empty_sign_in_form_lists_its_errors_at_the_top(org):
+    r = Client().post("/masuk/", {"username": "", "password": ""})
+    assert r.status_code == 400
+    page = html(r)
+    assert 'href="#id_username"' in page and 'href="#id_password"' in page
+    assert "Bagian ini wajib diisi." in page

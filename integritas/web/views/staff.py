@@ -60,7 +60,6 @@ from integritas.web import forms_staff as f
 PAGE_SIZE = 50
 PENDING_KEY = "integritas_pending_sign_in"
 PENDING_SECONDS = 600  # the code step must follow the password within ten minutes
-REFERRER_POLICY = "same-origin"
 
 # ---------------------------------------------------------------- labels (never stored text)
 
@@ -211,21 +210,6 @@ def _login_url(next_path: str) -> str:
     return f"{reverse('web:login')}?{urlencode({'next': next_path})}"
 
 
-def same_origin_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Pages with forms send "Referrer-Policy: same-origin": under "no-referrer" browsers post with
-    "Origin: null" and Django's CSRF check refuses every form (403). Other sites still get nothing.
-    (Can go once the site-wide header in security/middleware.py changes.)"""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        if not isinstance(response, StreamingHttpResponse):
-            response["Referrer-Policy"] = REFERRER_POLICY
-        return response
-
-    return wrapper
-
-
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -236,7 +220,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return redirect(_login_url(target))
         return view(request, *args, **kwargs)
 
-    return same_origin_referrer(wrapper)
+    return wrapper
 
 
 def _home_for(person: Person) -> str:
@@ -266,18 +250,24 @@ def _pending(request: HttpRequest, step: str) -> tuple[Person | None, dict[str, 
     return person, pending
 
 
+def _auth_page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    context["summary_errors"] = _summary_errors(context.get("form"))
+    return render(request, template, context, status=status)
+
+
 def _locked(
     request: HttpRequest, template: str, context: dict[str, Any], error: TooManyAttempts
 ) -> HttpResponse:
     context["problem"] = _(
         "Too many failed attempts. Sign-in is locked for a while; try again in %(minutes)s minutes."
     ) % {"minutes": max(1, (error.retry_after + 59) // 60)}
-    response = render(request, template, context, status=429)
+    response = _auth_page(request, template, context, status=429)
     response["Retry-After"] = str(error.retry_after)
     return response
 
 
-@same_origin_referrer
 def login_view(request: HttpRequest) -> HttpResponse:
     next_path = _safe_next(request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated and request.method == "GET":
@@ -285,9 +275,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = f.LoginForm(request.POST if request.method == "POST" else None)
     context: dict[str, Any] = {"form": form, "next": next_path or ""}
     if request.method != "POST":
-        return render(request, "web/staff/login.html", context)
+        return _auth_page(request, "web/staff/login.html", context)
     if not form.is_valid():
-        return render(request, "web/staff/login.html", context, status=400)
+        return _auth_page(request, "web/staff/login.html", context, status=400)
     address = client_address(request)
     try:
         person = check_password(
@@ -297,7 +287,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return _locked(request, "web/staff/login.html", context, error)
     except NotAuthenticated:
         context["problem"] = _("Wrong username or password.")
-        return render(request, "web/staff/login.html", context, status=401)
+        return _auth_page(request, "web/staff/login.html", context, status=401)
     pending = {"id": person.pk, "at": time.time(), "next": next_path or ""}
     if person.totp_enabled:
         request.session[PENDING_KEY] = {**pending, "step": "code"}
@@ -318,7 +308,6 @@ def _start_again(request: HttpRequest) -> HttpResponse:
     return redirect("web:login")
 
 
-@same_origin_referrer
 def login_code(request: HttpRequest) -> HttpResponse:
     person, pending = _pending(request, "code")
     if person is None or not person.totp_enabled:
@@ -326,9 +315,9 @@ def login_code(request: HttpRequest) -> HttpResponse:
     form = f.CodeForm(request.POST if request.method == "POST" else None)
     context: dict[str, Any] = {"form": form}
     if request.method != "POST":
-        return render(request, "web/staff/login_code.html", context)
+        return _auth_page(request, "web/staff/login_code.html", context)
     if not form.is_valid():
-        return render(request, "web/staff/login_code.html", context, status=400)
+        return _auth_page(request, "web/staff/login_code.html", context, status=400)
     address = client_address(request)
     try:
         password_address_throttle().check(address)
@@ -338,11 +327,10 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return _locked(request, "web/staff/login_code.html", context, error)
     except NotAuthenticated:
         form.add_error("otp", _("Wrong or expired code. Enter the code shown now in your app."))
-        return render(request, "web/staff/login_code.html", context, status=401)
+        return _auth_page(request, "web/staff/login_code.html", context, status=401)
     return _sign_in(request, person, pending.get("next"), address)
 
 
-@same_origin_referrer
 def login_setup(request: HttpRequest) -> HttpResponse:
     """The unit requires two-factor sign-in and this person has none yet: set up an app, confirm a code."""
     person, pending = _pending(request, "setup")
@@ -363,9 +351,9 @@ def login_setup(request: HttpRequest) -> HttpResponse:
         "uri": totp.provisioning_uri(secret, person.username),
     }
     if request.method != "POST":
-        return render(request, "web/staff/login_setup.html", context)
+        return _auth_page(request, "web/staff/login_setup.html", context)
     if not form.is_valid():
-        return render(request, "web/staff/login_setup.html", context, status=400)
+        return _auth_page(request, "web/staff/login_setup.html", context, status=400)
     address = client_address(request)
     try:
         password_address_throttle().check(address)
@@ -376,14 +364,13 @@ def login_setup(request: HttpRequest) -> HttpResponse:
     except NotAuthenticated:
         password_account_throttle().fail(person.username.lower())
         form.add_error("otp", _("Wrong or expired code. Enter the code shown now in your app."))
-        return render(request, "web/staff/login_setup.html", context, status=401)
+        return _auth_page(request, "web/staff/login_setup.html", context, status=401)
     messages.success(
         request, _("Two-factor sign-in is set up. From now on you sign in with a code from your app.")
     )
     return _sign_in(request, person, pending.get("next"), address)
 
 
-@same_origin_referrer
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -556,7 +543,7 @@ def _actions(person: Person, case: Case) -> dict[str, bool]:
         "review": status == Status.REVIEW and access.can(person, access.CAN_REVIEW, case),
         "recuse": status in TIMED_STATUSES and access.can(person, access.CAN_RECUSE, case),
         "triage": status == Status.TRIAGE and access.can(person, access.CAN_TRIAGE, case),
-        "message": access.can(person, access.CAN_MESSAGE, case),
+        "message": case.status != Status.CLOSED and access.can(person, access.CAN_MESSAGE, case),
         "follow_up": status == Status.FOLLOW_UP and access.can(person, access.CAN_MANAGE_FOLLOW_UP, case),
         "close": status == Status.FOLLOW_UP and access.can(person, access.CAN_CLOSE, case),
     }
