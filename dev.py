@@ -89,8 +89,17 @@ def ensure_axe() -> Path | None:
     if npm is None:
         print("(npm not found: axe-core not installed, the accessibility checks will be skipped)", flush=True)
         return None
-    run(npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", ROOT / ".cache" / "npm", "axe-core@4",
-        check=False)
+    run(
+        npm,
+        "install",
+        "--no-save",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        ROOT / ".cache" / "npm",
+        "axe-core@4",
+        check=False,
+    )
     return AXE_JS if AXE_JS.is_file() else None
 
 
@@ -122,12 +131,27 @@ def cmd_messages(args: list[str]) -> None:
     files in pure Python (polib), so that a machine without gettext can run the app."""
     ensure_venv()
     pkg = ROOT / "integritas"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integritas.settings", "INTEGRITAS_DATA_DIR": str(ROOT / "data")}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "integritas.settings",
+        "INTEGRITAS_DATA_DIR": str(ROOT / "data"),
+    }
     if shutil.which("xgettext") and "--compile-only" not in args:
         subprocess.check_call(
-            [str(BIN / "django-admin"), "makemessages", "-l", "id", "-l", "en", "--no-obsolete", "--no-location",
-             "-i", "tests/*"],
-            cwd=pkg, env=env,
+            [
+                str(BIN / "django-admin"),
+                "makemessages",
+                "-l",
+                "id",
+                "-l",
+                "en",
+                "--no-obsolete",
+                "--no-location",
+                "-i",
+                "tests/*",
+            ],
+            cwd=pkg,
+            env=env,
         )
     subprocess.check_call([str(PY), "-m", "integritas.i18n_compile"], cwd=ROOT, env=env)
 

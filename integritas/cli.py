@@ -92,11 +92,15 @@ def cmd_import_org(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from integritas.cases.sweep import sweep
+    from integritas.notify.jobs import run_notifications
 
     result = sweep()
     print(f"Sweep: {len(result.marked)} overdue, {len(result.escalated)} escalated")
     for ref in result.escalated:
         print(f"  escalated {ref}")
+    # A deployment that runs only `integritas sweep` from cron still sends its reminders and mail.
+    reminders, delivery = run_notifications()
+    print(f"Notifications: {delivery.sent} sent, {delivery.retried} to retry, {delivery.failed} failed")
     return 0
 
 
@@ -186,13 +190,17 @@ def cmd_keys(args: argparse.Namespace) -> int:
         print(f"error: the new master key: {exc}", file=sys.stderr)
         return 2
     try:
-        done = keys_rotate(new_key=new_key, batch_size=args.batch, grace=args.grace, keep_previous=args.keep_previous)
+        done = keys_rotate(
+            new_key=new_key, batch_size=args.batch, grace=args.grace, keep_previous=args.keep_previous
+        )
     except (RotationError, VaultError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     verb = "Finished the rotation" if done.resumed else "Rotated the master key"
     print(f"{verb}: {', '.join(done.old_ids) or '-'} -> {done.new_id}")
-    print(f"  re-wrapped {done.data_keys} data keys and re-sealed {done.sealed} two-factor secrets in {done.passes} passes")
+    print(
+        f"  re-wrapped {done.data_keys} data keys and re-sealed {done.sealed} two-factor secrets in {done.passes} passes"
+    )
     if done.mode == "file":
         if done.removed_previous:
             print("  the old key file (master_key.previous) was removed")
@@ -206,10 +214,14 @@ def cmd_keys(args: argparse.Namespace) -> int:
         print("Now, on every server (one at a time, no downtime):")
         print(f"  set {env_name()} to the new key (key id {hex_id(new_key)})")
         print(f"  set {previous_env_name()} to the old key (key id {', '.join(done.old_ids)}) and restart;")
-        print(f"then run `integritas keys rotate` once more with those settings, and remove {previous_env_name()}.")
+        print(
+            f"then run `integritas keys rotate` once more with those settings, and remove {previous_env_name()}."
+        )
         print(f"Backups made before now need the old key ({', '.join(done.old_ids)}) to be restored.")
     else:
-        print(f"Every data key is now under key id {done.new_id}: remove {previous_env_name()} on every server.")
+        print(
+            f"Every data key is now under key id {done.new_id}: remove {previous_env_name()} on every server."
+        )
         print(f"Backups made before now need the old key ({', '.join(done.old_ids)}) to be restored.")
     return 0
 
@@ -295,17 +307,27 @@ def build_parser() -> argparse.ArgumentParser:
         "and run rotate with those settings (no server ever meets a key it lacks).",
     )
     keys.add_argument("action", choices=["status", "rotate", "generate"])
-    keys.add_argument("--new-key", default="", help="the new master key (base64, 32 bytes); prefer INTEGRITAS_NEW_MASTER_KEY")
+    keys.add_argument(
+        "--new-key",
+        default="",
+        help="the new master key (base64, 32 bytes); prefer INTEGRITAS_NEW_MASTER_KEY",
+    )
     keys.add_argument("--batch", type=int, default=500, help="rows per transaction")
     keys.add_argument("--grace", type=float, default=2.0, help="seconds to wait before the final pass")
-    keys.add_argument("--keep-previous", action="store_true", help="keep the old key file (master_key.previous)")
+    keys.add_argument(
+        "--keep-previous", action="store_true", help="keep the old key file (master_key.previous)"
+    )
     keys.set_defaults(func=cmd_keys)
 
-    backup = sub.add_parser("backup", help="write an encrypted snapshot of the database and files (server may run)")
+    backup = sub.add_parser(
+        "backup", help="write an encrypted snapshot of the database and files (server may run)"
+    )
     backup.add_argument("file")
     backup.set_defaults(func=cmd_backup)
 
-    restore = sub.add_parser("restore", help="restore a backup into an empty data dir with the same master key")
+    restore = sub.add_parser(
+        "restore", help="restore a backup into an empty data dir with the same master key"
+    )
     restore.add_argument("file")
     # The restore checks the key against the backup itself and never generates one.
     restore.set_defaults(func=cmd_restore, key_check=False)

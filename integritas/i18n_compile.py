@@ -12,8 +12,13 @@ LOCALE = Path(__file__).resolve().parent / "locale"
 def merged(language_dir: Path) -> polib.POFile:
     """All .po files of one language (one per area of the pages) as one catalog."""
     catalog = polib.POFile()
-    catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": language_dir.name,
-                        "Plural-Forms": "nplurals=1; plural=0;" if language_dir.name == "id" else "nplurals=2; plural=(n != 1);"}
+    catalog.metadata = {
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Language": language_dir.name,
+        "Plural-Forms": "nplurals=1; plural=0;"
+        if language_dir.name == "id"
+        else "nplurals=2; plural=(n != 1);",
+    }
     seen: set[tuple[str | None, str]] = set()
     for po_path in sorted((language_dir / "LC_MESSAGES").glob("*.po")):
         for entry in polib.pofile(str(po_path)):

@@ -151,8 +151,10 @@ PASSWORD_HASHERS = [
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ("username", "name", "email")}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -198,7 +200,11 @@ INTEGRITAS = {
     "EMAIL_FROM": env_str("INTEGRITAS_EMAIL_FROM", "Integritas <integritas@localhost>"),
     # (failures allowed, window seconds, lockout seconds)
     "THROTTLE": {
-        "receipt": (env_int("INTEGRITAS_RECEIPT_FAILURES", 10), 600, env_int("INTEGRITAS_RECEIPT_LOCKOUT", 600)),
+        "receipt": (
+            env_int("INTEGRITAS_RECEIPT_FAILURES", 10),
+            600,
+            env_int("INTEGRITAS_RECEIPT_LOCKOUT", 600),
+        ),
         "password_account": (5, 900, env_int("INTEGRITAS_PASSWORD_LOCKOUT", 900)),
         "password_address": (30, 900, 900),
     },
@@ -206,10 +212,15 @@ INTEGRITAS = {
 
 if env_str("INTEGRITAS_REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("INTEGRITAS_REDIS_URL")}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("INTEGRITAS_REDIS_URL"),
+        }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "integritas"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "integritas"}
+    }
 
 LOGGING = {
     "version": 1,

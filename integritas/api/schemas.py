@@ -324,3 +324,19 @@ def multipart_body(description: str) -> dict[str, Any]:
             },
         }
     }
+
+
+class AuditEntryOut(Schema):
+    seq: int
+    at: str
+    action: str
+    actor: str
+    case: str | None
+    unit: str | None
+    data: dict[str, Any]
+    hash: str
+
+
+class AuditList(Schema):
+    items: list[AuditEntryOut]
+    next: str | None

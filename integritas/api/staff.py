@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from integritas.api import schemas as s
+from integritas.audit import selectors as audit_selectors
 from integritas.audit.chain import record
 from integritas.cases import access, content, identity, presenters, services, stats
 from integritas.cases.models import Evidence, Status
@@ -88,7 +89,9 @@ def two_factor_setup(request: HttpRequest, payload: s.TwoFactorSetupIn):
     summary="Confirm TOTP two-factor with a code from the app; from then on sign-in needs a code",
 )
 def two_factor_confirm(request: HttpRequest, payload: s.TwoFactorConfirmIn):
-    person = check_password(username=payload.username, password=payload.password, address=client_address(request))
+    person = check_password(
+        username=payload.username, password=payload.password, address=client_address(request)
+    )
     totp_confirm(person, payload.otp)
     return Reply(204, None)
 
@@ -403,12 +406,53 @@ def identity_request_create(request: HttpRequest, reference: str, payload: s.Rec
     auth=bearer,
     summary="Team: approve or reject a request to see the reporter's identity",
 )
-def identity_request_decide(request: HttpRequest, reference: str, request_id: str, payload: s.IdentityDecisionIn):
+def identity_request_decide(
+    request: HttpRequest, reference: str, request_id: str, payload: s.IdentityDecisionIn
+):
     case = access.get_case_for(me_of(request), reference)
     item = identity.identity_decide(
         case=case, actor=me_of(request), request_id=request_id, approve=payload.approve, note=payload.note
     )
     return Reply(200, {"id": item.pk, "state": item.state, "reason": item.reason})
+
+
+class AuditQuery(Schema):
+    cursor: int | None = Field(default=None, ge=0, description="from the `next` link of the previous page")
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+def _audit_page(request: HttpRequest, qs, filters: AuditQuery, newest_first: bool):
+    if filters.cursor:
+        qs = qs.filter(seq__lt=filters.cursor) if newest_first else qs.filter(seq__gt=filters.cursor)
+    page = list(qs[: filters.limit + 1])
+    next_url = None
+    if len(page) > filters.limit:
+        page = page[: filters.limit]
+        next_url = request.path + "?" + urlencode({"limit": filters.limit, "cursor": page[-1].seq})
+    return {"items": [audit_selectors.as_dict(e) for e in page], "next": next_url}
+
+
+@router.get(
+    "/cases/{reference}/audit",
+    response={200: s.AuditList, 401: ERR, 403: ERR, 404: ERR, 422: ERR},
+    auth=bearer,
+    summary="Team: the audit trail of a case (transitions, identity views, evidence downloads)",
+)
+def case_audit(request: HttpRequest, reference: str, filters: Query[AuditQuery]):
+    case = access.get_case_for(me_of(request), reference)
+    qs = audit_selectors.case_entries(me_of(request), case)
+    return Reply(200, _audit_page(request, qs, filters, newest_first=False))
+
+
+@router.get(
+    "/admin/audit",
+    response={200: s.AuditList, 401: ERR, 403: ERR, 422: ERR},
+    auth=bearer,
+    summary="Administrators: the audit trail of organisation, policy, key and backup changes",
+)
+def admin_audit(request: HttpRequest, filters: Query[AuditQuery]):
+    qs = audit_selectors.admin_entries(me_of(request))
+    return Reply(200, _audit_page(request, qs, filters, newest_first=True))
 
 
 class StatsQuery(Schema):

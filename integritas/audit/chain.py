@@ -15,8 +15,16 @@ from integritas.audit.models import AuditEntry, AuditHead
 GENESIS = "0" * 64
 
 
-def _content_hash(prev_hash: str, seq: int, at: dt.datetime, action: str, actor: str, case_reference: str,
-                  unit_code: str, data: Any) -> str:
+def _content_hash(
+    prev_hash: str,
+    seq: int,
+    at: dt.datetime,
+    action: str,
+    actor: str,
+    case_reference: str,
+    unit_code: str,
+    data: Any,
+) -> str:
     canonical = json.dumps(
         {
             "prev": prev_hash,
@@ -35,8 +43,15 @@ def _content_hash(prev_hash: str, seq: int, at: dt.datetime, action: str, actor:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(action: str, *, actor: str = "system", case_reference: str = "", unit_code: str = "",
-           data: dict[str, Any] | None = None, at: dt.datetime | None = None) -> AuditEntry:
+def record(
+    action: str,
+    *,
+    actor: str = "system",
+    case_reference: str = "",
+    unit_code: str = "",
+    data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEntry:
     """Append one entry. Joins the caller's transaction, so the entry exists iff the change does."""
     at = at or timezone.now()
     # JSON round trip: the stored value is what gets hashed, whatever the database does with types.
@@ -47,8 +62,15 @@ def record(action: str, *, actor: str = "system", case_reference: str = "", unit
         seq = head.seq + 1
         digest = _content_hash(head.hash, seq, at, action, actor, case_reference, unit_code, payload)
         entry = AuditEntry.objects.create(
-            seq=seq, at=at, action=action, actor=actor, case_reference=case_reference, unit_code=unit_code,
-            data=payload, prev_hash=head.hash, hash=digest,
+            seq=seq,
+            at=at,
+            action=action,
+            actor=actor,
+            case_reference=case_reference,
+            unit_code=unit_code,
+            data=payload,
+            prev_hash=head.hash,
+            hash=digest,
         )
         head.seq, head.hash = seq, digest
         head.save(update_fields=["seq", "hash"])
@@ -61,16 +83,36 @@ def verify() -> tuple[bool, str]:
     prev, expected_seq, count = GENESIS, 1, 0
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
         if entry.seq != expected_seq:
-            return False, f"audit chain broken at entry #{expected_seq}: missing (next entry found is #{entry.seq})"
+            return (
+                False,
+                f"audit chain broken at entry #{expected_seq}: missing (next entry found is #{entry.seq})",
+            )
         if entry.prev_hash != prev:
-            return False, f"audit chain broken at entry #{entry.seq}: it does not follow entry #{entry.seq - 1} (removed or reordered)"
-        digest = _content_hash(prev, entry.seq, entry.at, entry.action, entry.actor, entry.case_reference,
-                               entry.unit_code, entry.data)
+            return (
+                False,
+                f"audit chain broken at entry #{entry.seq}: it does not follow entry #{entry.seq - 1} (removed or reordered)",
+            )
+        digest = _content_hash(
+            prev,
+            entry.seq,
+            entry.at,
+            entry.action,
+            entry.actor,
+            entry.case_reference,
+            entry.unit_code,
+            entry.data,
+        )
         if digest != entry.hash:
-            return False, f"audit chain broken at entry #{entry.seq} ({entry.action}): its content was changed"
+            return (
+                False,
+                f"audit chain broken at entry #{entry.seq} ({entry.action}): its content was changed",
+            )
         prev, expected_seq, count = entry.hash, expected_seq + 1, count + 1
     head_seq = head.seq if head else 0
     head_hash = head.hash if head else GENESIS
     if head_seq != count or head_hash != prev:
-        return False, f"audit chain broken at entry #{count + 1}: entries up to #{head_seq} were recorded but only {count} remain"
+        return (
+            False,
+            f"audit chain broken at entry #{count + 1}: entries up to #{head_seq} were recorded but only {count} remain",
+        )
     return True, f"audit chain intact: {count} entries"

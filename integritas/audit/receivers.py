@@ -12,7 +12,11 @@ from integritas.cases.signals import case_event
 
 @receiver(case_event)
 def audit_case_event(sender: Any, case: Any, event: Any, **kwargs: Any) -> None:
-    actor = event.actor.username if event.actor_id else ("reporter" if event.actor_title == "Pelapor" else "system")
+    actor = (
+        event.actor.username
+        if event.actor_id
+        else ("reporter" if event.actor_title == "Pelapor" else "system")
+    )
     record(
         f"case.{event.event}",
         actor=actor,

@@ -30,14 +30,20 @@ def may_see_identity(person: Person | None, case: Case) -> bool:
         return False
     if not on_request(case):
         return True
-    return IdentityRequest.objects.filter(case=case, requester=person, state=IdentityRequest.State.APPROVED).exists()
+    return IdentityRequest.objects.filter(
+        case=case, requester=person, state=IdentityRequest.State.APPROVED
+    ).exists()
 
 
 def identity_viewed(person: Person, case: Case) -> None:
-    record("case.identity_viewed", actor=person.username, case_reference=case.reference, unit_code=case.unit.code)
+    record(
+        "case.identity_viewed", actor=person.username, case_reference=case.reference, unit_code=case.unit.code
+    )
 
 
-def identity_request(*, case: Case, actor: Person, reason: Any, now: dt.datetime | None = None) -> IdentityRequest:
+def identity_request(
+    *, case: Case, actor: Person, reason: Any, now: dt.datetime | None = None
+) -> IdentityRequest:
     now = now or timezone.now()
     reason_text = _text(reason, "reason")
     if not on_request(case) or case.anonymous:
@@ -45,15 +51,24 @@ def identity_request(*, case: Case, actor: Person, reason: Any, now: dt.datetime
     if not CaseHandler.objects.filter(case=case, person=actor).exists():
         raise Forbidden("Only a handler of the case can ask for the reporter's identity")
     with transaction.atomic():
-        if IdentityRequest.objects.filter(case=case, requester=actor, state__in=["pending", "approved"]).exists():
+        if IdentityRequest.objects.filter(
+            case=case, requester=actor, state__in=["pending", "approved"]
+        ).exists():
             raise WrongState("You already have a pending or approved request for this case")
         item = IdentityRequest.objects.create(case=case, requester=actor, reason=reason_text, at=now)
         _event(case, "identity_requested", at=now, actor=actor, note=reason_text, public=False)
         return item
 
 
-def identity_decide(*, case: Case, actor: Person, request_id: Any, approve: Any, note: Any = None,
-                    now: dt.datetime | None = None) -> IdentityRequest:
+def identity_decide(
+    *,
+    case: Case,
+    actor: Person,
+    request_id: Any,
+    approve: Any,
+    note: Any = None,
+    now: dt.datetime | None = None,
+) -> IdentityRequest:
     now = now or timezone.now()
     if not isinstance(approve, bool):
         from integritas.errors import Invalid

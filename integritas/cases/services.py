@@ -225,8 +225,14 @@ def case_submit(
             )
             _, written = store_files(case, files, sender=Sender.REPORTER, at=now)
             # "submitted" is the moment before routing, not a state a case rests in.
-            _event(case, "submitted", at=now, title="Pelapor", to_status=SUBMITTED,
-                   public_note="Laporan diterima.")
+            _event(
+                case,
+                "submitted",
+                at=now,
+                title="Pelapor",
+                to_status=SUBMITTED,
+                public_note="Laporan diterima.",
+            )
             if case.subject_position is not None:
                 case_route(case=case, now=now, from_status=SUBMITTED)
             else:

@@ -102,7 +102,8 @@ def queue_reporter(*, case: Case, kind: str, context: dict[str, Any], at: dt.dat
     if not address:
         return False
     when = _ready_at(at)
-    rendered = render(kind, language, {**context, "reporter_name": name})
+    # The reporter's name never goes into a mail: relays and mailboxes are not ours to protect.
+    rendered = render(kind, language, {**context, "reporter_name": ""})
     payload = {"to": address, "subject": rendered.subject, "text": rendered.text, "html": rendered.html}
     OutboxMessage.objects.create(
         kind=kind,
@@ -219,6 +220,9 @@ def _send_batch(rows: list[OutboxMessage], token: str, now: dt.datetime, result:
                 message = mail.build_message(
                     to=to, subject=subject, text=text, html=html, message_id=row.message_id
                 )
+                if isinstance(transport, mail.FileTransport) and row.recipient_role == Role.REPORTER:
+                    # No mail server: the reporter's address must not land in clear in the data dir.
+                    message.replace_header("To", "pelapor@alamat-disembunyikan.invalid")
                 transport.send(message, to)
             except mail.ServerUnavailable as exc:
                 # Every claimed row of this batch waits: the server is not there for any of them.

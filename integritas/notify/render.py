@@ -114,7 +114,7 @@ def case_path(reference: str) -> str:
     return f"/kasus/{reference}/"
 
 
-TRACK_PATH = "/lacak/"
+TRACK_PATH = "/pantau/"
 
 
 @lru_cache(maxsize=1)

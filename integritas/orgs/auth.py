@@ -26,7 +26,9 @@ def _hash(token: str) -> str:
 def two_factor_required(person: Person) -> bool:
     """Policy `require_two_factor` of any unit where the person holds a position or sits on the team."""
     today = timezone.localdate()
-    unit_ids = set(Holding.objects.active_on(today).filter(person=person).values_list("position__unit_id", flat=True))
+    unit_ids = set(
+        Holding.objects.active_on(today).filter(person=person).values_list("position__unit_id", flat=True)
+    )
     unit_ids |= set(TeamMembership.objects.filter(person=person).values_list("unit_id", flat=True))
     return any(u.effective_policy.get("require_two_factor") for u in Unit.objects.filter(pk__in=unit_ids))
 
@@ -60,7 +62,9 @@ def check_second_factor(person: Person, otp: str | None, *, address: str) -> Non
                 password_account_throttle().fail(person.username.lower())
                 record("auth.failed_otp", actor=person.username, data={"address": address})
                 raise NotAuthenticated(
-                    "Enter the 6-digit code from your authenticator app" if not otp else "Wrong or expired code",
+                    "Enter the 6-digit code from your authenticator app"
+                    if not otp
+                    else "Wrong or expired code",
                     code="otp_required" if not otp else "bad_otp",
                 )
             Person.objects.filter(pk=person.pk).update(totp_last_counter=counter)
@@ -71,7 +75,9 @@ def check_second_factor(person: Person, otp: str | None, *, address: str) -> Non
         )
 
 
-def token_issue(*, username: str, password: str, otp: str | None = None, address: str = "unknown") -> tuple[str, dt.datetime]:
+def token_issue(
+    *, username: str, password: str, otp: str | None = None, address: str = "unknown"
+) -> tuple[str, dt.datetime]:
     person = check_password(username=username, password=password, address=address)
     check_second_factor(person, otp, address=address)
     password_account_throttle().reset(username.lower())
@@ -97,7 +103,11 @@ def token_person(token: str) -> Person | None:
 
 
 def token_revoke(token: str) -> bool:
-    return bool(ApiToken.objects.filter(key_hash=_hash(token), revoked_at__isnull=True).update(revoked_at=timezone.now()))
+    return bool(
+        ApiToken.objects.filter(key_hash=_hash(token), revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    )
 
 
 def totp_begin(person: Person) -> str:

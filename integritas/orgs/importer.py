@@ -40,7 +40,9 @@ def password_problem(password: Any, entry: dict) -> str | None:
     if not isinstance(password, str) or "\x00" in password:
         return "must be a text"
     candidate = Person(
-        username=str(entry.get("username") or ""), name=str(entry.get("name") or ""), email=str(entry.get("email") or "")
+        username=str(entry.get("username") or ""),
+        name=str(entry.get("name") or ""),
+        email=str(entry.get("email") or ""),
     )
     try:
         validate_password(password, user=candidate)

@@ -28,7 +28,9 @@ class SecurityHeadersMiddleware:
         # Pages: "same-origin" sends no referrer to any other site, while keeping the browser's Origin
         # header on our own form posts (with "no-referrer" it sends "Origin: null" and the CSRF check
         # must refuse the post). API answers: "no-referrer".
-        response.headers.setdefault("Referrer-Policy", "no-referrer" if path.startswith("/api/") else "same-origin")
+        response.headers.setdefault(
+            "Referrer-Policy", "no-referrer" if path.startswith("/api/") else "same-origin"
+        )
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

@@ -8,9 +8,27 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 LOCAL_WORDS = (
-    "indonesia", "merdeka", "bismillah", "rahasia", "sekolah", "guru", "kepala", "dinas", "pendidikan",
-    "integritas", "garuda", "pancasila", "jakarta", "madiun", "mejayan", "password", "katasandi", "sandi",
-    "qwerty", "admin", "smpn",
+    "indonesia",
+    "merdeka",
+    "bismillah",
+    "rahasia",
+    "sekolah",
+    "guru",
+    "kepala",
+    "dinas",
+    "pendidikan",
+    "integritas",
+    "garuda",
+    "pancasila",
+    "jakarta",
+    "madiun",
+    "mejayan",
+    "password",
+    "katasandi",
+    "sandi",
+    "qwerty",
+    "admin",
+    "smpn",
 )
 
 

@@ -60,19 +60,27 @@ def _limits() -> dict:
 
 def receipt_throttle() -> Throttle:
     limit, window, lockout = _limits()["receipt"]
-    return Throttle("receipt", limit, window, lockout, "Too many wrong receipts from this address; try again later")
+    return Throttle(
+        "receipt", limit, window, lockout, "Too many wrong receipts from this address; try again later"
+    )
 
 
 def password_account_throttle() -> Throttle:
     limit, window, lockout = _limits()["password_account"]
-    return Throttle("pw-account", limit, window, lockout,
-                    "This account is locked for a while after repeated wrong passwords; try again later")
+    return Throttle(
+        "pw-account",
+        limit,
+        window,
+        lockout,
+        "This account is locked for a while after repeated wrong passwords; try again later",
+    )
 
 
 def password_address_throttle() -> Throttle:
     limit, window, lockout = _limits()["password_address"]
-    return Throttle("pw-address", limit, window, lockout,
-                    "Too many failed sign-ins from this address; try again later")
+    return Throttle(
+        "pw-address", limit, window, lockout, "Too many failed sign-ins from this address; try again later"
+    )
 
 
 def client_address(request: HttpRequest) -> str:

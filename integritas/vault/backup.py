@@ -149,7 +149,9 @@ def _dump_rows(stats: _Stats) -> Iterator[bytes]:
                     kid = crypto.sealed_master_key_id(base64.b64decode(fields[sealed[meta_key]]))
                     if kid:
                         stats.key_ids.add(kid.hex())
-                line = (json.dumps(item, cls=_Encoder, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+                line = (
+                    json.dumps(item, cls=_Encoder, ensure_ascii=False, separators=(",", ":")) + "\n"
+                ).encode()
                 stats.db_bytes += len(line)
                 count += 1
                 yield line
@@ -250,7 +252,9 @@ def backup_write(path: str | os.PathLike[str]) -> BackupResult:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(header)
-                for block in crypto.encrypt_stream(_archive_key(master, salt), _tar_stream(members()), _purpose(header)):
+                for block in crypto.encrypt_stream(
+                    _archive_key(master, salt), _tar_stream(members()), _purpose(header)
+                ):
                     out.write(block)
                 out.flush()
                 os.fsync(out.fileno())
@@ -385,7 +389,9 @@ def backup_restore(path: str | os.PathLike[str]) -> RestoreResult:
         data={"file": path.name, "made": manifest["created_at"], "cases": loaded.get("cases.case", 0),
               "files": len(written), "audit_seq": manifest["audit"]["seq"]},
     )  # fmt: skip
-    return RestoreResult(kid.hex(), loaded, len(written), message if ok else f"WARNING: {message}", manifest["created_at"])
+    return RestoreResult(
+        kid.hex(), loaded, len(written), message if ok else f"WARNING: {message}", manifest["created_at"]
+    )
 
 
 def _unpack(reader: _ChunkReader, dump: IO[bytes], scratch: bytes, written: list[str]) -> dict[str, Any]:

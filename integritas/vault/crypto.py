@@ -94,7 +94,12 @@ def seal_master(plaintext: bytes, purpose: str, master: bytes | None = None) -> 
     """Seal directly with the (current) master key, naming its key id (re-sealed by `keys rotate`)."""
     master = master or master_key()
     nonce = os.urandom(12)
-    return SEAL_MASTER_VERSION + key_id(master) + nonce + AESGCM(master).encrypt(nonce, plaintext, purpose.encode())
+    return (
+        SEAL_MASTER_VERSION
+        + key_id(master)
+        + nonce
+        + AESGCM(master).encrypt(nonce, plaintext, purpose.encode())
+    )
 
 
 def unseal_master(blob: bytes, purpose: str, ring=None) -> bytes:
@@ -106,7 +111,9 @@ def unseal_master(blob: bytes, purpose: str, ring=None) -> bytes:
     if blob[:1] == SEAL_MASTER_VERSION:
         master = ring.find(blob[1:9])
         if master is None:
-            raise VaultError(f"sealed value for {purpose} is under master key id {blob[1:9].hex()}, unknown here")
+            raise VaultError(
+                f"sealed value for {purpose} is under master key id {blob[1:9].hex()}, unknown here"
+            )
         try:
             return AESGCM(master).decrypt(blob[9:21], blob[21:], purpose.encode())
         except InvalidTag as exc:

@@ -75,7 +75,8 @@ def _sample_wrapped_key() -> bytes | None:
 
 def _has_sealed_values() -> bool:
     return any(
-        model._base_manager.filter(**{f"{name}__isnull": False}).exists() for model, name, _ in _sealed_fields()
+        model._base_manager.filter(**{f"{name}__isnull": False}).exists()
+        for model, name, _ in _sealed_fields()
     )
 
 
@@ -261,7 +262,9 @@ def rewrap_pass(
                     except VaultError as exc:
                         raise RotationError(f"{model._meta.label} {pk}: {exc}") from None
                     resealed = crypto.seal_master(plain, where, master=target)
-                    sealed_done += model._base_manager.filter(pk=pk, **{name: blob}).update(**{name: resealed})
+                    sealed_done += model._base_manager.filter(pk=pk, **{name: blob}).update(
+                        **{name: resealed}
+                    )
             if on_batch:
                 on_batch()
     return wrapped_done, sealed_done

@@ -25,8 +25,13 @@ pytestmark = pytest.mark.slow
 ORG = {
     "units": [
         {"code": "DISDIK", "name": "Dinas Pendidikan", "parent": None, "timezone": "Asia/Jakarta"},
-        {"code": "SMPN1", "name": "SMP Negeri 1", "parent": "DISDIK", "work_week": "mon-sat",
-         "policy": {"require_evidence": False, "allow_anonymous": True}},
+        {
+            "code": "SMPN1",
+            "name": "SMP Negeri 1",
+            "parent": "DISDIK",
+            "work_week": "mon-sat",
+            "policy": {"require_evidence": False, "allow_anonymous": True},
+        },
     ],
     "positions": [
         {"code": "KABID", "unit": "DISDIK", "title": "Kepala Bidang SMP", "reports_to": None},
@@ -34,10 +39,28 @@ ORG = {
         {"code": "GURU", "unit": "SMPN1", "title": "Guru Matematika", "reports_to": "KS"},
     ],
     "people": [
-        {"username": "kabid", "name": "Kabid", "email": "kabid@example.org", "password": PASSWORD, "positions": ["KABID"]},
-        {"username": "ks", "name": "Kepala", "email": "ks@example.org", "password": PASSWORD, "positions": ["KS"]},
-        {"username": "tim", "name": "Tim", "email": "tim@example.org", "password": PASSWORD, "positions": [],
-         "admin": True},
+        {
+            "username": "kabid",
+            "name": "Kabid",
+            "email": "kabid@example.org",
+            "password": PASSWORD,
+            "positions": ["KABID"],
+        },
+        {
+            "username": "ks",
+            "name": "Kepala",
+            "email": "ks@example.org",
+            "password": PASSWORD,
+            "positions": ["KS"],
+        },
+        {
+            "username": "tim",
+            "name": "Tim",
+            "email": "tim@example.org",
+            "password": PASSWORD,
+            "positions": [],
+            "admin": True,
+        },
     ],
     "teams": [{"unit": "DISDIK", "members": ["tim"]}],
 }
@@ -50,18 +73,26 @@ def server(tmp_path_factory):
     (tmp / "data").mkdir()
     (tmp / "org.json").write_text(json.dumps(ORG))
     with scratch_database() as database_url:
-        env = cli_env(tmp / "data", database_url, INTEGRITAS_RECEIPT_FAILURES="100000",
-                      INTEGRITAS_PASSWORD_LOCKOUT="1")
+        env = cli_env(
+            tmp / "data", database_url, INTEGRITAS_RECEIPT_FAILURES="100000", INTEGRITAS_PASSWORD_LOCKOUT="1"
+        )
         assert run_cli("import-org", str(tmp / "org.json"), env=env).returncode == 0
         with Served(env, tmp / "serve.log") as served:
             served.wait_ready()
             http = Http(served.base)
             # A few real cases so that references and receipts in the wild exist.
             for _ in range(3):
-                http.post("/api/v1/reports", {
-                    "unit": "SMPN1", "subject": {"position": "GURU"}, "categories": ["procurement"],
-                    "description": "Uji kontrak", "reporter": {"name": "Siti", "email": "s@example.net"},
-                    "good_faith": True})
+                http.post(
+                    "/api/v1/reports",
+                    {
+                        "unit": "SMPN1",
+                        "subject": {"position": "GURU"},
+                        "categories": ["procurement"],
+                        "description": "Uji kontrak",
+                        "reporter": {"name": "Siti", "email": "s@example.net"},
+                        "good_faith": True,
+                    },
+                )
             served.token = http.token("tim", PASSWORD)
             yield served
             served.stop()
@@ -79,8 +110,13 @@ def test_every_operation_conforms_to_the_document(server):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-                  database=None)
+        @settings(
+            max_examples=12,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def run(case):
             case.call_and_validate(
                 base_url=server.base,

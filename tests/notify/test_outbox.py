@@ -120,7 +120,7 @@ def test_reporter_mail_is_sealed_at_rest_and_wiped_once_delivered(smtp, org):
 
     assert deliver().sent == 3
     (mail_to_reporter,) = smtp.to("siti@example.net")
-    assert "Siti Aminah" in mail_to_reporter.text
+    assert "Yth. Pelapor" in mail_to_reporter.text and "Siti" not in mail_to_reporter.text  # never the name
     row.refresh_from_db()
     assert row.state == State.SENT and row.sealed is None and row.sent_at is not None
     # Staff rows keep no body once sent either.

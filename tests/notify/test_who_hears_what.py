@@ -89,11 +89,11 @@ def test_submission_reaches_the_direct_superior_the_school_team_and_the_reporter
 
     ack = got[REPORTER][0]
     assert ack.subject == f"[Integritas] Laporan Anda telah diterima: {ref}"
-    assert "Yth. Siti Aminah" in ack.text
+    assert "Yth. Pelapor," in ack.text and "Siti" not in ack.text  # the name never goes into a mail
     assert ref in ack.text and "Wakil Kepala Sekolah" in ack.text
     # The receipt is shown once on screen, never mailed.
     assert submitted.receipt not in ack.everything
-    assert "https://wbs.example.id/lacak/" in ack.text
+    assert "https://wbs.example.id/pantau/" in ack.text
 
     assert_no_identity(staff_mail(got))
     # In-app notices for the staff who were told.

@@ -20,7 +20,13 @@ pytestmark = pytest.mark.slow
 
 ORG = {
     "units": [
-        {"code": "DISDIK", "name": "Dinas Pendidikan", "parent": None, "timezone": "Asia/Jakarta", "work_week": "mon-fri"},
+        {
+            "code": "DISDIK",
+            "name": "Dinas Pendidikan",
+            "parent": None,
+            "timezone": "Asia/Jakarta",
+            "work_week": "mon-fri",
+        },
         {"code": "SMPN1", "name": "SMP Negeri 1", "parent": "DISDIK", "work_week": "mon-sat"},
     ],
     "positions": [
@@ -29,9 +35,27 @@ ORG = {
         {"code": "GURU", "unit": "SMPN1", "title": "Guru Matematika", "reports_to": "KS"},
     ],
     "people": [
-        {"username": "kabid", "name": "Kabid", "email": "kabid@example.org", "password": PASSWORD, "positions": ["KABID"]},
-        {"username": "ks", "name": "Kepala", "email": "ks@example.org", "password": PASSWORD, "positions": ["KS"]},
-        {"username": "guru", "name": "Guru", "email": "guru@example.org", "password": PASSWORD, "positions": ["GURU"]},
+        {
+            "username": "kabid",
+            "name": "Kabid",
+            "email": "kabid@example.org",
+            "password": PASSWORD,
+            "positions": ["KABID"],
+        },
+        {
+            "username": "ks",
+            "name": "Kepala",
+            "email": "ks@example.org",
+            "password": PASSWORD,
+            "positions": ["KS"],
+        },
+        {
+            "username": "guru",
+            "name": "Guru",
+            "email": "guru@example.org",
+            "password": PASSWORD,
+            "positions": ["GURU"],
+        },
     ],
     "teams": [{"unit": "SMPN1", "members": ["kabid"]}],
 }
@@ -70,7 +94,9 @@ def submit_loop(http: Http, accepted: list, stop: threading.Event, seed: int) ->
     pdf = b"%PDF-1.4\n" + bytes([48 + seed % 10]) * (256 * 1024) + b"\n%%EOF\n"
     while not stop.is_set():
         try:
-            r = http.multipart("/api/v1/reports", report_data("SMPN1", "GURU"), [("bukti.pdf", pdf, "application/pdf")])
+            r = http.multipart(
+                "/api/v1/reports", report_data("SMPN1", "GURU"), [("bukti.pdf", pdf, "application/pdf")]
+            )
         except Exception:  # the server died under us
             return
         if r.status == 201:
@@ -116,7 +142,9 @@ def test_sigkill_during_concurrent_submissions_leaves_only_whole_reports(tmp_pat
             server.stop()
 
         assert run_cli("cleanup", "--min-age-minutes", "0", env=env).returncode == 0
-        out = subprocess.run([sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, timeout=120
+        )
         assert out.returncode == 0, out.stderr
         state = json.loads(out.stdout.strip().splitlines()[-1])
         assert state["problems"] == []

@@ -11,8 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def token(client, username):
-    r = client.post("/api/v1/auth/token", data=json.dumps({"username": username, "password": PASSWORD}),
-                    content_type="application/json")
+    r = client.post(
+        "/api/v1/auth/token",
+        data=json.dumps({"username": username, "password": PASSWORD}),
+        content_type="application/json",
+    )
     return {"HTTP_AUTHORIZATION": f"Bearer {r.json()['token']}"}
 
 
@@ -33,16 +36,22 @@ def test_handler_sees_withheld_until_a_team_member_approves(client, org, case):
     assert client.get(url, **vice).json()["reporter"] == {"withheld": True}
     assert client.get(url, **team).json()["reporter"]["name"] == "Siti Aminah"
 
-    r = post(client, url + "/identity-requests", {"reason": "Perlu klarifikasi langsung kepada pelapor"}, vice)
+    r = post(
+        client, url + "/identity-requests", {"reason": "Perlu klarifikasi langsung kepada pelapor"}, vice
+    )
     assert r.status_code == 201 and r.json()["state"] == "pending"
     rid = r.json()["id"]
     assert client.get(url, **vice).json()["reporter"] == {"withheld": True}
     # The requester cannot approve their own request, nor can a non-team handler.
-    assert post(client, url + f"/identity-requests/{rid}/decision", {"approve": True}, vice).status_code == 403
+    assert (
+        post(client, url + f"/identity-requests/{rid}/decision", {"approve": True}, vice).status_code == 403
+    )
     r = post(client, url + f"/identity-requests/{rid}/decision", {"approve": True, "note": "Disetujui"}, team)
     assert r.status_code == 200 and r.json()["state"] == "approved"
     assert client.get(url, **vice).json()["reporter"]["name"] == "Siti Aminah"
-    assert post(client, url + f"/identity-requests/{rid}/decision", {"approve": False}, team).status_code == 409
+    assert (
+        post(client, url + f"/identity-requests/{rid}/decision", {"approve": False}, team).status_code == 409
+    )
 
     actions = list(AuditEntry.objects.filter(case_reference=case.reference).values_list("action", flat=True))
     assert "case.identity_requested" in actions and "case.identity_approved" in actions
@@ -54,7 +63,9 @@ def test_rejected_request_keeps_identity_withheld(client, org, case):
     vice, team = token(client, "vice"), token(client, "schoolteam")
     url = f"/api/v1/cases/{case.reference}"
     rid = post(client, url + "/identity-requests", {"reason": "Ingin tahu"}, vice).json()["id"]
-    r = post(client, url + f"/identity-requests/{rid}/decision", {"approve": False, "note": "Tidak perlu"}, team)
+    r = post(
+        client, url + f"/identity-requests/{rid}/decision", {"approve": False, "note": "Tidak perlu"}, team
+    )
     assert r.json()["state"] == "rejected"
     assert client.get(url, **vice).json()["reporter"] == {"withheld": True}
 

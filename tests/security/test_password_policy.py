@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 def org_file(password):
     return {
         "units": [{"code": "U1", "name": "Sekolah Satu", "parent": None}],
-        "people": [{"username": "budi", "name": "Budi Santoso", "email": "budi@example.org", "password": password}],
+        "people": [
+            {"username": "budi", "name": "Budi Santoso", "email": "budi@example.org", "password": password}
+        ],
     }
 
 

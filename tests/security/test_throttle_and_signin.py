@@ -39,7 +39,9 @@ def test_receipt_guessing_gets_429_then_the_real_reporter_gets_in_after_the_wind
     with time_machine.travel(T0, tick=False) as clock:
         real = file_report(client, org)
         statuses = [
-            client.get("/api/v1/track", HTTP_X_RECEIPT=f"AAAA-BBBB-CCCC-DDDD-{i:04d}", REMOTE_ADDR="10.9.9.9").status_code
+            client.get(
+                "/api/v1/track", HTTP_X_RECEIPT=f"AAAA-BBBB-CCCC-DDDD-{i:04d}", REMOTE_ADDR="10.9.9.9"
+            ).status_code
             for i in range(12)
         ]
         assert statuses[:9] == [401] * 9
@@ -49,9 +51,15 @@ def test_receipt_guessing_gets_429_then_the_real_reporter_gets_in_after_the_wind
         assert int(locked["Retry-After"]) > 0
         assert locked.json()["error"]["code"] == "too_many_attempts"
         # Another address is not affected.
-        assert client.get("/api/v1/track", HTTP_X_RECEIPT=real["receipt"], REMOTE_ADDR="10.8.8.8").status_code == 200
+        assert (
+            client.get("/api/v1/track", HTTP_X_RECEIPT=real["receipt"], REMOTE_ADDR="10.8.8.8").status_code
+            == 200
+        )
         clock.shift(dt.timedelta(seconds=int(locked["Retry-After"]) + 1))
-        assert client.get("/api/v1/track", HTTP_X_RECEIPT=real["receipt"], REMOTE_ADDR="10.9.9.9").status_code == 200
+        assert (
+            client.get("/api/v1/track", HTTP_X_RECEIPT=real["receipt"], REMOTE_ADDR="10.9.9.9").status_code
+            == 200
+        )
 
 
 def test_password_lockout_refuses_the_right_password_while_locked(org):
@@ -72,10 +80,14 @@ def test_password_lockout_refuses_the_right_password_while_locked(org):
 def test_a_success_resets_the_account_counter(org):
     client = Client()
     for _ in range(4):
-        assert post(client, "/api/v1/auth/token", {"username": "vice", "password": "x" * 10}).status_code == 401
+        assert (
+            post(client, "/api/v1/auth/token", {"username": "vice", "password": "x" * 10}).status_code == 401
+        )
     assert post(client, "/api/v1/auth/token", {"username": "vice", "password": PASSWORD}).status_code == 200
     for _ in range(4):
-        assert post(client, "/api/v1/auth/token", {"username": "vice", "password": "x" * 10}).status_code == 401
+        assert (
+            post(client, "/api/v1/auth/token", {"username": "vice", "password": "x" * 10}).status_code == 401
+        )
     assert post(client, "/api/v1/auth/token", {"username": "vice", "password": PASSWORD}).status_code == 200
 
 
@@ -89,7 +101,9 @@ def test_totp_setup_confirm_and_sign_in(org):
     assert post(client, "/api/v1/auth/token", {"username": "vice", "password": PASSWORD}).status_code == 200
     with time_machine.travel(T0, tick=False) as clock:
         code = totp.now_code(secret)
-        r = post(client, "/api/v1/auth/two-factor/confirm", {"username": "vice", "password": PASSWORD, "otp": code})
+        r = post(
+            client, "/api/v1/auth/two-factor/confirm", {"username": "vice", "password": PASSWORD, "otp": code}
+        )
         assert r.status_code == 204
         r = post(client, "/api/v1/auth/token", {"username": "vice", "password": PASSWORD})
         assert r.status_code == 401 and r.json()["error"]["code"] == "otp_required"

@@ -55,8 +55,11 @@ def submit(client, org, files, **policy):
 
 
 def download_all(client, reference):
-    token = client.post("/api/v1/auth/token", data=json.dumps({"username": "vice", "password": PASSWORD}),
-                        content_type="application/json").json()["token"]
+    token = client.post(
+        "/api/v1/auth/token",
+        data=json.dumps({"username": "vice", "password": PASSWORD}),
+        content_type="application/json",
+    ).json()["token"]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     case = client.get(f"/api/v1/cases/{reference}", **auth).json()
     return [client.get(f"/api/v1/cases/{reference}/evidence/{e['id']}", **auth) for e in case["evidence"]]

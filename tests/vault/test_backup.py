@@ -53,7 +53,11 @@ def test_backup_and_restore_into_a_fresh_data_dir_with_the_key_in_the_environmen
 
     # Into a data dir that now holds cases: refused, nothing changed.
     refused = cli("restore", str(backup), env=target, ok=False)
-    assert refused.returncode == 1 and "refusing to restore" in refused.stderr and "4 cases.case" in refused.stderr
+    assert (
+        refused.returncode == 1
+        and "refusing to restore" in refused.stderr
+        and "4 cases.case" in refused.stderr
+    )
     assert confidential(tool_json("describe", env=target)) == confidential(before)
 
 
@@ -86,7 +90,9 @@ def test_restore_with_a_copied_key_file_and_never_with_another_key(tmp_path, dat
     shutil.copy2(source_dir / "master_key", bare_dir / "master_key")
     refused = cli("restore", str(tampered), env=bare, ok=False)
     assert refused.returncode == 1 and "cannot be read" in refused.stderr, refused.stderr
-    assert not [p for p in (bare_dir / "files").rglob("*") if p.is_file()], "files of a refused restore remain"
+    assert not [p for p in (bare_dir / "files").rglob("*") if p.is_file()], (
+        "files of a refused restore remain"
+    )
 
     # The key file copied over: everything comes back.
     cli("restore", str(backup), env=bare)

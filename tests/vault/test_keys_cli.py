@@ -126,7 +126,9 @@ def test_a_running_server_keeps_working_through_a_rotation(tmp_path, data_dirs):
 
     status = json.loads(cli("keys", "status", env=env).stdout)
     new_id = kid_of((data / "master_key").read_text())
-    assert status["data_keys"] == {new_id: len(before) + 1}, "the server wrapped with the old key after the switch"
+    assert status["data_keys"] == {new_id: len(before) + 1}, (
+        "the server wrapped with the old key after the switch"
+    )
     described = tool_json("describe", env=env)
     assert described["cases"][-1]["report"]["description"] == "after the rotation"
 

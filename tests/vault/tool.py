@@ -56,7 +56,9 @@ def populate(tag: str) -> dict:
     case = reload(first.case)
     services.case_message(case=case, actor=org.vice, text=f"{tag}-message-to-reporter")
     services.reporter_message(
-        case=reload(case), text=f"{tag}-message-from-reporter", files=checked("tambahan.pdf", pdf(f"{tag}-ev-msg"))
+        case=reload(case),
+        text=f"{tag}-message-from-reporter",
+        files=checked("tambahan.pdf", pdf(f"{tag}-ev-msg")),
     )
     refs.append(case.reference)
 
@@ -103,7 +105,10 @@ def describe() -> dict:
             "report": content.report(case), "messages": messages, "evidence": evidence,
             "events": list(case.events.order_by("id").values_list("event", flat=True)),
         })  # fmt: skip
-    totp = {p.username: auth.totp_secret(p) for p in Person.objects.filter(totp_sealed__isnull=False).order_by("id")}
+    totp = {
+        p.username: auth.totp_secret(p)
+        for p in Person.objects.filter(totp_sealed__isnull=False).order_by("id")
+    }
     ok, message = verify()
     return {"cases": cases, "totp": totp, "audit": [ok, message],
             "people": sorted(Person.objects.values_list("username", flat=True))}  # fmt: skip
