@@ -10,14 +10,13 @@ from ninja import Status as Reply
 
 from integritas.api import schemas as s
 from integritas.api.bodies import json_or_multipart
-from integritas.cases import presenters, services
+from integritas.cases import presenters, services, tracking
 from integritas.cases.evidence import check_files
 from integritas.cases.intake import validate_report
 from integritas.cases.models import Case, Status
-from integritas.cases.receipts import receipt_hash
 from integritas.errors import Invalid, NotAuthenticated, NotFound, WrongState
 from integritas.orgs.models import Holding, Position, Unit
-from integritas.security.throttle import client_address, receipt_throttle
+from integritas.security.throttle import client_address
 
 router = Router(tags=["public"], by_alias=True)  # "from", not "from_", in messages and evidence
 ERRORS = {
@@ -106,24 +105,10 @@ def report_create(request: HttpRequest):
 
 
 def case_for_receipt(request: HttpRequest, receipt: str | None) -> Case:
-    """The case a receipt opens. Wrong receipts count against the client's address (429 when guessing)."""
+    """The case a receipt opens; wrong receipts count against the client's address (429 when guessing)."""
     if not receipt or not receipt.strip():
         raise NotAuthenticated("Send the receipt in the X-Receipt header", code="receipt_required")
-    throttle = receipt_throttle()
-    address = client_address(request)
-    throttle.check(address)
-    case = None
-    if len(receipt) <= 100 and "\x00" not in receipt:
-        # Looked up by its hash (an indexed equality): timing does not depend on how much of it matched.
-        case = (
-            Case.objects.select_related("unit", "handler_position", "handler_team")
-            .filter(receipt_hash=receipt_hash(receipt))
-            .first()
-        )
-    if case is None:
-        throttle.fail(address)
-        raise NotAuthenticated("Receipt not recognised", code="bad_receipt")
-    return case
+    return tracking.case_for_receipt(receipt, client_address(request))
 
 
 @router.get(

@@ -275,17 +275,7 @@ def follow_up_add(request: HttpRequest, reference: str, payload: s.FollowUpIn):
     item = services.follow_up_add(
         case=case, actor=me_of(request), title=payload.title, due_date=payload.due_date
     )
-    return Reply(
-        201,
-        {
-            "id": item.pk,
-            "title": item.title,
-            "due_date": item.due_date.isoformat(),
-            "done": item.done,
-            "cancelled": item.cancelled,
-            "notes": None,
-        },
-    )
+    return Reply(201, presenters.follow_up(item))
 
 
 @router.post(
@@ -299,17 +289,7 @@ def follow_up_done(request: HttpRequest, reference: str, follow_up_id: str, payl
     item = services.follow_up_done(
         case=case, actor=me_of(request), follow_up_id=follow_up_id, notes=payload.notes if payload else None
     )
-    return Reply(
-        200,
-        {
-            "id": item.pk,
-            "title": item.title,
-            "due_date": item.due_date.isoformat(),
-            "done": item.done,
-            "cancelled": item.cancelled,
-            "notes": item.notes or None,
-        },
-    )
+    return Reply(200, presenters.follow_up(item))
 
 
 @router.post(
@@ -323,17 +303,7 @@ def follow_up_cancel(request: HttpRequest, reference: str, follow_up_id: str, pa
     item = services.follow_up_cancel(
         case=case, actor=me_of(request), follow_up_id=follow_up_id, reason=payload.reason
     )
-    return Reply(
-        200,
-        {
-            "id": item.pk,
-            "title": item.title,
-            "due_date": item.due_date.isoformat(),
-            "done": item.done,
-            "cancelled": item.cancelled,
-            "notes": item.cancel_reason or None,
-        },
-    )
+    return Reply(200, presenters.follow_up(item))
 
 
 @router.post(

@@ -114,6 +114,17 @@ def reporter_for(case: Case, sealed: dict[str, Any], viewer: Person | None) -> d
     return {k: reporter.get(k) for k in ("name", "email", "phone", "nik", "relation")}
 
 
+def follow_up(item: FollowUp) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "due_date": item.due_date.isoformat(),
+        "done": item.done,
+        "cancelled": item.cancelled,
+        "notes": item.notes or item.cancel_reason or None,
+    }
+
+
 def detail(case: Case, viewer: Person | None = None) -> dict[str, Any]:
     sealed = content.report(case)
     data = summary(case)
@@ -130,15 +141,7 @@ def detail(case: Case, viewer: Person | None = None) -> dict[str, Any]:
             "reporter": reporter_for(case, sealed, viewer),
             "anonymous": case.anonymous,
             "follow_ups": [
-                {
-                    "id": f.pk,
-                    "title": f.title,
-                    "due_date": f.due_date.isoformat(),
-                    "done": f.done,
-                    "cancelled": f.cancelled,
-                    "notes": f.notes or f.cancel_reason or None,
-                }
-                for f in FollowUp.objects.filter(case=case).order_by("due_date", "id")
+                follow_up(f) for f in FollowUp.objects.filter(case=case).order_by("due_date", "id")
             ],
             "evidence": [
                 {
