@@ -55,7 +55,9 @@ def record(
     """Append one entry. Joins the caller's transaction, so the entry exists iff the change does."""
     at = at or timezone.now()
     # JSON round trip: the stored value is what gets hashed, whatever the database does with types.
-    payload = json.loads(json.dumps(data or {}, default=str))
+    # NUL cannot be stored in PostgreSQL text or jsonb: what a client typed is recorded with U+FFFD.
+    payload = json.loads(json.dumps(data or {}, default=str).replace("\\u0000", "\\ufffd"))
+    actor = actor.replace("\x00", "\ufffd")[:150]
     with transaction.atomic():
         AuditHead.objects.get_or_create(id=1)
         head = AuditHead.objects.select_for_update().get(id=1)

@@ -44,7 +44,10 @@ def check_password(*, username: str, password: str, address: str) -> Person:
     account, by_address = password_account_throttle(), password_address_throttle()
     by_address.check(address)
     account.check(username.lower())
-    person = authenticate(username=username, password=password)
+    person = None
+    # Text no account can have (NUL characters, absurd lengths) never reaches the database.
+    if 0 < len(username) <= 150 and len(password) <= 1024 and "\x00" not in username + password:
+        person = authenticate(username=username, password=password)
     if person is None or not person.is_active:
         account.fail(username.lower())
         by_address.fail(address)

@@ -156,3 +156,12 @@ def test_security_headers_on_api_answers(org):
     assert page["Cache-Control"] == "no-store"
     secure = Client().get("/api/v1/public/units", secure=True)
     assert secure["Strict-Transport-Security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize(
+    "username, password",
+    [("vi\x00ce", PASSWORD), ("vice", "pass\x00word-panjang"), ("x" * 5000, PASSWORD), ("", PASSWORD)],
+)
+def test_impossible_credentials_are_refused_not_crashed(org, username, password):
+    r = post(Client(), "/api/v1/auth/token", {"username": username, "password": password})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials"
