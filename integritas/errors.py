@@ -1,18 +1,96 @@
-"""Domain errors: services raise them, the interfaces map them to status codes in one place."""
+"""Domain errors: services raise them with a stable code; the interfaces turn codes into words.
+
+An error is data, never a sentence to parse:
+
+    raise WrongState("follow_up_open", open=2)
+    raise Invalid({"due_date": Problem("date_in_past"), "title": Problem("too_long", limit=500)})
+
+- ``code`` is a stable snake_case string (the API's ``error.code``); the class gives the HTTP status.
+- ``params`` are the values a message may mention (a limit, a state, a count).
+- ``fields`` (invalid input) maps each field name to a :class:`Problem` (its own code and params).
+
+The words for every code live in one catalogue, :mod:`integritas.messages`, translated with gettext;
+``error.message`` and ``problem.text`` render them in the active language. No interface may look at
+the words to decide anything: decide on ``code``.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one input field: a code from the catalogue and the values it names."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "params", params)
+
+    @property
+    def text(self) -> str:
+        from integritas.messages import problem_text
+
+        return problem_text(self)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _as_problem(value: Problem | str) -> Problem:
+    if isinstance(value, Problem):
+        return value
+    if _CODE.fullmatch(value):
+        return Problem(value)
+    return Problem("invalid", detail=value)
+
 
 class DomainError(Exception):
-    status = 400
-    code = "bad_request"
+    status: int = 400
+    code: str = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
+    def __init__(
+        self,
+        code: str | None = None,
+        /,
+        *,
+        fields: Mapping[str, Problem | str] | None = None,
+        **params: Any,
+    ) -> None:
+        params = dict(params)
+        legacy_code = params.pop("code", None)
+        if code is not None and not _CODE.fullmatch(code):
+            # TRANSITIONAL (issue 8): an English sentence from code not yet moved to codes. It is
+            # kept as a parameter, never parsed. Remove once no caller passes a sentence.
+            params["detail"] = code
+            code = legacy_code
+        if code is not None:
             self.code = code
-        self.fields = fields or {}
+        self.params: dict[str, Any] = params
+        self.fields: dict[str, Problem] = {name: _as_problem(p) for name, p in (fields or {}).items()}
+        super().__init__(self.code)
+
+    def field_texts(self) -> dict[str, str]:
+        """TRANSITIONAL (issue 8): each field's words, for interfaces not yet keyed on codes."""
+        return {name: str(p.params.get("detail") or p.text) for name, p in self.fields.items()}
+
+    @property
+    def message(self) -> str:
+        """The words for this error in the active language (from the catalogue)."""
+        from integritas.messages import error_text
+
+        return error_text(self)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.params}" if self.params else self.code
 
 
 class Malformed(DomainError):
@@ -44,16 +122,22 @@ class UnsupportedType(DomainError):
 
 
 class Invalid(DomainError):
+    """Invalid input: at least one field, each with its own problem code."""
+
     status, code = 422, "invalid"
 
-    def __init__(self, fields: dict[str, str], message: str | None = None):
-        names = ", ".join(sorted(fields))
-        super().__init__(message or f"Invalid input: {names}", fields=fields)
+    def __init__(
+        self, fields: Mapping[str, Problem | str], /, message: str | None = None, **params: Any
+    ) -> None:
+        if message is not None:  # TRANSITIONAL (issue 8)
+            params["detail"] = message
+        super().__init__(None, fields=fields, **params)
+        self.params.setdefault("fields", ", ".join(sorted(self.fields)))
 
 
 class TooManyAttempts(DomainError):
     status, code = 429, "too_many_attempts"
 
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
+    def __init__(self, code: str | None = None, /, *, retry_after: int, **params: Any) -> None:
+        super().__init__(code, retry_after=retry_after, **params)
         self.retry_after = retry_after

@@ -70,7 +70,7 @@ def install(api: NinjaAPI) -> None:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        return respond(request, exc.status, error_body(exc.code, exc.message, exc.fields), headers)
+        return respond(request, exc.status, error_body(exc.code, exc.message, exc.field_texts()), headers)
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -236,7 +236,7 @@ def date_field(**kwargs: Any) -> forms.DateField:
 
 def show_invalid(form: forms.Form, error: Invalid) -> None:
     """A service's field problems next to the fields of the form (the rest at the top)."""
-    for field, text in error.fields.items():
+    for field, text in error.field_texts().items():
         form.add_error(field if field in form.fields else None, text)
 
 

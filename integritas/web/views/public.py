@@ -87,13 +87,13 @@ def report_form(request: HttpRequest, code: str) -> HttpResponse:
     try:
         report = validate_report(f.report_data(unit, values), evidence_count=len(uploads))
     except Invalid as exc:
-        problems.update(exc.fields)
+        problems.update(exc.field_texts())
     files = []
     if uploads:
         try:
             files = check_files(uploads, max_upload_mb=max_mb)
         except DomainError as exc:  # Invalid, TooLarge, UnsupportedType
-            problems.setdefault("evidence", exc.fields.get("evidence", exc.message))
+            problems.setdefault("evidence", exc.field_texts().get("evidence", exc.message))
     if problems or report is None:
         errors = f.field_errors(problems, max_upload_mb=max_mb)
         return _render_form(request, unit, values, errors, files_lost=bool(uploads), status=400)
@@ -320,7 +320,7 @@ def track_case(request: HttpRequest) -> HttpResponse:
         files = check_files(uploads, max_upload_mb=max_mb)
         services.reporter_message(case=case, text=text, files=files)
     except DomainError as exc:  # Invalid, TooLarge, UnsupportedType
-        fields = exc.fields or {"text": exc.message}
+        fields = exc.field_texts() or {"text": exc.message}
         errors = f.field_errors(fields, max_upload_mb=max_mb)
         return _render_case(request, case, text=text, errors=errors, files_lost=bool(uploads), status=400)
     messages.success(request, _("Your message has been sent to the handlers."))

@@ -791,7 +791,7 @@ def _act(
         try:
             run(case, person, form.cleaned_data)
         except Invalid as error:
-            for field, text in error.fields.items():
+            for field, text in error.field_texts().items():
                 form.add_error(field if field in form.fields else None, _field_message(text))
         except WrongState as error:
             status, moved = 409, error
@@ -801,7 +801,7 @@ def _act(
             status, problem = 404, _("This item was not found in the case.")
         except DomainError as error:  # files: too large (413), type not allowed (415)
             status = error.status
-            for field, text in (error.fields or {"evidence": error.message}).items():
+            for field, text in (error.field_texts() or {"evidence": error.message}).items():
                 form.add_error(field if field in form.fields else None, _file_message(error, text))
         else:
             messages.success(request, success)
