@@ -9,23 +9,69 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from integritas.orgs.models import Position, Unit
 
-CATEGORIES = (
-    "affiliation",
-    "gratification",
-    "side_job",
-    "insider_information",
-    "procurement",
-    "family_community",
-    "external_position",
-    "previous_position",
-    "concurrent_position",
-    "other",
-)
 
-DECISION_KINDS = ("admission", "procurement", "staffing", "grading", "school_fund", "other")
+class Category(models.TextChoices):
+    """The COI categories of SOP part C ("perhatian khusus"), SPEC §4, plus ``other``."""
+
+    AFFILIATION = "affiliation", _("Affiliation (personal or group)")
+    GRATIFICATION = "gratification", _("Gratification")
+    SIDE_JOB = "side_job", _("Additional work")
+    INSIDER_INFORMATION = "insider_information", _("Insider information")
+    PROCUREMENT = "procurement", _("Interest in the procurement of goods")
+    FAMILY_COMMUNITY = "family_community", _("Family and community demands")
+    EXTERNAL_POSITION = "external_position", _("Position in another organisation")
+    PREVIOUS_POSITION = "previous_position", _("Intervention from a previous position")
+    CONCURRENT_POSITION = "concurrent_position", _("Holding several positions at once")
+    OTHER = "other", pgettext_lazy("category", "Other")
+
+    @property
+    def help_text(self) -> str:
+        return str(CATEGORY_HELP[self.value])
+
+
+CATEGORY_HELP = {
+    Category.AFFILIATION: _("The official favours a relative, a friend or their own group."),
+    Category.GRATIFICATION: _("A gift, money or a facility given because of the official's position."),
+    Category.SIDE_JOB: _(
+        "Another job or business that clashes with the official's duties, e.g. paid private "
+        "lessons for their own pupils."
+    ),
+    Category.INSIDER_INFORMATION: _(
+        "Information that is not public used for the official's own gain or someone else's."
+    ),
+    Category.PROCUREMENT: _(
+        "The official or someone close to them gains from a purchase of goods or services."
+    ),
+    Category.FAMILY_COMMUNITY: _("Pressure from family or community to favour certain people."),
+    Category.EXTERNAL_POSITION: _(
+        "A role in another organisation (a foundation, a company, a committee) that affects the decision."
+    ),
+    Category.PREVIOUS_POSITION: _("Interference from, or on behalf of, the official's former position."),
+    Category.CONCURRENT_POSITION: _("One person holds two positions that supervise or decide on each other."),
+    Category.OTHER: _("Another kind of conflict of interest: explain it in the chronology."),
+}
+
+
+class DecisionKind(models.TextChoices):
+    """The kind of decision or action a report (or a self-declaration, an agenda) concerns."""
+
+    ADMISSION = "admission", _("Admission of new pupils (PPDB)")
+    PROCUREMENT = "procurement", _("Procurement of goods or services")
+    STAFFING = "staffing", _("Staffing (appointments, transfers, duties)")
+    GRADING = "grading", _("Grading and assessment of pupils")
+    SCHOOL_FUND = "school_fund", _("Use of school funds (e.g. BOS)")
+    OTHER = "other", pgettext_lazy("decision kind", "Other")
+
+
+# Other spellings integrators send for a decision kind.
+DECISION_KIND_ALIASES = {"ppdb": "admission", "school-fund": "school_fund", "bos": "school_fund"}
+
+CATEGORIES: tuple[str, ...] = tuple(Category.values)  # TRANSITIONAL (issue 8): use Category
+DECISION_KINDS: tuple[str, ...] = tuple(DecisionKind.values)  # TRANSITIONAL (issue 8): use DecisionKind
 
 
 class Status(models.TextChoices):
