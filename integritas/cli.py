@@ -65,28 +65,76 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_language() -> str:
+    """The command line speaks the locale's language: Indonesian for id_*, English otherwise."""
+    for name in ("INTEGRITAS_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").strip().lower()
+        if value:
+            return "id" if value.startswith(("id", "in_")) else "en"
+    return "en"
+
+
+# At most this many change lines are printed; the counts cover every change.
+CLI_CHANGE_LINES = 1000
+
+
 def cmd_import_org(args: argparse.Namespace) -> int:
-    from integritas.orgs.importer import ImportProblem, import_org
+    from django.utils import translation
+
+    from integritas.orgs.importer import ImportProblem, import_org, read_file
+    from integritas.orgs.presenters import change_text
 
     path = Path(args.file)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        print(f"error: {path}: no such file", file=sys.stderr)
+    with translation.override(_cli_language()):
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            print(f"error: {path}: no such file", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"error: {path}: {exc.strerror}", file=sys.stderr)
+            return 2
+        try:
+            data, places = read_file(raw, path.name)
+            summary = import_org(data, dry_run=args.dry_run, places=places, actor="cli", via="import")
+        except ImportProblem as problem:
+            print(
+                f"error: {path}: {translation.gettext('nothing was imported; fix these entries:')}",
+                file=sys.stderr,
+            )
+            for item in problem.problems:
+                print(f"  - {item}", file=sys.stderr)
+            return 1
+        print(summary.as_text())
+        for change in summary.changes[:CLI_CHANGE_LINES]:
+            print(f"  {change_text(change)}")
+        if len(summary.changes) > CLI_CHANGE_LINES:
+            print(f"  … {len(summary.changes) - CLI_CHANGE_LINES}")
+        for warning in summary.warnings:
+            print(f"{translation.gettext('warning')}: {warning.text}", file=sys.stderr)
+    return 0
+
+
+def cmd_export_org(args: argparse.Namespace) -> int:
+    from integritas.orgs.export import export_data
+    from integritas.orgs.workbook import write_workbook
+
+    path = Path(args.file)
+    data = export_data()
+    if path.suffix.lower() == ".xlsx":
+        payload = write_workbook(data)
+    elif path.suffix.lower() == ".json":
+        payload = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+    else:
+        print(f"error: {path}: the name must end in .xlsx or .json", file=sys.stderr)
         return 2
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        print(f"error: {path} is not valid JSON: {exc}", file=sys.stderr)
-        return 2
     try:
-        summary = import_org(data, dry_run=args.dry_run)
-    except ImportProblem as problem:
-        print(f"error: {path}: nothing was imported; fix these entries:", file=sys.stderr)
-        for item in problem.problems:
-            print(f"  - {item}", file=sys.stderr)
-        return 1
-    print(summary.as_text())
-    for line in summary.changes:
-        print(f"  {line}")
+        path.write_bytes(payload)
+    except OSError as exc:
+        print(f"error: {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    counts = ", ".join(f"{len(data[k])} {k}" for k in ("units", "positions", "people", "teams", "holidays"))
+    print(f"Exported the organisation to {path}: {counts}")
     return 0
 
 
@@ -271,10 +319,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8)
     serve.set_defaults(func=cmd_serve)
 
-    imp = sub.add_parser("import-org", help="create or update the organisation from a JSON file")
+    imp = sub.add_parser(
+        "import-org", help="create or update the organisation from a JSON file or an XLSX workbook"
+    )
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     imp.set_defaults(func=cmd_import_org)
+
+    exp = sub.add_parser(
+        "export-org", help="write the current organisation as an org file (FILE.json or FILE.xlsx)"
+    )
+    exp.add_argument("file")
+    exp.set_defaults(func=cmd_export_org)
 
     sw = sub.add_parser("sweep", help="run the deadline sweep once")
     sw.set_defaults(func=cmd_sweep)

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from integritas.cases import services
 from integritas.cases.evidence import check_files
@@ -43,12 +43,14 @@ def load_demo(now: dt.datetime | None = None) -> str:
     """Import the demo organisation and, the first time, its sample cases; a printable summary."""
     now = now or timezone.now()
     data = load_org_file()
-    imported = import_org(data)
+    imported = import_org(data, actor="demo", via="demo")
     units = [u["code"] for u in data["units"]]
+    with translation.override("en"):
+        organisation = imported.as_text()
     lines = [
         "Integritas demo: Dinas Pendidikan Kabupaten Madiun with SMP Negeri 1 Mejayan",
         "",
-        "Organisation: " + imported.as_text(),
+        "Organisation: " + organisation,
     ]
     existing = Case.objects.filter(unit__code__in=units).count()
     receipts: list[tuple[str, str]] = []

@@ -8,7 +8,9 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from integritas.audit.chain import record
@@ -111,6 +113,25 @@ def token_revoke(token: str) -> bool:
             revoked_at=timezone.now()
         )
     )
+
+
+def unusable_password() -> str:
+    """What Django stores for "no password yet" (``!`` + random), made without per-character work."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
+
+
+def end_all_sessions(people: list[Person]) -> None:
+    """Revoke every API token of these accounts and end their web sessions (security finding 9).
+
+    Web sessions carry a hash of the password and of ``session_epoch``; raising the epoch makes every
+    session signed before it fail that check, even after a deactivated account is reactivated."""
+    ids = [p.pk for p in people]
+    if not ids:
+        return
+    ApiToken.objects.filter(person_id__in=ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    Person.objects.filter(pk__in=ids).update(session_epoch=F("session_epoch") + 1)
+    for person in people:
+        person.session_epoch += 1  # as stored (the update above added one)
 
 
 def totp_begin(person: Person) -> str:

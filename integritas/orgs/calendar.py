@@ -9,7 +9,7 @@ minus days added for the deployment or for the unit or one of its ancestors.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import holidays as holidays_lib
@@ -21,10 +21,10 @@ END_OF_DAY = dt.time(23, 59, 59)
 
 
 @lru_cache(maxsize=64)
-def national_days(year: int) -> dict[dt.date, str]:
-    """Indonesian national holidays and cuti bersama of a year, with Indonesian names."""
+def national_days(year: int, language: str = "id") -> dict[dt.date, str]:
+    """Indonesian national holidays and cuti bersama of a year, named in ``language`` (id or en)."""
     table = holidays_lib.country_holidays(
-        "ID", years=year, categories=("public", "government"), language="id"
+        "ID", years=year, categories=("public", "government"), language="en_US" if language == "en" else "id"
     )
     return dict(table.items())
 
@@ -42,7 +42,7 @@ class UnitCalendar:
     def __init__(self, unit: Unit):
         self.unit = unit
         self.weekdays = unit.working_weekdays
-        self.ancestor_ids = [u.pk for u in unit.ancestors()]
+        self.ancestor_ids = unit.ancestor_ids()
         self._added: dict[dt.date, list[str]] = {}
         self._loaded: set[int] = set()
 
@@ -101,3 +101,97 @@ def deadline(unit: Unit, start: dt.datetime, days: int, kind: str) -> dt.datetim
     local_start = start.astimezone(tz).date()
     due_day = UnitCalendar(unit).add_days(local_start, days, kind)
     return dt.datetime.combine(due_day, END_OF_DAY, tzinfo=tz)
+
+
+# --- the year as the administration page draws it -----------------------------------------------------
+
+KIND_ORDER = ("national", "joint", "added", "weekend")
+
+
+@dataclass(frozen=True)
+class NamedDay:
+    date: dt.date
+    name: str
+    kind: str  # national, joint (cuti bersama) or added
+    unit: Unit | None = None  # an added day: the unit it was added for (None: the whole deployment)
+
+
+@dataclass
+class Cell:
+    date: dt.date
+    kind: str  # working, national, joint, added, weekend
+    working: bool
+    kinds: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Month:
+    first: dt.date
+    weeks: list[list[Cell | None]]  # Monday first; None pads the first and last week
+    named: list[NamedDay]
+    working: int
+
+
+def national_names(year: int, language: str) -> dict[dt.date, list[tuple[str, bool]]]:
+    """Each national day off: its names in ``language`` and whether it is joint leave. The Indonesian
+    names decide the kind ("Cuti Bersama …"); the others, same days and order, are only shown."""
+    indonesian = national_days(year, "id")
+    shown = national_days(year, language) if language != "id" else indonesian
+    result: dict[dt.date, list[tuple[str, bool]]] = {}
+    for day, names in indonesian.items():
+        parts = [p.strip() for p in names.split(";")]
+        other = [p.strip() for p in shown.get(day, "").split(";")]
+        if len(other) != len(parts):
+            other = parts
+        result[day] = [
+            (name, "cuti bersama" in part.lower()) for name, part in zip(other, parts, strict=True)
+        ]
+    return result
+
+
+def added_days(unit: Unit, year: int) -> list[Holiday]:
+    """Days off added for the whole deployment or for this unit or a unit above it."""
+    return list(
+        Holiday.objects.filter(Q(unit__isnull=True) | Q(unit_id__in=unit.ancestor_ids()), date__year=year)
+        .select_related("unit")
+        .order_by("date", "unit__code")
+    )
+
+
+def year_grid(unit: Unit, year: int, language: str = "id") -> tuple[list[Month], int, list[Holiday]]:
+    """The unit's working-day calendar of a year: twelve months of weeks, the named days off of each
+    month, the working days per month and in all, and the added days off in force."""
+    calendar = UnitCalendar(unit)
+    days = calendar.year(year)
+    national = national_names(year, language)
+    added = added_days(unit, year)
+    added_on: dict[dt.date, list[Holiday]] = {}
+    for holiday in added:
+        added_on.setdefault(holiday.date, []).append(holiday)
+    months: list[Month] = []
+    for month in range(1, 13):
+        cells: list[Cell] = []
+        named: list[NamedDay] = []
+        for info in (d for d in days if d.date.month == month):
+            kinds: list[str] = []
+            for name, joint in national.get(info.date, []):
+                kinds.append("joint" if joint else "national")
+                named.append(NamedDay(info.date, name, "joint" if joint else "national"))
+            for holiday in added_on.get(info.date, []):
+                kinds.append("added")
+                named.append(NamedDay(info.date, holiday.name, "added", holiday.unit))
+            if info.date.weekday() not in calendar.weekdays:
+                kinds.append("weekend")
+            kind = "working" if info.working else next((k for k in KIND_ORDER if k in kinds), "off")
+            cells.append(Cell(info.date, kind, info.working, kinds))
+        padded: list[Cell | None] = [None] * cells[0].date.weekday() + list(cells)
+        padded += [None] * (-len(padded) % 7)
+        months.append(
+            Month(
+                first=dt.date(year, month, 1),
+                weeks=[padded[i : i + 7] for i in range(0, len(padded), 7)],
+                named=named,
+                working=sum(1 for c in cells if c.working),
+            )
+        )
+    return months, sum(1 for d in days if d.working), added

@@ -1,535 +1,701 @@
-"""The org import file (API.md §3): units, positions, people, teams, policies and holidays.
+"""The org import (API.md §3): a JSON file or an XLSX workbook (``orgs.workbook``) of units, positions,
+people, teams, policies and holidays.
 
-Idempotent (keys are the codes and usernames) and all-or-nothing: every entry is checked first and
-any problem aborts the whole import with messages naming the entry. ``dry_run`` reports what would
-change without changing it (the preview of the administration page).
+The importer only reads the file: it checks each entry's shape (types, formats, choices, the policy
+keys, e-mail addresses, the password policy, duplicates in the file, references to codes that are
+neither in the file nor in the organisation) and lists every problem at once, each naming where it
+is (``units[1] (code 'X')``, or the sheet, row and column of a workbook). Then it calls the services
+(``orgs.services``) in one transaction, which apply the rules of the organisation (reserved codes,
+cycles, separation of duties) exactly as they do for the pages. A dry run is the same, rolled back.
+
+Idempotent (keys are the codes and user names): importing the same file twice changes nothing the
+second time. All-or-nothing: any problem and nothing changes. Team changes and passwords for people
+who read cases wait for a second person's approval once the deployment is set up
+(``services.deployment_is_new``; SECURITY.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from integritas.audit.chain import record
-from integritas.orgs.models import (
-    TIMEZONES,
-    WORK_WEEKS,
-    Holding,
-    Holiday,
-    Person,
-    Position,
-    TeamMembership,
-    Unit,
-)
+from integritas.errors import Invalid, Problem
+from integritas.orgs import services
+from integritas.orgs.changes import Change, Warning, change_set
+from integritas.orgs.models import TIMEZONES, WORK_WEEKS, Person, Position, Unit
 from integritas.orgs.policy import validate_policy
+from integritas.orgs.rules import LANGUAGES, code_problem, email_problem, password_problem, text_problem
 
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SECTIONS = ("holidays", "units", "positions", "people", "teams")
+KEY_OF = {"units": "code", "positions": "code", "people": "username", "teams": "unit", "holidays": "date"}
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-USERNAME_RE = re.compile(r"^[A-Za-z0-9._@+-]{1,150}$")
+MAX_BYTES = 50 * 1024 * 1024
 
 
-def password_problem(password: Any, entry: dict) -> str | None:
-    """Why a password may not be used (the deployment's password policy), or None."""
-    if not isinstance(password, str) or "\x00" in password:
-        return "must be a text"
-    candidate = Person(
-        username=str(entry.get("username") or ""),
-        name=str(entry.get("name") or ""),
-        email=str(entry.get("email") or ""),
-    )
-    try:
-        validate_password(password, user=candidate)
-    except ValidationError as exc:
-        return "is too weak: " + " ".join(str(m) for m in exc.messages)
-    return None
+# ---------------------------------------------------------------- where a problem is
 
 
-class ImportProblem(Exception):
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+@dataclass(frozen=True)
+class Where:
+    """An entry of the file: a JSON list item, or the rows of a workbook sheet that hold it."""
+
+    section: str
+    index: int
+    key: str | None = None  # the entry's code, user name, unit or date, when it has one
+    sheet: str | None = None  # workbook only
+    row: int | None = None
+    columns: tuple[tuple[str, str], ...] = ()  # (field, column letter and header)
+    item: str | None = None  # a list item inside the entry ("positions[1]", "members[0]")
+    item_rows: tuple[int, ...] = ()  # workbook: the row of each list item
+
+    def at(self, item: str, row: int | None = None) -> Where:
+        return Where(self.section, self.index, self.key, self.sheet, row or self.row, self.columns, item)
+
+    def describe(self, field_name: str | None) -> str:
+        if self.sheet is not None:
+            if field_name:
+                column = dict(self.columns).get(_column_field(field_name))
+            else:  # a member of a team is the whole cell
+                column = (
+                    dict(self.columns).get("members") if (self.item or "").startswith("members") else None
+                )
+            if column:
+                return _("sheet %(sheet)s, row %(row)s, column %(column)s") % {
+                    "sheet": self.sheet,
+                    "row": self.row,
+                    "column": column,
+                }
+            return _("sheet %(sheet)s, row %(row)s") % {"sheet": self.sheet, "row": self.row}
+        entry = f"{self.section}[{self.index}]"
+        if self.key is not None:
+            entry = _("%(entry)s (%(key_name)s '%(key)s')") % {
+                "entry": entry,
+                "key_name": _key_word(KEY_OF[self.section]),
+                "key": self.key,
+            }
+        name = ".".join(part for part in (self.item, field_name) if part)
+        return f"{entry}, {name}" if name else entry
+
+
+def _column_field(field_name: str) -> str:
+    """positions[2].start → start; policy.examination_days → policy.examination_days."""
+    return field_name.rsplit("].", 1)[-1] if "]." in field_name else field_name
+
+
+def _key_word(key: str) -> str:
+    words = {"code": _("code"), "username": _("username"), "unit": _("unit"), "date": _("date")}
+    return words.get(key, key)
+
+
+@dataclass(frozen=True)
+class Issue:
+    where: Where | None
+    field: str | None
+    problem: Problem
+
+    @property
+    def text(self) -> str:
+        if self.where is None:
+            place = self.field or ""
+        else:
+            place = self.where.describe(self.field)
+        return (
+            _("%(where)s: %(problem)s") % {"where": place, "problem": self.problem.text}
+            if place
+            else (self.problem.text)
+        )
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ImportProblem(Invalid):
+    """The file cannot be imported; nothing was changed. ``issues`` say where and what."""
+
+    code = "import_invalid"
+
+    def __init__(self, issues: list[Issue]) -> None:
+        fields: dict[str, Problem] = {}
+        for issue in issues:
+            place = issue.where.describe(issue.field) if issue.where else (issue.field or "file")
+            name, n = place, 1
+            while name in fields:
+                n += 1
+                name = f"{place} ({n})"
+            fields[name] = issue.problem
+        super().__init__(fields, count=len(issues))
+        self.issues = issues
+
+    @property
+    def problems(self) -> list[str]:
+        """Each issue in words (the active language)."""
+        return [issue.text for issue in self.issues]
+
+    def __str__(self) -> str:
+        return "; ".join(self.problems)
+
+
+# ---------------------------------------------------------------- the summary
+
+
+# Change kinds by section, and whether they create (True) or update (False) something.
+SECTION_OF = {
+    "unit_created": ("units", True),
+    "unit_changed": ("units", False),
+    "position_created": ("positions", True),
+    "position_changed": ("positions", False),
+    "person_created": ("people", True),
+    "person_changed": ("people", False),
+    "password_set": ("people", False),
+    "holding_added": ("holdings", True),
+    "holding_changed": ("holdings", False),
+    "holding_ended": ("holdings", False),
+    "holding_removed": ("holdings", False),
+    "team_member_added": ("teams", True),
+    "team_member_removed": ("teams", False),
+    "holiday_added": ("holidays", True),
+    "holiday_renamed": ("holidays", False),
+}
+REQUEST_KINDS = ("team_add_requested", "team_remove_requested", "password_requested")
+KINDS = ("holidays", "units", "positions", "people", "holdings", "teams")
 
 
 @dataclass
 class ImportSummary:
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    changes: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
     dry_run: bool = False
 
-    def note(self, kind: str, created: bool, text: str) -> None:
-        bucket = self.created if created else self.updated
-        bucket[kind] = bucket.get(kind, 0) + 1
-        self.changes.append(text)
+    @property
+    def created(self) -> dict[str, int]:
+        return self._count(True)
+
+    @property
+    def updated(self) -> dict[str, int]:
+        return self._count(False)
+
+    def _count(self, created: bool) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for change in self.changes:
+            section = SECTION_OF.get(change.kind)
+            if section and section[1] == created:
+                counts[section[0]] += 1
+        return dict(counts)
+
+    @property
+    def requests(self) -> list[Change]:
+        """Changes asked for that wait for a second person's approval."""
+        return [c for c in self.changes if c.kind in REQUEST_KINDS]
+
+    @property
+    def applied(self) -> list[Change]:
+        return [c for c in self.changes if c.kind not in REQUEST_KINDS]
 
     @property
     def changed(self) -> bool:
         return bool(self.changes)
 
     def as_text(self) -> str:
-        kinds = ("holidays", "units", "positions", "people", "holdings", "teams")
-        parts = [f"{k}: {self.created.get(k, 0)} created, {self.updated.get(k, 0)} updated" for k in kinds]
-        head = "Import preview (nothing changed)" if self.dry_run else "Import done"
+        """The head line of the summary, in the active language."""
+        head = _("Import preview (nothing changed)") if self.dry_run else _("Import done")
         if not self.changed:
-            return f"{head}: nothing to change (already up to date)"
-        return f"{head}: " + "; ".join(parts)
+            return _("%(head)s: nothing to change (already up to date)") % {"head": head}
+        created, updated = self.created, self.updated
+        parts = [
+            _("%(kind)s: %(created)s created, %(updated)s updated")
+            % {"kind": kind_label(k), "created": created.get(k, 0), "updated": updated.get(k, 0)}
+            for k in KINDS
+        ]
+        text = f"{head}: " + "; ".join(parts)
+        if self.requests:
+            text += "; " + ngettext(
+                "%(n)s change waits for approval",
+                "%(n)s changes wait for approval",
+                len(self.requests),
+            ) % {"n": len(self.requests)}
+        return text
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, where: str, text: str) -> None:
-        self.items.append(f"{where}: {text}")
-
-
-def _entry_name(kind: str, index: int, entry: Any, key: str) -> str:
-    if isinstance(entry, dict) and isinstance(entry.get(key), str):
-        return f"{kind}[{index}] ({key} {entry[key]!r})"
-    return f"{kind}[{index}]"
+def kind_label(kind: str) -> str:
+    labels = {
+        "holidays": _("holidays"),
+        "units": _("units"),
+        "positions": _("positions"),
+        "people": _("people"),
+        "holdings": _("holdings"),
+        "teams": _("teams"),
+    }
+    return labels.get(kind, kind)
 
 
-def _str(entry: dict, key: str, where: str, p: _Problems, *, required: bool, limit: int = 255) -> str | None:
-    value = entry.get(key)
-    if value is None:
-        if required:
-            p.add(where, f"'{key}' is required")
-        return None
-    if not isinstance(value, str) or not value.strip() or "\x00" in value or len(value) > limit:
-        p.add(where, f"'{key}' must be a non-empty text of at most {limit} characters")
-        return None
-    return value.strip()
+# ---------------------------------------------------------------- reading a file
 
 
-def _date(value: Any, where: str, key: str, p: _Problems) -> dt.date | None:
-    if value is None:
-        return None
+def read_json(raw: bytes) -> Any:
+    """The file's JSON value, or ImportProblem naming the line and column of a syntax error."""
     try:
-        # fromisoformat alone also takes week dates such as "2026-W01-1"
-        if not isinstance(value, str) or not DATE_RE.match(value):
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        p.add(where, f"'{key}' must be a date YYYY-MM-DD")
-        return None
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ImportProblem([Issue(None, None, Problem("not_utf8"))]) from None
+    except json.JSONDecodeError as exc:
+        raise ImportProblem(
+            [Issue(None, None, Problem("not_json", line=exc.lineno, column=exc.colno))]
+        ) from None
+    except RecursionError:
+        raise ImportProblem([Issue(None, None, Problem("not_json", line=1, column=1))]) from None
 
 
-def _list(data: dict, key: str, p: _Problems) -> list:
+def read_file(raw: bytes, name: str = "") -> tuple[Any, dict[tuple[str, int], Where]]:
+    """A JSON file or an XLSX workbook (told apart by content), as the JSON value and the places of
+    its entries."""
+    if len(raw) > MAX_BYTES:
+        raise ImportProblem([Issue(None, None, Problem("file_too_large", mb=MAX_BYTES // (1024 * 1024)))])
+    if raw[:4] == b"PK\x03\x04":
+        from integritas.orgs.workbook import read_workbook
+
+        return read_workbook(raw)
+    if name.lower().endswith((".xlsx", ".xls", ".ods", ".csv")) and raw.lstrip()[:1] not in (b"{", b"["):
+        raise ImportProblem([Issue(None, None, Problem("not_org_file"))])
+    return read_json(raw), {}
+
+
+# ---------------------------------------------------------------- checking the shape
+
+
+@dataclass
+class Plan:
+    """The file, checked and typed: what to ask the services for."""
+
+    units: list[services.UnitSpec] = field(default_factory=list)
+    positions: list[services.PositionSpec] = field(default_factory=list)
+    people: list[services.PersonSpec] = field(default_factory=list)
+    holdings: dict[str, list[services.WantedHolding]] = field(default_factory=dict)
+    passwords: list[tuple[str, str, Where]] = field(default_factory=list)
+    teams: dict[str, list[str]] = field(default_factory=dict)
+    holidays: list[services.HolidaySpec] = field(default_factory=list)
+    refs: dict[tuple[str, str], Where] = field(default_factory=dict)
+
+
+class _Checker:
+    def __init__(self, places: dict[tuple[str, int], Where]) -> None:
+        self.issues: list[Issue] = []
+        self.places = places
+
+    def where(self, section: str, index: int, entry: Any) -> Where:
+        place = self.places.get((section, index))
+        if place is not None:
+            return place
+        key = entry.get(KEY_OF[section]) if isinstance(entry, dict) else None
+        return Where(section, index, key if isinstance(key, str) else None)
+
+    def add(self, where: Where | None, field_name: str | None, problem: Problem | None) -> bool:
+        if problem is not None:
+            self.issues.append(Issue(where, field_name, problem))
+            return True
+        return False
+
+    def text(self, entry: dict, key: str, where: Where, *, required: bool, limit: int = 255) -> str | None:
+        value = entry.get(key)
+        if value is None and not required:
+            return None
+        if self.add(where, key, text_problem(value, limit=limit, required=required)):
+            return None
+        return value.strip() if isinstance(value, str) else None
+
+    def date(self, value: Any, where: Where, key: str) -> dt.date | None:
+        if value is None:
+            return None
+        try:
+            # fromisoformat alone also takes week dates such as "2026-W01-1"
+            if not isinstance(value, str) or not DATE_RE.match(value):
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.add(where, key, Problem("bad_date"))
+            return None
+
+
+def _section(data: dict, key: str, c: _Checker) -> list:
     value = data.get(key, [])
     if value is None:
         return []
     if not isinstance(value, list):
-        p.add(key, "must be a list")
+        c.add(None, key, Problem("not_list"))
         return []
     return value
 
 
-def validate(data: Any) -> None:
-    """Raise ImportProblem listing every invalid entry (nothing is written)."""
-    p = _Problems()
+def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan:
+    """The plan for a file, or ImportProblem listing every entry that is wrong (nothing is written)."""
+    c = _Checker(places or {})
     if not isinstance(data, dict):
-        raise ImportProblem(
-            ["the file must hold a JSON object with holidays, units, positions, people, teams"]
-        )
-    unknown = set(data) - {"holidays", "units", "positions", "people", "teams"}
-    for key in sorted(unknown):
-        p.add(key, "unknown section")
+        raise ImportProblem([Issue(None, None, Problem("not_org_object"))])
+    for key in sorted(set(data) - set(SECTIONS), key=str):
+        c.add(None, str(key), Problem("unknown_section", sections=", ".join(SECTIONS)))
+    plan = Plan()
+    sections = {key: _section(data, key, c) for key in SECTIONS}
 
-    units = _list(data, "units", p)
-    unit_codes: dict[str, dict] = {}
-    for i, u in enumerate(units):
-        where = _entry_name("units", i, u, "code")
-        if not isinstance(u, dict):
-            p.add(where, "must be an object")
+    unit_codes: set[str] = set()
+    for i, entry in enumerate(sections["units"]):
+        where = c.where("units", i, entry)
+        if not isinstance(entry, dict):
+            c.add(where, None, Problem("not_object"))
             continue
-        code = _str(u, "code", where, p, required=True, limit=64)
-        if code and not CODE_RE.match(code):
-            p.add(where, "'code' may hold letters, digits, '.', '_' and '-' only")
+        code = entry.get("code")
+        if c.add(where, "code", code_problem(code)):
+            code = None
         elif code in unit_codes:
-            p.add(where, "the code appears twice in the file")
-        elif code:
-            unit_codes[code] = u
-        _str(u, "name", where, p, required=True)
-        if u.get("timezone") is not None and u.get("timezone") not in TIMEZONES:
-            p.add(where, "'timezone' must be one of " + ", ".join(TIMEZONES))
-        if u.get("work_week") is not None and (
-            not isinstance(u["work_week"], str) or u["work_week"] not in WORK_WEEKS
-        ):
-            p.add(where, "'work_week' must be one of " + ", ".join(WORK_WEEKS))
-        if u.get("policy") is not None:
-            for key, problem in validate_policy(u["policy"]).items():
-                p.add(where, f"policy {key!r} {problem}" if key else f"'policy' {problem}")
-        parent = u.get("parent")
+            c.add(where, "code", Problem("duplicate_in_file", value=code))
+        else:
+            unit_codes.add(code)
+        name = c.text(entry, "name", where, required=True)
+        tz = entry.get("timezone")
+        if tz is not None and tz not in TIMEZONES:
+            c.add(where, "timezone", Problem("choice", choices=", ".join(TIMEZONES)))
+        week = entry.get("work_week")
+        if week is not None and (not isinstance(week, str) or week not in WORK_WEEKS):
+            c.add(where, "work_week", Problem("choice", choices=", ".join(WORK_WEEKS)))
+        policy = entry.get("policy")
+        if policy is not None:
+            for key, problem in validate_policy(policy).items():
+                c.add(where, f"policy.{key}" if key else "policy", problem)
+        parent = entry.get("parent")
         if parent is not None and (not isinstance(parent, str) or parent == code):
-            p.add(where, "'parent' must be the code of another unit or null")
-    existing_units = set(
-        Unit.objects.filter(
-            code__in=[
-                u.get("parent") for u in units if isinstance(u, dict) and isinstance(u.get("parent"), str)
-            ]
-        ).values_list("code", flat=True)
-    )
-    for i, u in enumerate(units):
-        if isinstance(u, dict) and isinstance(u.get("parent"), str):
-            if u["parent"] not in unit_codes and u["parent"] not in existing_units:
-                p.add(
-                    _entry_name("units", i, u, "code"),
-                    f"parent {u['parent']!r} is not a unit in the file or the database",
+            c.add(where, "parent", Problem("parent_self"))
+            parent = None
+        if code and name is not None:
+            plan.units.append(
+                services.UnitSpec(
+                    code=code,
+                    name=name,
+                    parent=parent,
+                    timezone=tz if isinstance(tz, str) else None,
+                    work_week=week if isinstance(week, str) else None,
+                    policy=policy if isinstance(policy, dict) else {},
+                    ref=where,
                 )
-    db_parents = dict(Unit.objects.values_list("code", "parent__code")) if unit_codes else {}
-    _report_cycles("units", units, "parent", db_parents, p, "parents form a cycle")
+            )
 
-    def unit_known(code: Any) -> bool:
-        return isinstance(code, str) and (code in unit_codes or Unit.objects.filter(code=code).exists())
-
-    positions = _list(data, "positions", p)
-    pos_codes: dict[str, dict] = {}
-    for i, pos in enumerate(positions):
-        where = _entry_name("positions", i, pos, "code")
-        if not isinstance(pos, dict):
-            p.add(where, "must be an object")
+    position_codes: set[str] = set()
+    for i, entry in enumerate(sections["positions"]):
+        where = c.where("positions", i, entry)
+        if not isinstance(entry, dict):
+            c.add(where, None, Problem("not_object"))
             continue
-        code = _str(pos, "code", where, p, required=True, limit=64)
-        if code and not CODE_RE.match(code):
-            p.add(where, "'code' may hold letters, digits, '.', '_' and '-' only")
-        elif code in pos_codes:
-            p.add(where, "the code appears twice in the file")
-        elif code:
-            pos_codes[code] = pos
-        _str(pos, "title", where, p, required=True)
-        if not unit_known(pos.get("unit")):
-            p.add(where, f"unit {pos.get('unit')!r} is not a unit in the file or the database")
-    for i, pos in enumerate(positions):
-        if not isinstance(pos, dict):
-            continue
-        target = pos.get("reports_to")
-        if target is None:
-            continue
-        where = _entry_name("positions", i, pos, "code")
-        if not isinstance(target, str) or target == pos.get("code"):
-            p.add(where, "'reports_to' must be the code of another position or null")
-        elif target not in pos_codes and not Position.objects.filter(code=target).exists():
-            p.add(where, f"reports_to {target!r} is not a position in the file or the database")
-    db_superiors = dict(Position.objects.values_list("code", "reports_to__code")) if pos_codes else {}
-    _report_cycles("positions", positions, "reports_to", db_superiors, p, "reports_to forms a cycle")
+        code = entry.get("code")
+        if c.add(where, "code", code_problem(code)):
+            code = None
+        elif code in position_codes:
+            c.add(where, "code", Problem("duplicate_in_file", value=code))
+        else:
+            position_codes.add(code)
+        title = c.text(entry, "title", where, required=True)
+        unit = entry.get("unit")
+        if not isinstance(unit, str) or not unit:
+            c.add(where, "unit", Problem("required") if unit is None else Problem("not_text"))
+            unit = None
+        target = entry.get("reports_to")
+        if target is not None and (not isinstance(target, str) or target == code):
+            c.add(where, "reports_to", Problem("reports_to_self"))
+            target = None
+        if code and title is not None and unit:
+            plan.positions.append(
+                services.PositionSpec(code=code, unit=unit, title=title, reports_to=target, ref=where)
+            )
 
-    def position_known(code: Any) -> bool:
-        return isinstance(code, str) and (code in pos_codes or Position.objects.filter(code=code).exists())
-
-    people = _list(data, "people", p)
     usernames: set[str] = set()
-    for i, person in enumerate(people):
-        where = _entry_name("people", i, person, "username")
-        if not isinstance(person, dict):
-            p.add(where, "must be an object")
+    for i, entry in enumerate(sections["people"]):
+        where = c.where("people", i, entry)
+        if not isinstance(entry, dict):
+            c.add(where, None, Problem("not_object"))
             continue
-        username = _str(person, "username", where, p, required=True, limit=150)
-        if username and not USERNAME_RE.match(username):
-            p.add(where, "'username' may hold letters, digits and . _ @ + - only")
+        username = entry.get("username")
+        if c.add(where, "username", code_problem(username, username=True)):
+            username = None
         elif username in usernames:
-            p.add(where, "the username appears twice in the file")
-        elif username:
+            c.add(where, "username", Problem("duplicate_in_file", value=username))
+            username = None
+        else:
             usernames.add(username)
-        _str(person, "name", where, p, required=True)
-        email = _str(person, "email", where, p, required=False, limit=254)
-        if email and "@" not in email:
-            p.add(where, "'email' is not an e-mail address")
-        if person.get("password") is not None:
-            problem = password_problem(person["password"], person)
-            if problem:
-                p.add(where, f"'password' {problem}")
-        if not isinstance(person.get("admin", False), bool):
-            p.add(where, "'admin' must be true or false")
-        if person.get("language") is not None and person.get("language") not in ("id", "en"):
-            p.add(where, "'language' must be 'id' or 'en'")
-        held = person.get("positions", [])
+        name = c.text(entry, "name", where, required=True)
+        email = entry.get("email")
+        if email is not None and not c.add(where, "email", text_problem(email, limit=254, required=False)):
+            c.add(where, "email", email_problem(email.strip()))
+        admin = entry.get("admin", False)
+        if not isinstance(admin, bool):
+            c.add(where, "admin", Problem("not_boolean"))
+        language = entry.get("language")
+        if language is not None and language not in LANGUAGES:
+            c.add(where, "language", Problem("choice", choices=", ".join(LANGUAGES)))
+        password = entry.get("password")
+        if password is not None:
+            c.add(
+                where,
+                "password",
+                password_problem(
+                    password,
+                    username=str(username or ""),
+                    name=str(entry.get("name") or ""),
+                    email=str(email or ""),
+                ),
+            )
+        held = entry.get("positions", [])
+        items: list[services.WantedHolding] = []
+        if held is None:
+            held = []
         if not isinstance(held, list):
-            p.add(where, "'positions' must be a list of position codes")
-            continue
-        for item in held:
-            code = item.get("code") if isinstance(item, dict) else item
-            if not position_known(code):
-                p.add(where, f"position {code!r} is not a position in the file or the database")
-            if isinstance(item, dict):
-                start = _date(item.get("start"), where, "start", p)
-                end = _date(item.get("end"), where, "end", p)
-                if start and end and end < start:
-                    p.add(where, f"position {code!r}: 'end' is before 'start'")
-                if not isinstance(item.get("acting", False), bool):
-                    p.add(where, "'acting' must be true or false")
-
-    def person_known(username: Any) -> bool:
-        return isinstance(username, str) and (
-            username in usernames or Person.objects.filter(username=username).exists()
-        )
+            c.add(where, "positions", Problem("not_list"))
+            held = []
+        seen_codes: set[str] = set()
+        for j, item in enumerate(held):
+            spot = where.at(f"positions[{j}]", _item_row(c.places, "people", i, j))
+            spec = item if isinstance(item, dict) else {"code": item}
+            if not isinstance(item, dict | str):
+                c.add(spot, None, Problem("not_position_item"))
+                continue
+            code = spec.get("code")
+            if not isinstance(code, str) or not code:
+                c.add(spot, "code", Problem("required") if code is None else Problem("not_text"))
+                continue
+            if code in seen_codes:
+                c.add(spot, "code", Problem("duplicate_in_file", value=code))
+                continue
+            seen_codes.add(code)
+            start = c.date(spec.get("start"), spot, "start")
+            end = c.date(spec.get("end"), spot, "end")
+            if start and end and end < start:
+                c.add(spot, "end", Problem("end_before_start", start=start.isoformat()))
+            acting = spec.get("acting", False)
+            if not isinstance(acting, bool):
+                c.add(spot, "acting", Problem("not_boolean"))
+                acting = False
+            items.append(services.WantedHolding(code, start, end, acting, ref=spot))
+        if username and name is not None:
+            plan.people.append(
+                services.PersonSpec(
+                    username=username,
+                    name=name,
+                    email=email.strip() if isinstance(email, str) else "",
+                    language=language if isinstance(language, str) and language in LANGUAGES else "id",
+                    is_admin=admin is True,
+                    ref=where,
+                )
+            )
+            plan.holdings[username] = items
+            plan.refs[("people", username)] = where
+            if isinstance(password, str) and password:
+                plan.passwords.append((username, password, where))
 
     team_units: set[str] = set()
-    for i, team in enumerate(_list(data, "teams", p)):
-        where = _entry_name("teams", i, team, "unit")
-        if not isinstance(team, dict):
-            p.add(where, "must be an object")
+    for i, entry in enumerate(sections["teams"]):
+        where = c.where("teams", i, entry)
+        if not isinstance(entry, dict):
+            c.add(where, None, Problem("not_object"))
+            continue
+        unit = entry.get("unit")
+        if not isinstance(unit, str) or not unit:
+            c.add(where, "unit", Problem("required") if unit is None else Problem("not_text"))
             continue
         # Two entries for one unit would replace each other's members on every import.
-        if isinstance(team.get("unit"), str):
-            if team["unit"] in team_units:
-                p.add(where, "the unit has a team entry twice in the file; list all members in one entry")
-            team_units.add(team["unit"])
-        if not unit_known(team.get("unit")):
-            p.add(where, f"unit {team.get('unit')!r} is not a unit in the file or the database")
-        members = team.get("members")
-        if not isinstance(members, list):
-            p.add(where, "'members' must be a list of usernames")
+        if unit in team_units:
+            c.add(where, "unit", Problem("team_twice", value=unit))
             continue
-        for member in members:
-            if not person_known(member):
-                p.add(where, f"member {member!r} is not a person in the file or the database")
+        team_units.add(unit)
+        members = entry.get("members")
+        if not isinstance(members, list):
+            c.add(where, "members", Problem("not_list") if members is not None else Problem("required"))
+            continue
+        listed: list[str] = []
+        for j, member in enumerate(members):
+            spot = where.at(f"members[{j}]", _item_row(c.places, "teams", i, j))
+            if not isinstance(member, str) or not member:
+                c.add(spot, None, Problem("not_text"))
+            else:
+                listed.append(member)
+                plan.refs[("member", f"{unit}/{member}")] = spot
+        plan.teams[unit] = listed
+        plan.refs[("teams", unit)] = where
 
     holiday_keys: set[tuple[dt.date, Any]] = set()
-    for i, day in enumerate(_list(data, "holidays", p)):
-        where = f"holidays[{i}]"
-        if not isinstance(day, dict):
-            p.add(where, "must be an object")
+    for i, entry in enumerate(sections["holidays"]):
+        where = c.where("holidays", i, entry)
+        if not isinstance(entry, dict):
+            c.add(where, None, Problem("not_object"))
             continue
-        where = _entry_name("holidays", i, day, "date")
-        date = _date(day.get("date"), where, "date", p)
-        if date is None and day.get("date") is None:
-            p.add(where, "'date' is required")
-        if date is not None and isinstance(day.get("unit"), str | None):
+        day = c.date(entry.get("date"), where, "date")
+        if day is None and entry.get("date") is None:
+            c.add(where, "date", Problem("required"))
+        name = c.text(entry, "name", where, required=True)
+        unit = entry.get("unit")
+        if unit is not None and (not isinstance(unit, str) or not unit):
+            c.add(where, "unit", Problem("not_text"))
+            continue
+        if day is not None:
             # Two names for one day would rename it back and forth on every import.
-            if (date, day.get("unit")) in holiday_keys:
-                p.add(where, "the date appears twice for the same unit")
-            holiday_keys.add((date, day.get("unit")))
-        _str(day, "name", where, p, required=True)
-        if day.get("unit") is not None and not unit_known(day.get("unit")):
-            p.add(where, f"unit {day.get('unit')!r} is not a unit in the file or the database")
+            if (day, unit) in holiday_keys:
+                c.add(where, "date", Problem("holiday_twice", date=day.isoformat()))
+                continue
+            holiday_keys.add((day, unit))
+        if day is not None and name is not None:
+            plan.holidays.append(services.HolidaySpec(date=day, name=name, unit=unit, ref=where))
 
-    if p.items:
-        raise ImportProblem(p.items)
-
-
-def _report_cycles(
-    kind: str, entries: list, link: str, db_links: dict[str, str | None], p: _Problems, text: str
-) -> None:
-    """Report each cycle once, at its first entry; links come from the file over the database."""
-    links: dict[str, Any] = dict(db_links)
-    first_index: dict[str, int] = {}
-    for i, entry in enumerate(entries):
-        if isinstance(entry, dict) and isinstance(entry.get("code"), str):
-            target = entry.get(link)
-            links[entry["code"]] = target if isinstance(target, str) else None
-            first_index.setdefault(entry["code"], i)
-    reported: set[str] = set()
-    for code, i in first_index.items():
-        walk: list[str] = []
-        node: Any = code
-        while isinstance(node, str) and node not in walk:
-            walk.append(node)
-            node = links.get(node)
-        if node == code and code not in reported:
-            reported.update(walk)
-            p.add(_entry_name(kind, i, entries[i], "code"), f"{text}: " + " → ".join([*walk, code]))
+    _check_references(plan, sections, c)
+    if c.issues:
+        raise ImportProblem(c.issues)
+    return plan
 
 
-def _update(obj: Any, values: dict[str, Any]) -> list[str]:
-    changed = []
-    for key, value in values.items():
-        if getattr(obj, key) != value:
-            setattr(obj, key, value)
-            changed.append(key)
-    return changed
+# The name this function had before the import went through the services.
+validate = check
+
+
+def _item_row(places: dict[tuple[str, int], Where], section: str, index: int, item: int) -> int | None:
+    rows = getattr(places.get((section, index)), "item_rows", None)
+    return rows[item] if rows and item < len(rows) else None
+
+
+def _check_references(plan: Plan, sections: dict[str, list], c: _Checker) -> None:
+    """Codes named by an entry must be in the file or in the organisation (one query per kind)."""
+    in_file_units = {s.code for s in plan.units}
+    in_file_positions = {s.code for s in plan.positions}
+    in_file_people = {s.username for s in plan.people}
+    wanted_units = {s.parent for s in plan.units if s.parent} | {s.unit for s in plan.positions}
+    wanted_units |= set(plan.teams) | {s.unit for s in plan.holidays if s.unit}
+    known_units = _existing(Unit, "code", wanted_units - in_file_units) | in_file_units
+    targets = {s.reports_to for s in plan.positions if s.reports_to}
+    targets |= {item.position for items in plan.holdings.values() for item in items}
+    known_positions = _existing(Position, "code", targets - in_file_positions) | in_file_positions
+    members = {m for listed in plan.teams.values() for m in listed}
+    known_people = _existing(Person, "username", members - in_file_people) | in_file_people
+    for spec in plan.units:
+        if spec.parent and spec.parent not in known_units:
+            c.add(spec.ref, "parent", Problem("unknown_unit", value=spec.parent))
+    for spec in plan.positions:
+        if spec.unit not in known_units:
+            c.add(spec.ref, "unit", Problem("unknown_unit", value=spec.unit))
+        if spec.reports_to and spec.reports_to not in known_positions:
+            c.add(spec.ref, "reports_to", Problem("unknown_position", value=spec.reports_to))
+    for items in plan.holdings.values():
+        for item in items:
+            if item.position not in known_positions:
+                c.add(item.ref, "code", Problem("unknown_position", value=item.position))
+    for unit, listed in plan.teams.items():
+        if unit not in known_units:
+            c.add(plan.refs[("teams", unit)], "unit", Problem("unknown_unit", value=unit))
+        for member in listed:
+            if member not in known_people:
+                c.add(
+                    plan.refs[("member", f"{unit}/{member}")], None, Problem("unknown_person", value=member)
+                )
+    for spec in plan.holidays:
+        if spec.unit and spec.unit not in known_units:
+            c.add(spec.ref, "unit", Problem("unknown_unit", value=spec.unit))
+    c.issues.sort(key=_order)
+
+
+SECTION_ORDER = {name: i for i, name in enumerate(("units", "positions", "people", "teams", "holidays"))}
+
+
+def _order(issue: Issue) -> tuple:
+    if issue.where is None:
+        return (-1, 0, 0)
+    return (SECTION_ORDER.get(issue.where.section, 9), issue.where.index, issue.where.row or 0)
+
+
+def _existing(model: Any, key: str, values: set[str]) -> set[str]:
+    if not values:
+        return set()
+    if len(values) <= services.LOOKUP_LIMIT:
+        return set(model.objects.filter(**{f"{key}__in": values}).values_list(key, flat=True))
+    return {v for v in model.objects.values_list(key, flat=True).iterator(chunk_size=20000) if v in values}
+
+
+# ---------------------------------------------------------------- applying
 
 
 class _DryRun(Exception):
     pass
 
 
+# Service fields → the file's field names.
+FIELD_IN_FILE = {"is_admin": "admin", "person": None}
+
+
+def _issues_of(error: services.BatchInvalid) -> list[Issue]:
+    issues = []
+    for item in error.problems:
+        name = item.field
+        if name.startswith("policy_"):
+            name = "policy." + name[len("policy_") :]
+        name = FIELD_IN_FILE.get(name, name)
+        issues.append(Issue(item.ref if isinstance(item.ref, Where) else None, name, item.problem))
+    return issues
+
+
 def import_org(
-    data: Any, *, dry_run: bool = False, today: dt.date | None = None, actor: str = "system"
+    data: Any,
+    *,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    actor: Person | str = "system",
+    via: str = "import",
+    places: dict[tuple[str, int], Where] | None = None,
 ) -> ImportSummary:
-    validate(data)
+    """Check the file, then apply it through the services in one transaction (rolled back for a dry
+    run). Returns the change records; raises ImportProblem (nothing changed) on any problem."""
+    plan = check(data, places)
+    today = today or timezone.localdate()
     summary = ImportSummary(dry_run=dry_run)
+    actor_name = actor if isinstance(actor, str) else actor.username
     try:
-        with transaction.atomic():
-            _apply(data, summary, today or timezone.localdate())
+        with transaction.atomic(), change_set(actor=actor_name, via=via) as rec:
+            _apply(plan, actor, via, today)
+            summary.changes = list(rec.changes)
+            summary.warnings = list(rec.warnings)
             if dry_run:
                 raise _DryRun
-            if summary.changed:
-                # In the same transaction: the audit entry exists if and only if the changes do.
-                record(
-                    "org.import",
-                    actor=actor,
-                    data={"created": summary.created, "updated": summary.updated, "changes": summary.changes},
-                )
     except _DryRun:
         pass
+    except services.BatchInvalid as error:
+        raise ImportProblem(_issues_of(error)) from None
     return summary
 
 
-def _sorted_units(units: list[dict]) -> list[dict]:
-    by_code = {u["code"]: u for u in units}
-    done: set[str] = set()
-    ordered: list[dict] = []
-
-    def visit(code: str) -> None:
-        if code in done or code not in by_code:
-            return
-        done.add(code)
-        parent = by_code[code].get("parent")
-        if parent:
-            visit(parent)
-        ordered.append(by_code[code])
-
-    for code in by_code:
-        visit(code)
-    return ordered
-
-
-def _apply(data: dict, summary: ImportSummary, today: dt.date) -> None:
-    for u in _sorted_units(data.get("units") or []):
-        parent = Unit.objects.get(code=u["parent"]) if u.get("parent") else None
-        values = {
-            "name": u["name"].strip(),
-            "parent": parent,
-            "timezone": u.get("timezone"),
-            "work_week": u.get("work_week"),
-            "policy": u.get("policy") or {},
+def _apply(plan: Plan, actor: Person | str, via: str, today: dt.date) -> None:
+    new_deployment = services.deployment_is_new()
+    if plan.units:
+        services.units_save(actor=actor, specs=plan.units, via=via)
+    if plan.positions:
+        services.positions_save(actor=actor, specs=plan.positions, via=via)
+    if plan.people:
+        services.people_save(actor=actor, specs=plan.people, via=via)
+        refs = {u: plan.refs[("people", u)] for u in plan.holdings}
+        services.holdings_sync(actor=actor, wanted=plan.holdings, today=today, via=via, refs=refs)
+    if plan.teams:
+        refs: dict[str, Any] = {u: plan.refs[("teams", u)] for u in plan.teams}
+        refs.update({key: where for (kind, key), where in plan.refs.items() if kind == "member"})
+        services.teams_sync(actor=actor, wanted=plan.teams, via=via, refs=refs, new_deployment=new_deployment)
+    if plan.passwords:
+        people = {
+            p.username: p for p in Person.objects.filter(username__in=[u for u, _, _ in plan.passwords])
         }
-        unit = Unit.objects.filter(code=u["code"]).first()
-        if unit is None:
-            Unit.objects.create(code=u["code"], **values)
-            summary.note("units", True, f"unit {u['code']}: created")
-        else:
-            changed = _update(unit, values)
-            if changed:
-                unit.save()
-                summary.note("units", False, f"unit {u['code']}: {', '.join(changed)} changed")
-
-    positions = data.get("positions") or []
-    noted: set[str] = set()  # created or updated already: counted once
-    for pos in positions:
-        values = {"unit": Unit.objects.get(code=pos["unit"]), "title": pos["title"].strip()}
-        obj = Position.objects.filter(code=pos["code"]).first()
-        if obj is None:
-            Position.objects.create(code=pos["code"], **values)
-            summary.note("positions", True, f"position {pos['code']}: created")
-            noted.add(pos["code"])
-        else:
-            changed = _update(obj, values)
-            if changed:
-                obj.save()
-                summary.note("positions", False, f"position {pos['code']}: {', '.join(changed)} changed")
-                noted.add(pos["code"])
-    for pos in positions:  # second pass: every target exists now
-        obj = Position.objects.get(code=pos["code"])
-        target = Position.objects.get(code=pos["reports_to"]) if pos.get("reports_to") else None
-        if obj.reports_to_id != (target.pk if target else None):
-            obj.reports_to = target
-            obj.save(update_fields=["reports_to"])
-            text = f"position {pos['code']}: reports_to → {pos.get('reports_to')}"
-            if pos["code"] in noted:
-                summary.changes.append(text)
-            else:
-                summary.note("positions", False, text)
-
-    for person in data.get("people") or []:
-        _apply_person(person, summary, today)
-
-    for team in data.get("teams") or []:
-        unit = Unit.objects.get(code=team["unit"])
-        wanted = set(Person.objects.filter(username__in=team["members"]).values_list("pk", flat=True))
-        current = set(TeamMembership.objects.filter(unit=unit).values_list("person_id", flat=True))
-        for pk in wanted - current:
-            TeamMembership.objects.create(unit=unit, person_id=pk)
-        removed = TeamMembership.objects.filter(unit=unit).exclude(person_id__in=wanted)
-        if current - wanted:
-            removed.delete()
-        if wanted != current:
-            summary.note("teams", not current, f"team {unit.code}: {len(wanted)} members")
-
-    for day in data.get("holidays") or []:
-        unit = Unit.objects.get(code=day["unit"]) if day.get("unit") else None
-        date = dt.date.fromisoformat(day["date"])
-        obj = Holiday.objects.filter(date=date, unit=unit).first()
-        if obj is None:
-            Holiday.objects.create(date=date, unit=unit, name=day["name"].strip())
-            summary.note("holidays", True, f"holiday {date} {day['name']}: added")
-        elif obj.name != day["name"].strip():
-            obj.name = day["name"].strip()
-            obj.save()
-            summary.note("holidays", False, f"holiday {date}: renamed")
-
-
-def _apply_person(entry: dict, summary: ImportSummary, today: dt.date) -> None:
-    username = entry["username"]
-    values = {
-        "name": entry["name"].strip(),
-        "email": (entry.get("email") or "").strip(),
-        "is_admin": bool(entry.get("admin", False)),
-        "language": entry.get("language") or "id",
-    }
-    person = Person.objects.filter(username=username).first()
-    if person is None:
-        person = Person(username=username, **values)
-        if entry.get("password"):
-            person.set_password(entry["password"])
-        else:
-            person.set_unusable_password()
-        person.save()
-        summary.note("people", True, f"person {username}: created")
-    else:
-        changed = _update(person, values)
-        # A password in the file sets the first password only; changing it is the person's business.
-        if entry.get("password") and not person.has_usable_password():
-            person.set_password(entry["password"])
-            changed.append("password")
-        if changed:
-            person.save()
-            summary.note("people", False, f"person {username}: {', '.join(changed)} changed")
-
-    wanted: dict[str, dict] = {}
-    for item in entry.get("positions", []):
-        spec = item if isinstance(item, dict) else {"code": item}
-        wanted[spec["code"]] = spec
-    active = {
-        h.position.code: h
-        for h in Holding.objects.active_on(today).filter(person=person).select_related("position")
-    }
-    for code, spec in wanted.items():
-        start = dt.date.fromisoformat(spec["start"]) if spec.get("start") else None
-        end = dt.date.fromisoformat(spec["end"]) if spec.get("end") else None
-        acting = bool(spec.get("acting", False))
-        holding = active.get(code)
-        if holding is None:
-            holding = Holding.objects.filter(person=person, position__code=code, start=start or today).first()
-        if holding is None:
-            Holding.objects.create(
-                person=person,
-                position=Position.objects.get(code=code),
-                start=start or today,
-                end=end,
-                acting=acting,
-            )
-            summary.note("holdings", True, f"{username} holds {code}" + (" (Plt)" if acting else ""))
-        else:
-            values = {"end": end, "acting": acting}
-            if start:
-                values["start"] = start
-            changed = _update(holding, values)
-            if changed:
-                holding.save()
-                summary.note("holdings", False, f"{username} in {code}: {', '.join(changed)} changed")
-    for code, holding in active.items():
-        if code not in wanted:
-            if holding.start >= today:
-                holding.delete()
-            else:
-                holding.end = today - dt.timedelta(days=1)
-                holding.save()
-            summary.note("holdings", False, f"{username} no longer holds {code}")
+        items = [
+            (people[username], make_password(password))
+            for username, password, _where in plan.passwords
+            if not people[username].has_usable_password()
+        ]
+        services.passwords_set(
+            actor=actor, items=items, via=via, new_deployment=new_deployment, first_only=True
+        )
+    if plan.holidays:
+        services.holidays_save(actor=actor, specs=plan.holidays, via=via)

@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from integritas.orgs import policy as policy_rules
 
 TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 WORK_WEEKS = {"mon-fri": (0, 1, 2, 3, 4), "mon-sat": (0, 1, 2, 3, 4, 5)}
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+DEFAULT_WORK_WEEK = "mon-fri"
+# Saving one of these re-resolves the unit (and the units below it).
+RESOLVING_FIELDS = {"parent", "timezone", "work_week", "policy"}
+DERIVED_FIELDS = {"path", "resolved_timezone", "resolved_work_week", "resolved_policy"}
+
+
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 class Unit(models.Model):
-    """A node of the institution tree: ministry, inspectorate, district office, school."""
+    """A node of the institution tree: ministry, inspectorate, district office, school.
+
+    Time zone, working week and policy are inherited down the tree unless a unit sets its own. What is
+    in force is resolved when units change and stored on the row (``resolved_*``), together with the
+    materialised path, so reading a unit's zone, week or policy never walks up the tree.
+    """
 
     code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=255)
@@ -30,6 +51,12 @@ class Unit(models.Model):
     policy = models.JSONField(default=dict, blank=True)
     # Materialised path of ids ("/1/4/9/") so a subtree is one indexed prefix filter.
     path = models.CharField(max_length=1024, db_index=True, default="", editable=False)
+    # In force here (own value, or the nearest one above, or the default); kept up to date by save()
+    # and by the bulk services (orgs.tree).
+    resolved_timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE, editable=False)
+    resolved_work_week = models.CharField(max_length=16, default=DEFAULT_WORK_WEEK, editable=False)
+    # The policy keys set on this unit or above it (defaults excluded, so a new default applies at once).
+    resolved_policy = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -38,7 +65,7 @@ class Unit(models.Model):
         return f"{self.name} ({self.code})"
 
     def ancestors(self, include_self: bool = True) -> list[Unit]:
-        """From this unit (or its parent) up to the root."""
+        """From this unit (or its parent) up to the root, as instances (one query per level)."""
         chain: list[Unit] = []
         node: Unit | None = self if include_self else self.parent
         seen: set[int] = set()
@@ -49,56 +76,76 @@ class Unit(models.Model):
         return chain
 
     def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this unit, read from the path (no query)."""
         return [int(part) for part in self.path.strip("/").split("/") if part]
-
-    def _inherited(self, attr: str, default: Any) -> Any:
-        for unit in self.ancestors():
-            value = getattr(unit, attr)
-            if value:
-                return value
-        return default
 
     @property
     def effective_timezone(self) -> str:
-        return self._inherited("timezone", "Asia/Jakarta")
+        return self.resolved_timezone or DEFAULT_TIMEZONE
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.effective_timezone)
+        return _zone(self.effective_timezone)
 
     @property
     def effective_work_week(self) -> str:
-        return self._inherited("work_week", "mon-fri")
+        return self.resolved_work_week or DEFAULT_WORK_WEEK
 
     @property
     def working_weekdays(self) -> tuple[int, ...]:
-        return WORK_WEEKS[self.effective_work_week]
+        return WORK_WEEKS.get(self.effective_work_week, WORK_WEEKS[DEFAULT_WORK_WEEK])
 
     @property
     def effective_policy(self) -> dict[str, Any]:
-        merged = dict(policy_rules.DEFAULTS)
-        for unit in reversed(self.ancestors()):
-            merged.update(unit.policy or {})
-        return merged
+        """The policy in force as a plain dict (every key). Prefer :attr:`policy_in_force`."""
+        return {**policy_rules.DEFAULTS, **(self.resolved_policy or {})}
 
-    def compute_path(self) -> str:
-        return "/" + "/".join(str(u.pk) for u in reversed(self.ancestors())) + "/"
+    @property
+    def policy_in_force(self) -> policy_rules.Policy:
+        return policy_rules.Policy.of(self.resolved_policy or {})
+
+    def resolve_from(self, parent: Unit | None) -> bool:
+        """Set path and resolved values from the parent's (already resolved); True if any changed."""
+        before = (self.path, self.resolved_timezone, self.resolved_work_week, self.resolved_policy)
+        if parent is None:
+            self.path = f"/{self.pk}/" if self.pk else ""
+            self.resolved_timezone = self.timezone or DEFAULT_TIMEZONE
+            self.resolved_work_week = self.work_week or DEFAULT_WORK_WEEK
+            self.resolved_policy = policy_rules.merged([self.policy or {}])
+        else:
+            self.path = f"{parent.path}{self.pk}/" if self.pk else ""
+            self.resolved_timezone = self.timezone or parent.resolved_timezone or DEFAULT_TIMEZONE
+            self.resolved_work_week = self.work_week or parent.resolved_work_week or DEFAULT_WORK_WEEK
+            self.resolved_policy = policy_rules.merged([parent.resolved_policy or {}, self.policy or {}])
+        return before != (self.path, self.resolved_timezone, self.resolved_work_week, self.resolved_policy)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, resolve what is in force here, and carry a change down to the units below."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not set(update_fields) & RESOLVING_FIELDS:
+            super().save(*args, **kwargs)
+            return
+        old_path = self.path
+        parent = self.parent if self.parent_id else None
+        if self.pk is None:
+            super().save(*args, **kwargs)
+            kwargs.pop("force_insert", None)
+        changed = self.resolve_from(parent)
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | DERIVED_FIELDS
         super().save(*args, **kwargs)
-        path = self.compute_path()
-        if path != self.path:
-            old = self.path
-            self.path = path
-            Unit.objects.filter(pk=self.pk).update(path=path)
-            if old:
-                # Moving a unit moves its subtree.
-                for child in Unit.objects.filter(path__startswith=old).exclude(pk=self.pk):
-                    Unit.objects.filter(pk=child.pk).update(path=path + child.path[len(old) :])
+        if changed and old_path:
+            from integritas.orgs.tree import refresh_subtree
+
+            refresh_subtree(self, old_path=old_path)
 
 
 class Person(AbstractUser):
-    """A member of staff (or an administrator). Reporters are not accounts."""
+    """A member of staff (or an administrator). Reporters are not accounts.
+
+    Separation of duties: an administrator holds no position and sits on no team, and a holder or
+    team member is not made an administrator (``orgs.services`` refuses both).
+    """
 
     name = models.CharField(max_length=255, blank=True)
     language = models.CharField(max_length=8, default="id")
@@ -109,6 +156,15 @@ class Person(AbstractUser):
     totp_sealed = models.BinaryField(null=True, blank=True)
     totp_enabled = models.BooleanField(default=False)
     totp_last_counter = models.BigIntegerField(default=-1)
+    # Raised when every session of the account must end (password reset, deactivation): it is part of
+    # the hash each web session carries, so sessions signed before no longer match.
+    session_epoch = models.PositiveIntegerField(default=0)
+
+    class Meta(AbstractUser.Meta):
+        indexes = [
+            # Intake finds a person by e-mail address whatever its case (``email__iexact``).
+            models.Index(Upper("email"), name="person_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.username
@@ -116,6 +172,18 @@ class Person(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.username
+
+    def _session_hash(self, secret: str | None) -> str:
+        salt = "integritas.orgs.Person.session"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(fallback)
 
 
 class Position(models.Model):
@@ -204,3 +272,83 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class ChangeSet(models.Model):
+    """One write to the organisation (a page's form, an API call, an import run, an approval).
+
+    Its changes are the rows of :class:`OrgChange`; one audit entry ``org.changed`` records the
+    change set with the counts and a SHA-256 digest of its rows, so the audit chain vouches for them.
+    """
+
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    via = models.CharField(max_length=16)  # page, api, import, approval, demo
+    counts = models.JSONField(default=dict)
+    digest = models.CharField(max_length=64, blank=True)
+    audit_seq = models.PositiveBigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"change set {self.pk} by {self.actor} via {self.via}"
+
+
+class OrgChange(models.Model):
+    """One change: ``kind`` (e.g. ``unit_created``), the key of what changed, and its fields
+    (the values of something created, ``[old, new]`` of something changed)."""
+
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.PROTECT, related_name="changes")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=32)
+    key = models.CharField(max_length=255)
+    unit_code = models.CharField(max_length=64, blank=True)
+    fields = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["change_set_id", "seq"]
+        indexes = [models.Index(fields=["unit_code", "change_set"], name="orgchange_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+class PendingKind(models.TextChoices):
+    TEAM_ADD = "team_add", _("Join a team")
+    TEAM_REMOVE = "team_remove", _("Leave a team")
+    PASSWORD = "password", _("New password")
+
+
+class PendingState(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class PendingChange(models.Model):
+    """A change an administrator asked for that gives someone access to cases: it takes effect only
+    when a second person approves it (a member of the team concerned or of a team above it; another
+    administrator where no such team member exists). See SECURITY.md, "Separation of duties"."""
+
+    kind = models.CharField(max_length=16, choices=PendingKind.choices)
+    state = models.CharField(max_length=16, choices=PendingState.choices, default=PendingState.PENDING)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="pending_changes")
+    # A new password is kept only as its hash (the same form the account will store).
+    password_hash = models.CharField(max_length=255, blank=True)
+    # The administrator who asked (null when the org import ran from the command line).
+    requested_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by_name = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    via = models.CharField(max_length=16)
+    decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["state", "unit"], name="pending_state_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.person_id} ({self.state})"

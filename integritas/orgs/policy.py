@@ -1,77 +1,133 @@
-"""Unit policy: the keys, their defaults and their validation. Units inherit keys down the tree."""
+"""Unit policy: the keys, their defaults, their bounds, and a typed view of the policy in force.
+
+Units inherit keys down the tree (SPEC §5): a unit's own ``policy`` holds only the keys it sets; the
+policy in force is the defaults overlaid with the keys set along the path from the root. The merge is
+stored on each unit when units change (``Unit.resolved_policy``), so reading it costs no query.
+
+Validation speaks in codes (:class:`integritas.errors.Problem`), never in sentences: the interfaces
+turn the codes into words (``integritas.messages.orgs``) and read the bounds from :data:`KEYS`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
+
+from integritas.errors import Problem
 
 DAY_KINDS = ("working", "calendar")
 IDENTITY_DISCLOSURE = ("handlers", "on_request")
 
-DEFAULTS: dict[str, Any] = {
-    "examination_days": 3,
-    "examination_day_kind": "working",
-    "review_days": 2,
-    "review_day_kind": "calendar",
-    "triage_days": 3,
-    "triage_day_kind": "working",
-    "auto_escalate": True,
-    "allow_anonymous": False,
-    "require_evidence": True,
-    "max_upload_mb": 20,
-    "identity_disclosure": "handlers",
-    "require_two_factor": False,
-}
 
+@dataclass(frozen=True)
+class Key:
+    """One policy key: its kind (``int``, ``bool`` or ``choice``), its bounds or options, its default."""
 
-def _positive_int(limit: int):
-    def check(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int) or not (1 <= value <= limit):
-            return f"must be a whole number from 1 to {limit}"
+    name: str
+    kind: str
+    default: Any
+    low: int = 1
+    high: int = 0
+    options: tuple[str, ...] = ()
+
+    def problem(self, value: Any) -> Problem | None:
+        if self.kind == "bool":
+            return None if isinstance(value, bool) else Problem("not_boolean")
+        if self.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
+                return Problem("number_range", low=self.low, high=self.high)
+            return None
+        if not isinstance(value, str) or value not in self.options:
+            return Problem("choice", choices=", ".join(self.options))
         return None
 
-    return check
+
+def _int(name: str, default: int, high: int) -> Key:
+    return Key(name, "int", default, low=1, high=high)
 
 
-def _choice(options: tuple[str, ...]):
-    def check(value: Any) -> str | None:
-        if value not in options:
-            return "must be one of: " + ", ".join(options)
-        return None
-
-    return check
+def _choice(name: str, default: str, options: tuple[str, ...]) -> Key:
+    return Key(name, "choice", default, options=options)
 
 
-def _boolean(value: Any) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
+def _bool(name: str, default: bool) -> Key:
+    return Key(name, "bool", default)
 
 
-CHECKS = {
-    "examination_days": _positive_int(60),
-    "examination_day_kind": _choice(DAY_KINDS),
-    "review_days": _positive_int(60),
-    "review_day_kind": _choice(DAY_KINDS),
-    "triage_days": _positive_int(60),
-    "triage_day_kind": _choice(DAY_KINDS),
-    "auto_escalate": _boolean,
-    "allow_anonymous": _boolean,
-    "require_evidence": _boolean,
-    "max_upload_mb": _positive_int(500),
-    "identity_disclosure": _choice(IDENTITY_DISCLOSURE),
-    "require_two_factor": _boolean,
+KEYS: dict[str, Key] = {
+    key.name: key
+    for key in (
+        _int("examination_days", 3, 60),
+        _choice("examination_day_kind", "working", DAY_KINDS),
+        _int("review_days", 2, 60),
+        _choice("review_day_kind", "calendar", DAY_KINDS),
+        _int("triage_days", 3, 60),
+        _choice("triage_day_kind", "working", DAY_KINDS),
+        _bool("auto_escalate", True),
+        _bool("allow_anonymous", False),
+        _bool("require_evidence", True),
+        _int("max_upload_mb", 20, 500),
+        _choice("identity_disclosure", "handlers", IDENTITY_DISCLOSURE),
+        _bool("require_two_factor", False),
+    )
 }
 
+DEFAULTS: dict[str, Any] = {name: key.default for name, key in KEYS.items()}
 
-def validate_policy(policy: Any) -> dict[str, str]:
-    """Problems by key; empty when the (partial) policy is valid."""
+
+def validate_policy(policy: Any) -> dict[str, Problem]:
+    """Problems by key (``""`` for the whole value); empty when the (partial) policy is valid."""
     if not isinstance(policy, dict):
-        return {"": "must be an object"}
-    problems: dict[str, str] = {}
-    for key, value in policy.items():
-        check = CHECKS.get(key)
-        if check is None:
-            problems[key] = "unknown policy key; known keys: " + ", ".join(sorted(CHECKS))
+        return {"": Problem("not_object")}
+    problems: dict[str, Problem] = {}
+    for name, value in policy.items():
+        key = KEYS.get(name) if isinstance(name, str) else None
+        if key is None:
+            problems[str(name)] = Problem("policy_unknown_key", key=str(name), keys=", ".join(KEYS))
             continue
-        problem = check(value)
-        if problem:
-            problems[key] = problem
+        problem = key.problem(value)
+        if problem is not None:
+            problems[name] = problem
     return problems
+
+
+def merged(chain_root_first: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The keys set along a path (root first): later (lower) units win. Defaults are not included."""
+    result: dict[str, Any] = {}
+    for own in chain_root_first:
+        for name, value in (own or {}).items():
+            if name in KEYS:
+                result[name] = value
+    return result
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy in force at a unit, typed: ``unit.policy_in_force.examination_days``."""
+
+    examination_days: int
+    examination_day_kind: str
+    review_days: int
+    review_day_kind: str
+    triage_days: int
+    triage_day_kind: str
+    auto_escalate: bool
+    allow_anonymous: bool
+    require_evidence: bool
+    max_upload_mb: int
+    identity_disclosure: str
+    require_two_factor: bool
+
+    @classmethod
+    def of(cls, resolved: Mapping[str, Any]) -> Policy:
+        """From the keys set along the path; a key missing (or stored wrong) takes its default."""
+        values = {}
+        for spec in fields(cls):
+            key = KEYS[spec.name]
+            value = resolved.get(spec.name, key.default)
+            values[spec.name] = key.default if key.problem(value) is not None else value
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {spec.name: getattr(self, spec.name) for spec in fields(self)}

@@ -1,81 +1,134 @@
-"""Editing the organisation: units, positions, people, holdings, teams and added holidays.
+"""Editing the organisation: the one write path for the pages, the API and the org import.
 
-Each service takes keyword-only arguments, checks its input (raising ``Invalid`` with a message per
-field), changes the rows and appends one audit entry ``org.<what>`` in the same transaction, so the
-entry exists if and only if the change does. Nothing is recorded when nothing changed.
+Every service takes keyword-only arguments and a *batch* of items, checks the batch set-wise (one
+query per kind, whatever the batch size), then writes with ``bulk_create`` / ``bulk_update`` inside
+one transaction and notes ``Change`` records on the active change set (``orgs.changes``): one audit
+entry per change set, whether an administrator typed one change on a page or imported a file of a
+hundred thousand. The single-item services the pages call (``unit_save``, ``holding_add``…) are a
+batch of one, so the rules (reserved codes, cycles, separation of duties) are the same everywhere.
+
+Problems are codes: a batch raises :class:`BatchInvalid` naming each item (by the ``ref`` the caller
+gave it) and field; a single-item service raises :class:`~integritas.errors.Invalid` by field.
+
+Separation of duties (SECURITY.md): an administrator holds no position and sits on no team; a holder
+or team member is not made an administrator; a change of a team's membership and a new password for
+someone with case access take effect only when a second person approves them (``PendingChange``),
+except while the deployment is still being set up (no team member and no case yet).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.utils import timezone
 
-from integritas.audit.chain import record
-from integritas.errors import Invalid
-from integritas.orgs.importer import CODE_RE, USERNAME_RE
+from integritas.errors import Forbidden, Invalid, NotFound, Problem, WrongState
+from integritas.orgs import auth as org_auth
+from integritas.orgs import notices, tree
+from integritas.orgs.changes import change_set
 from integritas.orgs.models import (
     TIMEZONES,
     WORK_WEEKS,
     Holding,
     Holiday,
+    PendingChange,
+    PendingKind,
+    PendingState,
     Person,
     Position,
     TeamMembership,
     Unit,
 )
 from integritas.orgs.policy import validate_policy
+from integritas.orgs.rules import (
+    LANGUAGES,
+    clean_text,
+    code_problem,
+    email_problem,
+    password_problem,
+    text_problem,
+)
 
-# Addresses of the administration pages use these words for "new": a code equal to one would be hidden.
-RESERVED_CODES = frozenset({"baru"})
-LANGUAGES = ("id", "en")
-
-
-def _code_problem(
-    code: str, *, taken: bool, pattern: re.Pattern[str] = CODE_RE, taken_text: str | None = None
-) -> str | None:
-    if not code:
-        return _("Enter a code.")
-    if not pattern.match(code):
-        if pattern is USERNAME_RE:
-            return _("Use letters, digits and . _ @ + - only.")
-        return _("Use letters, digits, '.', '_' and '-' only, starting with a letter or digit (at most 64).")
-    if code.lower() in RESERVED_CODES:
-        return _("This word is reserved; choose another.")
-    if taken:
-        return taken_text or _("This code is already in use.")
-    return None
+Actor = Person | str
+# Up to this many items a batch looks rows up by key; above it, it reads the whole table once.
+LOOKUP_LIMIT = 500
+BATCH_SIZE = 1000
 
 
-def _text_problem(value: str, *, limit: int = 255) -> str | None:
-    if not value.strip():
-        return _("This field is required.")
-    if "\x00" in value or len(value) > limit:
-        return _("Enter at most %(limit)d characters.") % {"limit": limit}
-    return None
+# --- problems ---------------------------------------------------------------------------------------
 
 
-def policy_problem_text(text: str) -> str:
-    """``validate_policy`` speaks English; its few message shapes, in the page's language."""
-    if m := re.fullmatch(r"must be a whole number from (\d+) to (\d+)", text):
-        return _("Enter a whole number from %(low)s to %(high)s.") % {"low": m[1], "high": m[2]}
-    if m := re.fullmatch(r"must be one of: (.*)", text):
-        return _("Choose one of: %(options)s.") % {"options": m[1]}
-    if text == "must be true or false":
-        return _("Choose yes or no.")
-    if text.startswith("unknown policy key"):
-        return _("This is not a policy setting.")
-    return text
+@dataclass(frozen=True)
+class ItemProblem:
+    ref: Any  # the caller's handle on the item (a form, an entry of a file)
+    field: str
+    problem: Problem
 
 
-def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
-    """Set the values on obj; return {field: [old, new]} for those that differ."""
+class BatchInvalid(Invalid):
+    """Invalid items of a batch; nothing was written. ``problems`` name each item and field."""
+
+    def __init__(self, problems: list[ItemProblem]) -> None:
+        super().__init__({f"{i}.{p.field}": p.problem for i, p in enumerate(problems)})
+        self.problems = problems
+
+    def single(self) -> Invalid:
+        """As the problems of one form: by field (the first problem of each field)."""
+        fields: dict[str, Problem] = {}
+        for item in self.problems:
+            fields.setdefault(item.field, item.problem)
+        return Invalid(fields)
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[ItemProblem] = []
+
+    def add(self, ref: Any, field_name: str, problem: Problem | None) -> bool:
+        if problem is not None:
+            self.items.append(ItemProblem(ref, field_name, problem))
+            return True
+        return False
+
+    def check(self) -> None:
+        if self.items:
+            raise BatchInvalid(self.items)
+
+
+def _one(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a batch service for a single item; its problems come back by field."""
+    try:
+        return call(*args, **kwargs)
+    except BatchInvalid as error:
+        raise error.single() from None
+
+
+@dataclass(frozen=True)
+class Saved:
+    obj: Any
+    created: bool
+    changed: bool
+
+
+def _actor_name(actor: Actor) -> str:
+    return actor if isinstance(actor, str) else actor.username
+
+
+def _person_of(actor: Actor) -> Person | None:
+    return actor if isinstance(actor, Person) else None
+
+
+def _diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set the values on obj; {field: [old, new]} for those that differ."""
     changed: dict[str, list[Any]] = {}
     for key, new in values.items():
         old = getattr(obj, key)
@@ -85,20 +138,222 @@ def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     return changed
 
 
-def _unit_label(unit: Unit | None) -> str | None:
-    return unit.code if unit else None
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
-def _position_label(position: Position | None) -> str | None:
-    return position.code if position else None
+def _by_key(model: Any, key: str, values: Iterable[str], *, only: Sequence[str] = ()) -> dict[str, Any]:
+    """Rows of ``model`` by ``key`` for the given values: one query (by key, or the whole table)."""
+    wanted = {v for v in values if isinstance(v, str) and v}
+    if not wanted:
+        return {}
+    qs = model.objects.all()
+    if only:
+        qs = qs.only(*only)
+    if len(wanted) <= LOOKUP_LIMIT:
+        qs = qs.filter(**{f"{key}__in": wanted})
+    return {getattr(row, key): row for row in qs.iterator(chunk_size=5000) if getattr(row, key) in wanted}
+
+
+def _taken_ignoring_case(model: Any, key: str, values: Iterable[str]) -> dict[str, str]:
+    """For each value, an existing key equal to it ignoring case (one query)."""
+    wanted = {v.upper(): v for v in values if isinstance(v, str) and v}
+    if not wanted:
+        return {}
+    if len(wanted) <= LOOKUP_LIMIT:
+        rows = (
+            model.objects.annotate(_upper=Upper(key))
+            .filter(_upper__in=list(wanted))
+            .values_list(key, flat=True)
+        )
+    else:
+        rows = model.objects.values_list(key, flat=True).iterator(chunk_size=20000)
+    found: dict[str, str] = {}
+    for existing in rows:
+        original = wanted.get(existing.upper())
+        if original is not None:
+            found[original] = existing
+    return found
+
+
+def deployment_is_new() -> bool:
+    """Still being set up: nobody sits on a team and no case exists, so nobody can be asked to approve
+    and there is nothing to read. Team changes and passwords then take effect directly."""
+    case_model = apps.get_model("cases", "Case")
+    return not TeamMembership.objects.exists() and not case_model.objects.exists()
 
 
 # --- units ------------------------------------------------------------------------------------------
 
 
+@dataclass
+class UnitSpec:
+    code: str
+    name: str
+    parent: str | None = None  # a unit code
+    timezone: str | None = None
+    work_week: str | None = None
+    policy: dict[str, Any] | None = None  # the unit's own keys (replaces them); None: none
+    ref: Any = None
+    mode: str = "upsert"  # create, update or upsert
+
+
+def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") -> list[Saved]:
+    """Create or edit units; time zone, week and policy left empty are inherited from the parent."""
+    p = _Problems()
+    seen: dict[str, int] = {}
+    for spec in specs:
+        spec.code = clean_text(spec.code) if isinstance(spec.code, str) else spec.code
+        if spec.mode != "update" and p.add(spec.ref, "code", code_problem(spec.code)):
+            continue
+        if spec.code in seen:
+            p.add(spec.ref, "code", Problem("duplicate_code", value=spec.code))
+        seen[spec.code] = 1
+        p.add(spec.ref, "name", text_problem(spec.name))
+        spec.timezone = spec.timezone or None
+        if spec.timezone is not None and spec.timezone not in TIMEZONES:
+            p.add(spec.ref, "timezone", Problem("choice", choices=", ".join(TIMEZONES)))
+        spec.work_week = spec.work_week or None
+        if spec.work_week is not None and spec.work_week not in WORK_WEEKS:
+            p.add(spec.ref, "work_week", Problem("choice", choices=", ".join(WORK_WEEKS)))
+        policy = spec.policy if spec.policy is not None else {}
+        if isinstance(policy, dict):
+            policy = {k: v for k, v in policy.items() if v is not None}
+        for key, problem in validate_policy(policy).items():
+            p.add(spec.ref, f"policy_{key}" if key else "policy", problem)
+        spec.policy = policy if isinstance(policy, dict) else {}
+        if spec.parent is not None and (not isinstance(spec.parent, str) or spec.parent == spec.code):
+            p.add(spec.ref, "parent", Problem("parent_self"))
+    p.check()
+
+    units = list(Unit.objects.all())
+    by_code = {u.code: u for u in units}
+    by_upper = {u.code.upper(): u.code for u in units}
+    in_batch = {s.code for s in specs}
+    for spec in specs:
+        unit = by_code.get(spec.code)
+        if spec.mode == "create" and unit is not None:
+            p.add(spec.ref, "code", Problem("code_taken", value=spec.code))
+        elif spec.mode == "update" and unit is None:
+            raise NotFound("unit_not_found")
+        elif unit is None and by_upper.get(spec.code.upper(), spec.code) != spec.code:
+            p.add(spec.ref, "code", Problem("code_taken", value=by_upper[spec.code.upper()]))
+        if spec.parent and spec.parent not in in_batch and spec.parent not in by_code:
+            p.add(spec.ref, "parent", Problem("unknown_unit", value=spec.parent))
+    p.check()
+
+    # Parents as they will be: the database, then the batch. A cycle is reported at its first item.
+    code_of_id = {u.pk: u.code for u in units}
+    parent_of = {u.code: code_of_id.get(u.parent_id) for u in units}
+    for spec in specs:
+        parent_of[spec.code] = spec.parent
+    for spec, cycle in _cycles([s.code for s in specs], parent_of, {s.code: s for s in specs}):
+        p.add(spec.ref, "parent", Problem("unit_cycle", path=" → ".join(cycle)))
+    p.check()
+
+    results: list[Saved] = []
+    with change_set(actor=_actor_name(actor), via=via) as rec:
+        new_units = [
+            Unit(
+                code=s.code,
+                name=clean_text(s.name),
+                timezone=s.timezone,
+                work_week=s.work_week,
+                policy=s.policy or {},
+            )
+            for s in specs
+            if s.code not in by_code
+        ]
+        Unit.objects.bulk_create(new_units, batch_size=BATCH_SIZE)
+        for unit in new_units:
+            by_code[unit.code] = unit
+            units.append(unit)
+        created = {u.code for u in new_units}
+        edited: list[Unit] = []
+        edited_fields: set[str] = set()
+        for spec in specs:
+            unit = by_code[spec.code]
+            parent = by_code[spec.parent] if spec.parent else None
+            if spec.code in created:
+                unit.parent_id = parent.pk if parent else None
+                rec.note(
+                    "unit_created",
+                    unit.code,
+                    {
+                        "name": unit.name,
+                        "parent": spec.parent,
+                        "timezone": unit.timezone,
+                        "work_week": unit.work_week,
+                        "policy": unit.policy,
+                    },
+                    unit=unit.code,
+                )
+                results.append(Saved(unit, True, True))
+                continue
+            old_parent = code_of_id.get(unit.parent_id)
+            changes = _diff(
+                unit,
+                {
+                    "name": clean_text(spec.name),
+                    "timezone": spec.timezone,
+                    "work_week": spec.work_week,
+                    "policy": spec.policy or {},
+                },
+            )
+            if old_parent != spec.parent:
+                unit.parent_id = parent.pk if parent else None
+                changes["parent"] = [old_parent, spec.parent]
+            if changes:
+                edited.append(unit)
+                edited_fields |= {"parent_id" if k == "parent" else k for k in changes}
+                rec.note("unit_changed", unit.code, changes, unit=unit.code)
+            results.append(Saved(unit, False, bool(changes)))
+        moved = tree.resolve(units)
+        fields = sorted(edited_fields | tree.DERIVED_FIELDS | ({"parent_id"} if created else set()))
+        to_save = {u.pk: u for u in [*edited, *moved, *new_units]}
+        if to_save:
+            Unit.objects.bulk_update(list(to_save.values()), fields, batch_size=BATCH_SIZE)
+    return results
+
+
+def _cycles(
+    starts: list[str], link: dict[str, str | None], items: dict[str, Any]
+) -> list[tuple[Any, list[str]]]:
+    """Each cycle through ``link`` that passes through a start, once, with the walk that shows it."""
+    found: list[tuple[Any, list[str]]] = []
+    done: set[str] = set()  # known to reach the top
+    reported: set[str] = set()
+    for start in starts:
+        walk: list[str] = []
+        on_walk: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in done and node not in on_walk:
+            walk.append(node)
+            on_walk.add(node)
+            node = link.get(node)
+        if node is not None and node in on_walk:
+            cycle = walk[walk.index(node) :]
+            if not reported & set(cycle):
+                reported |= set(cycle)
+                first = next(c for c in starts if c in set(cycle)) if set(cycle) & set(starts) else start
+                found.append(
+                    (items[first], [*cycle, cycle[0]] if first == cycle[0] else _rotate(cycle, first))
+                )
+            done |= on_walk - set(cycle)
+        else:
+            done |= on_walk
+    return found
+
+
+def _rotate(cycle: list[str], first: str) -> list[str]:
+    i = cycle.index(first)
+    turned = cycle[i:] + cycle[:i]
+    return [*turned, first]
+
+
 def unit_save(
     *,
-    actor: Person,
+    actor: Actor,
     unit: Unit | None = None,
     code: str = "",
     name: str,
@@ -106,137 +361,348 @@ def unit_save(
     timezone: str | None,
     work_week: str | None,
     policy: dict[str, Any],
+    via: str = "page",
 ) -> tuple[Unit, bool]:
-    """Create (``unit`` None) or edit a unit; None / missing policy keys mean "inherit from the parent".
-
-    Returns the unit and whether anything changed.
-    """
-    problems: dict[str, str] = {}
-    if unit is None:
-        code = code.strip()
-        problem = _code_problem(code, taken=Unit.objects.filter(code__iexact=code).exists())
-        if problem:
-            problems["code"] = problem
-    if problem := _text_problem(name):
-        problems["name"] = problem
-    if parent is not None and unit is not None and unit.pk in {u.pk for u in parent.ancestors()}:
-        problems["parent"] = _("A unit cannot be placed under itself or under one of its own units.")
-    timezone = timezone or None
-    if timezone is not None and timezone not in TIMEZONES:
-        problems["timezone"] = _("Choose one of the time zones offered.")
-    work_week = work_week or None
-    if work_week is not None and work_week not in WORK_WEEKS:
-        problems["work_week"] = _("Choose one of the working weeks offered.")
-    policy = {key: value for key, value in (policy or {}).items() if value is not None}
-    for key, text in validate_policy(policy).items():
-        problems[f"policy_{key}" if key else "policy"] = policy_problem_text(text)
-    if problems:
-        raise Invalid(problems)
-
-    values = {
-        "name": name.strip(),
-        "parent": parent,
-        "timezone": timezone,
-        "work_week": work_week,
-        "policy": policy,
-    }
-    with transaction.atomic():
-        if unit is None:
-            unit = Unit.objects.create(code=code, **values)
-            data = {key: value for key, value in values.items() if key != "parent"}
-            data["parent"] = _unit_label(parent)
-            record("org.unit_created", actor=actor.username, unit_code=unit.code, data=data)
-            return unit, True
-        unit = Unit.objects.select_for_update().get(pk=unit.pk)
-        changed = _changes(unit, values)
-        if not changed:
-            return unit, False
-        unit.save()
-        if "parent" in changed:
-            changed["parent"] = [_unit_label(u) for u in changed["parent"]]
-        record("org.unit_changed", actor=actor.username, unit_code=unit.code, data={"changes": changed})
-        return unit, True
+    """Create (``unit`` None) or edit one unit. Returns the unit and whether anything changed."""
+    spec = UnitSpec(
+        code=unit.code if unit is not None else code,
+        name=name,
+        parent=parent.code if parent is not None else None,
+        timezone=timezone,
+        work_week=work_week,
+        policy=policy,
+        mode="update" if unit is not None else "create",
+    )
+    [saved] = _one(units_save, actor=actor, specs=[spec], via=via)
+    return Unit.objects.get(pk=saved.obj.pk), saved.changed
 
 
 # --- positions --------------------------------------------------------------------------------------
 
 
-def _would_cycle(position: Position, reports_to: Position | None) -> bool:
-    node, seen = reports_to, set()
-    while node is not None and node.pk not in seen:
-        if node.pk == position.pk:
-            return True
-        seen.add(node.pk)
-        node = node.reports_to
-    return False
+@dataclass
+class PositionSpec:
+    code: str
+    unit: str  # a unit code
+    title: str
+    reports_to: str | None = None  # a position code
+    ref: Any = None
+    mode: str = "upsert"
+
+
+def positions_save(*, actor: Actor, specs: Sequence[PositionSpec], via: str = "page") -> list[Saved]:
+    """Create or edit positions; ``reports_to`` may be in any unit but may not lead back."""
+    p = _Problems()
+    seen: set[str] = set()
+    for spec in specs:
+        spec.code = clean_text(spec.code) if isinstance(spec.code, str) else spec.code
+        if spec.mode != "update" and p.add(spec.ref, "code", code_problem(spec.code)):
+            continue
+        if spec.code in seen:
+            p.add(spec.ref, "code", Problem("duplicate_code", value=spec.code))
+        seen.add(spec.code)
+        p.add(spec.ref, "title", text_problem(spec.title))
+        if spec.reports_to is not None and (
+            not isinstance(spec.reports_to, str) or spec.reports_to == spec.code
+        ):
+            p.add(spec.ref, "reports_to", Problem("reports_to_self"))
+        if not isinstance(spec.unit, str) or not spec.unit:
+            p.add(spec.ref, "unit", Problem("required"))
+    p.check()
+
+    codes = {s.code for s in specs}
+    targets = {s.reports_to for s in specs if s.reports_to}
+    existing = _by_key(
+        Position, "code", codes | targets, only=("id", "code", "unit_id", "title", "reports_to_id")
+    )
+    taken = _taken_ignoring_case(Position, "code", [s.code for s in specs if s.code not in existing])
+    units = _by_key(Unit, "code", {s.unit for s in specs}, only=("id", "code"))
+    for spec in specs:
+        position = existing.get(spec.code)
+        if spec.mode == "create" and position is not None:
+            p.add(spec.ref, "code", Problem("code_taken", value=spec.code))
+        elif spec.mode == "update" and position is None:
+            raise NotFound("position_not_found")
+        elif position is None and spec.code in taken:
+            p.add(spec.ref, "code", Problem("code_taken", value=taken[spec.code]))
+        if spec.unit not in units:
+            p.add(spec.ref, "unit", Problem("unknown_unit", value=spec.unit))
+        if spec.reports_to and spec.reports_to not in codes and spec.reports_to not in existing:
+            p.add(spec.ref, "reports_to", Problem("unknown_position", value=spec.reports_to))
+    p.check()
+
+    # Cycles over the whole graph of superiors, read once (only when a superior changes).
+    id_of = {code: pos.pk for code, pos in existing.items()}
+    moving = [
+        s
+        for s in specs
+        if s.code not in existing
+        or existing[s.code].reports_to_id != (id_of.get(s.reports_to) if s.reports_to else None)
+    ]
+    if any(s.reports_to for s in moving):
+        graph = dict(Position.objects.values_list("id", "reports_to_id").iterator(chunk_size=20000))
+        key_of: dict[int, str] = {pk: f"#{pk}" for pk in graph}
+        key_of.update({pk: code for code, pk in id_of.items()})
+        link: dict[str, str | None] = {
+            key_of[pk]: (key_of.get(target) if target else None) for pk, target in graph.items()
+        }
+        for spec in specs:
+            link[spec.code] = spec.reports_to
+        needed = _position_codes(link)
+        for spec, cycle in _cycles([s.code for s in moving], link, {s.code: s for s in specs}):
+            names = [needed.get(c, c) for c in cycle]
+            p.add(spec.ref, "reports_to", Problem("position_cycle", path=" → ".join(names)))
+        p.check()
+
+    results: list[Saved] = []
+    with change_set(actor=_actor_name(actor), via=via) as rec:
+        new_positions = [
+            Position(code=s.code, unit_id=units[s.unit].pk, title=clean_text(s.title))
+            for s in specs
+            if s.code not in existing
+        ]
+        Position.objects.bulk_create(new_positions, batch_size=BATCH_SIZE)
+        by_code = dict(existing)
+        by_code.update({pos.code: pos for pos in new_positions})
+        created = {pos.code for pos in new_positions}
+        unit_code_of = {u.pk: code for code, u in units.items()}
+        edited: dict[int, Position] = {}
+        edited_fields: set[str] = set()
+        linked: list[Position] = []
+        for spec in specs:
+            position = by_code[spec.code]
+            target = by_code[spec.reports_to].pk if spec.reports_to else None
+            if spec.code in created:
+                if target is not None:
+                    position.reports_to_id = target
+                    linked.append(position)
+                rec.note(
+                    "position_created",
+                    spec.code,
+                    {"unit": spec.unit, "title": position.title, "reports_to": spec.reports_to},
+                    unit=spec.unit,
+                )
+                results.append(Saved(position, True, True))
+                continue
+            old_unit = position.unit_id
+            changes = _diff(position, {"unit_id": units[spec.unit].pk, "title": clean_text(spec.title)})
+            if "unit_id" in changes:
+                changes["unit"] = [_unit_code(old_unit, unit_code_of), spec.unit]
+                del changes["unit_id"]
+            if position.reports_to_id != target:
+                old_target = position.reports_to_id
+                position.reports_to_id = target
+                changes["reports_to"] = [_position_code(old_target, by_code), spec.reports_to]
+            if changes:
+                edited[position.pk] = position
+                edited_fields |= {
+                    {"unit": "unit_id", "reports_to": "reports_to_id"}.get(k, k) for k in changes
+                }
+                rec.note("position_changed", spec.code, changes, unit=spec.unit)
+            results.append(Saved(position, False, bool(changes)))
+        if linked:
+            Position.objects.bulk_update(linked, ["reports_to_id"], batch_size=BATCH_SIZE)
+        if edited:
+            Position.objects.bulk_update(list(edited.values()), sorted(edited_fields), batch_size=BATCH_SIZE)
+    return results
+
+
+def _unit_code(unit_id: int | None, known: dict[int, str]) -> str | None:
+    if unit_id is None:
+        return None
+    return known.get(unit_id) or Unit.objects.filter(pk=unit_id).values_list("code", flat=True).first()
+
+
+def _position_code(position_id: int | None, known: dict[str, Position]) -> str | None:
+    if position_id is None:
+        return None
+    for code, position in known.items():
+        if position.pk == position_id:
+            return code
+    return Position.objects.filter(pk=position_id).values_list("code", flat=True).first()
+
+
+def _position_codes(link: dict[str, str | None]) -> dict[str, str]:
+    """Codes for the graph keys read by id ("#12") that a cycle message may need."""
+    ids = [int(k[1:]) for k in link if k.startswith("#")]
+    if not ids or len(ids) > LOOKUP_LIMIT * 10:
+        return {}
+    return {
+        f"#{pk}": code for pk, code in Position.objects.filter(pk__in=ids[:5000]).values_list("id", "code")
+    }
 
 
 def position_save(
     *,
-    actor: Person,
+    actor: Actor,
     position: Position | None = None,
     code: str = "",
     unit: Unit,
     title: str,
     reports_to: Position | None,
+    via: str = "page",
 ) -> tuple[Position, bool]:
-    """Create or edit a position; ``reports_to`` may be in any unit but may not lead back to it."""
-    problems: dict[str, str] = {}
-    if position is None:
-        code = code.strip()
-        problem = _code_problem(code, taken=Position.objects.filter(code__iexact=code).exists())
-        if problem:
-            problems["code"] = problem
-    if problem := _text_problem(title):
-        problems["title"] = problem
-    if position is not None and reports_to is not None:
-        if reports_to.pk == position.pk:
-            problems["reports_to"] = _("A position cannot report to itself.")
-        elif _would_cycle(position, reports_to):
-            problems["reports_to"] = _(
-                "%(target)s already reports (directly or further up) to this position: that would be a cycle."
-            ) % {"target": reports_to.code}
-    if problems:
-        raise Invalid(problems)
-
-    values = {"unit": unit, "title": title.strip(), "reports_to": reports_to}
-    with transaction.atomic():
-        if position is None:
-            position = Position.objects.create(code=code, **values)
-            record(
-                "org.position_created",
-                actor=actor.username,
-                unit_code=unit.code,
-                data={"code": code, "title": values["title"], "reports_to": _position_label(reports_to)},
-            )
-            return position, True
-        position = Position.objects.select_for_update().get(pk=position.pk)
-        # Re-checked under the lock: another edit may have closed a loop meanwhile.
-        if reports_to is not None and _would_cycle(position, Position.objects.get(pk=reports_to.pk)):
-            raise Invalid({"reports_to": _("That would be a cycle.")})
-        changed = _changes(position, values)
-        if not changed:
-            return position, False
-        position.save()
-        if "unit" in changed:
-            changed["unit"] = [_unit_label(u) for u in changed["unit"]]
-        if "reports_to" in changed:
-            changed["reports_to"] = [_position_label(p) for p in changed["reports_to"]]
-        record(
-            "org.position_changed",
-            actor=actor.username,
-            unit_code=position.unit.code,
-            data={"code": position.code, "changes": changed},
-        )
-        return position, True
+    """Create or edit one position."""
+    spec = PositionSpec(
+        code=position.code if position is not None else code,
+        unit=unit.code,
+        title=title,
+        reports_to=reports_to.code if reports_to is not None else None,
+        mode="update" if position is not None else "create",
+    )
+    [saved] = _one(positions_save, actor=actor, specs=[spec], via=via)
+    return Position.objects.select_related("unit", "reports_to").get(pk=saved.obj.pk), saved.changed
 
 
 # --- people -----------------------------------------------------------------------------------------
 
 
+@dataclass
+class PersonSpec:
+    username: str
+    name: str
+    email: str = ""
+    language: str = "id"
+    is_admin: bool = False
+    is_active: bool | None = None  # None: unchanged (active when created)
+    ref: Any = None
+    mode: str = "upsert"
+
+
+def has_case_roles(person_ids: Iterable[int], *, today: dt.date | None = None) -> set[int]:
+    """Of these people, who holds a position today or later, sits on a team or is asked to join one."""
+    ids = list(person_ids)
+    if not ids:
+        return set()
+    today = today or timezone.localdate()
+    found = set(
+        Holding.objects.filter(person_id__in=ids)
+        .filter(Q(end__isnull=True) | Q(end__gte=today))
+        .values_list("person_id", flat=True)
+    )
+    found |= set(TeamMembership.objects.filter(person_id__in=ids).values_list("person_id", flat=True))
+    found |= set(
+        PendingChange.objects.filter(
+            person_id__in=ids, kind=PendingKind.TEAM_ADD, state=PendingState.PENDING
+        ).values_list("person_id", flat=True)
+    )
+    return found
+
+
+def people_save(*, actor: Actor, specs: Sequence[PersonSpec], via: str = "page") -> list[Saved]:
+    """Create or edit members of staff. A new person has no usable password until one is set.
+
+    An administrator cannot take away their own administration right or deactivate themselves; nobody
+    who holds a position or sits on a team becomes an administrator.
+    """
+    p = _Problems()
+    me = _person_of(actor)
+    seen: set[str] = set()
+    for spec in specs:
+        spec.username = clean_text(spec.username) if isinstance(spec.username, str) else spec.username
+        if spec.mode != "update" and p.add(spec.ref, "username", code_problem(spec.username, username=True)):
+            continue
+        if spec.username in seen:
+            p.add(spec.ref, "username", Problem("duplicate_username", value=spec.username))
+        seen.add(spec.username)
+        p.add(spec.ref, "name", text_problem(spec.name))
+        spec.email = clean_text(spec.email)
+        p.add(spec.ref, "email", email_problem(spec.email))
+        if spec.language not in LANGUAGES:
+            p.add(spec.ref, "language", Problem("choice", choices=", ".join(LANGUAGES)))
+    p.check()
+
+    existing = _by_key(Person, "username", [s.username for s in specs])
+    taken = _taken_ignoring_case(
+        Person, "username", [s.username for s in specs if s.username not in existing]
+    )
+    becoming_admin = [
+        existing[s.username].pk
+        for s in specs
+        if s.is_admin and s.username in existing and not existing[s.username].is_admin
+    ]
+    with_roles = has_case_roles(becoming_admin)
+    for spec in specs:
+        person = existing.get(spec.username)
+        if spec.mode == "create" and person is not None:
+            p.add(spec.ref, "username", Problem("username_taken", value=spec.username))
+        elif spec.mode == "update" and person is None:
+            raise NotFound("person_not_found")
+        elif person is None and spec.username in taken:
+            p.add(spec.ref, "username", Problem("username_taken", value=taken[spec.username]))
+        if person is not None and me is not None and person.pk == me.pk:
+            if not spec.is_admin:
+                p.add(spec.ref, "is_admin", Problem("own_admin_right"))
+            if spec.is_active is False:
+                p.add(spec.ref, "is_active", Problem("own_deactivation"))
+        if person is not None and person.pk in with_roles:
+            p.add(spec.ref, "is_admin", Problem("holder_cannot_be_admin", username=spec.username))
+    p.check()
+
+    results: list[Saved] = []
+    with change_set(actor=_actor_name(actor), via=via) as rec:
+        new_people = []
+        for spec in specs:
+            if spec.username in existing:
+                continue
+            person = Person(
+                username=spec.username,
+                name=clean_text(spec.name),
+                email=spec.email,
+                language=spec.language,
+                is_admin=bool(spec.is_admin),
+                is_active=spec.is_active is not False,
+            )
+            person.password = org_auth.unusable_password()
+            new_people.append(person)
+        Person.objects.bulk_create(new_people, batch_size=BATCH_SIZE)
+        created = {person.username: person for person in new_people}
+        edited: list[Person] = []
+        edited_fields: set[str] = set()
+        cut_off: list[Person] = []
+        for spec in specs:
+            if spec.username in created:
+                person = created[spec.username]
+                rec.note(
+                    "person_created",
+                    person.username,
+                    {
+                        "name": person.name,
+                        "email": person.email,
+                        "language": person.language,
+                        "is_admin": person.is_admin,
+                        "is_active": person.is_active,
+                    },
+                )
+                results.append(Saved(person, True, True))
+                continue
+            person = existing[spec.username]
+            values: dict[str, Any] = {
+                "name": clean_text(spec.name),
+                "email": spec.email,
+                "language": spec.language,
+                "is_admin": bool(spec.is_admin),
+            }
+            if spec.is_active is not None:
+                values["is_active"] = bool(spec.is_active)
+            changes = _diff(person, values)
+            if changes:
+                edited.append(person)
+                edited_fields |= set(changes)
+                rec.note("person_changed", person.username, changes)
+                if "is_active" in changes:
+                    cut_off.append(person)  # deactivated, or reactivated: old sessions never return
+            results.append(Saved(person, False, bool(changes)))
+        if edited:
+            Person.objects.bulk_update(edited, sorted(edited_fields), batch_size=BATCH_SIZE)
+        if cut_off:
+            org_auth.end_all_sessions(cut_off)
+    return results
+
+
 def person_save(
     *,
-    actor: Person,
+    actor: Actor,
     person: Person | None = None,
     username: str = "",
     name: str,
@@ -244,131 +710,252 @@ def person_save(
     language: str,
     is_admin: bool,
     is_active: bool,
+    via: str = "page",
 ) -> tuple[Person, bool]:
-    """Create or edit a member of staff. A new person has no usable password until one is set.
-
-    An administrator cannot take away their own administration right or deactivate themselves, so
-    that a deployment is never left without anybody able to manage it by a slip of the hand.
-    """
-    problems: dict[str, str] = {}
-    if person is None:
-        username = username.strip()
-        problem = _code_problem(
-            username,
-            taken=Person.objects.filter(username__iexact=username).exists(),
-            pattern=USERNAME_RE,
-            taken_text=_("This user name is taken."),
-        )
-        if problem:
-            problems["username"] = problem
-    if problem := _text_problem(name):
-        problems["name"] = problem
-    email = (email or "").strip()
-    if email and ("@" not in email or len(email) > 254):
-        problems["email"] = _("Enter a valid e-mail address.")
-    if language not in LANGUAGES:
-        problems["language"] = _("Choose Indonesian or English.")
-    if person is not None and person.pk == actor.pk:
-        if not is_admin:
-            problems["is_admin"] = _("You cannot remove your own administration right.")
-        if not is_active:
-            problems["is_active"] = _("You cannot deactivate your own account.")
-    if problems:
-        raise Invalid(problems)
-
-    values = {
-        "name": name.strip(),
-        "email": email,
-        "language": language,
-        "is_admin": bool(is_admin),
-        "is_active": bool(is_active),
-    }
-    with transaction.atomic():
-        if person is None:
-            person = Person(username=username, **values)
-            person.set_unusable_password()
-            person.save()
-            record("org.person_created", actor=actor.username, data={"username": username, **values})
-            return person, True
-        person = Person.objects.select_for_update().get(pk=person.pk)
-        changed = _changes(person, values)
-        if not changed:
-            return person, False
-        person.save()
-        record(
-            "org.person_changed", actor=actor.username, data={"username": person.username, "changes": changed}
-        )
-        return person, True
+    """Create or edit one member of staff."""
+    spec = PersonSpec(
+        username=person.username if person is not None else username,
+        name=name,
+        email=email or "",
+        language=language,
+        is_admin=is_admin,
+        is_active=is_active,
+        mode="update" if person is not None else "create",
+    )
+    [saved] = _one(people_save, actor=actor, specs=[spec], via=via)
+    return Person.objects.get(pk=saved.obj.pk), saved.changed
 
 
-def password_problems(password: str, person: Person) -> list[str]:
-    """The deployment's password policy, as messages (empty when the password may be used)."""
-    try:
-        validate_password(password, user=person)
-    except ValidationError as exc:
-        return list(exc.messages)
-    return []
+# --- passwords --------------------------------------------------------------------------------------
 
 
-def person_set_password(*, actor: Person, person: Person, password: str) -> Person:
-    if problems := password_problems(password, person):
-        raise Invalid({"password": " ".join(problems)})
-    with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=person.pk)
-        person.set_password(password)
-        person.save(update_fields=["password"])
-        # The password itself never goes into the log.
-        record("org.password_set", actor=actor.username, data={"username": person.username})
-    return person
+@dataclass(frozen=True)
+class PasswordOutcome:
+    person: Person
+    pending: PendingChange | None  # None: the password is in force
+
+    @property
+    def applied(self) -> bool:
+        return self.pending is None
+
+
+def needs_second_person(person_ids: Iterable[int]) -> set[int]:
+    """Of these people, those whose new password needs a second person's approval: anyone who holds
+    or held a position or sits on a team (they read cases; a new password would let whoever set it
+    read them too)."""
+    ids = list(person_ids)
+    if not ids:
+        return set()
+    found = set(Holding.objects.filter(person_id__in=ids).values_list("person_id", flat=True))
+    found |= set(TeamMembership.objects.filter(person_id__in=ids).values_list("person_id", flat=True))
+    return found
+
+
+def person_set_password(
+    *, actor: Actor, person: Person, password: str, via: str = "page", new_deployment: bool | None = None
+) -> PasswordOutcome:
+    """A new password for someone; it waits for a second person when that someone reads cases."""
+    problem = password_problem(password, username=person.username, name=person.name, email=person.email)
+    if problem is not None:
+        raise Invalid({"password": problem})
+    [outcome] = passwords_set(
+        actor=actor, items=[(person, make_password(password))], via=via, new_deployment=new_deployment
+    )
+    return outcome
+
+
+def passwords_set(
+    *,
+    actor: Actor,
+    items: Sequence[tuple[Person, str]],
+    via: str,
+    new_deployment: bool | None = None,
+    first_only: bool = False,
+) -> list[PasswordOutcome]:
+    """Set password hashes (already checked against the policy and hashed), or ask for approval.
+
+    ``first_only``: only for accounts without a usable password yet (the org import's rule)."""
+    if not items:
+        return []
+    if new_deployment is None:
+        new_deployment = deployment_is_new()
+    me = _person_of(actor)
+    guarded = set() if new_deployment else needs_second_person(p.pk for p, _ in items)
+    outcomes: list[PasswordOutcome] = []
+    with change_set(actor=_actor_name(actor), via=via) as rec:
+        direct: list[Person] = []
+        waiting: list[PendingChange] = []
+        now = timezone.now()
+        open_requests = {
+            c.person_id: c
+            for c in PendingChange.objects.filter(
+                person_id__in=[p.pk for p, _ in items], kind=PendingKind.PASSWORD, state=PendingState.PENDING
+            )
+        }
+        for person, hashed in items:
+            if first_only and person.has_usable_password():
+                continue
+            if person.pk in guarded and not (me is not None and me.pk == person.pk and not person.is_admin):
+                if first_only and person.pk in open_requests:
+                    continue  # asked for already (a second import of the same file)
+                earlier = open_requests.get(person.pk)
+                if earlier is not None:
+                    earlier.state, earlier.decided_at, earlier.reason = (
+                        PendingState.WITHDRAWN,
+                        now,
+                        "replaced",
+                    )
+                    earlier.save(update_fields=["state", "decided_at", "reason"])
+                change = PendingChange(
+                    kind=PendingKind.PASSWORD,
+                    person=person,
+                    password_hash=hashed,
+                    requested_by=me,
+                    requested_by_name=_actor_name(actor),
+                    requested_at=now,
+                    via=via,
+                )
+                waiting.append(change)
+                outcomes.append(PasswordOutcome(person, change))
+                continue
+            person.password = hashed
+            direct.append(person)
+            rec.note("password_set", person.username)
+            outcomes.append(PasswordOutcome(person, None))
+        if direct:
+            Person.objects.bulk_update(direct, ["password"], batch_size=BATCH_SIZE)
+            org_auth.end_all_sessions(direct)
+        if waiting:
+            PendingChange.objects.bulk_create(waiting, batch_size=BATCH_SIZE)
+            for change in waiting:
+                rec.note("password_requested", change.person.username, {"request": change.pk})
+            notices.pending_requested(waiting)
+    return outcomes
 
 
 # --- holdings ---------------------------------------------------------------------------------------
 
 
+@dataclass
+class HoldingSpec:
+    username: str
+    position: str  # a position code
+    start: dt.date
+    end: dt.date | None = None
+    acting: bool = False
+    ref: Any = None
+
+
+def _overlaps(a_start: dt.date, a_end: dt.date | None, b_start: dt.date, b_end: dt.date | None) -> bool:
+    return (a_end is None or a_end >= b_start) and (b_end is None or b_end >= a_start)
+
+
+def holdings_add(*, actor: Actor, specs: Sequence[HoldingSpec], via: str = "page") -> list[Holding]:
+    """People hold positions from ``start`` to ``end`` (inclusive; None: until further notice)."""
+    p = _Problems()
+    for spec in specs:
+        if spec.end is not None and spec.end < spec.start:
+            p.add(spec.ref, "end", Problem("end_before_start", start=spec.start.isoformat()))
+    people = _by_key(Person, "username", [s.username for s in specs])
+    positions = _by_key(Position, "code", [s.position for s in specs])
+    for spec in specs:
+        person = people.get(spec.username)
+        if person is None:
+            p.add(spec.ref, "person", Problem("unknown_person", value=spec.username))
+        elif person.is_admin:
+            p.add(spec.ref, "position", Problem("admin_holds_no_position", username=person.username))
+        if spec.position not in positions:
+            p.add(spec.ref, "position", Problem("unknown_position", value=spec.position))
+    p.check()
+    existing: dict[tuple[int, int], list[Holding]] = defaultdict(list)
+    for holding in Holding.objects.filter(
+        person_id__in={people[s.username].pk for s in specs},
+        position_id__in={positions[s.position].pk for s in specs},
+    ):
+        existing[(holding.person_id, holding.position_id)].append(holding)
+    batch: dict[tuple[int, int], list[HoldingSpec]] = defaultdict(list)
+    for spec in specs:
+        key = (people[spec.username].pk, positions[spec.position].pk)
+        clash = any(_overlaps(spec.start, spec.end, h.start, h.end) for h in existing[key])
+        clash = clash or any(_overlaps(spec.start, spec.end, o.start, o.end) for o in batch[key])
+        if clash:
+            p.add(spec.ref, "position", Problem("holding_overlap", value=spec.position))
+        batch[key].append(spec)
+    p.check()
+
+    with change_set(actor=_actor_name(actor), via=via) as rec:
+        rows = [
+            Holding(
+                person=people[s.username],
+                position=positions[s.position],
+                start=s.start,
+                end=s.end,
+                acting=s.acting,
+            )
+            for s in specs
+        ]
+        Holding.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        unit_codes = _unit_codes_of_positions(positions.values())
+        for spec, row in zip(specs, rows, strict=True):
+            rec.note(
+                "holding_added",
+                f"{spec.username}/{spec.position}",
+                {"start": _iso(spec.start), "end": _iso(spec.end), "acting": spec.acting},
+                unit=unit_codes.get(row.position.unit_id, ""),
+            )
+        _warn_second_holders(rec, [positions[s.position] for s in specs], unit_codes)
+    return rows
+
+
+def _unit_codes_of_positions(positions: Iterable[Position]) -> dict[int, str]:
+    unit_ids = {p.unit_id for p in positions}
+    if not unit_ids:
+        return {}
+    if len(unit_ids) > LOOKUP_LIMIT:
+        return dict(Unit.objects.values_list("id", "code"))
+    return dict(Unit.objects.filter(pk__in=unit_ids).values_list("id", "code"))
+
+
+def _warn_second_holders(rec: Any, positions: Iterable[Position], unit_codes: dict[int, str]) -> None:
+    """Warn where a position touched by this change set has more than one holder today."""
+    ids = {p.pk for p in positions}
+    if not ids:
+        return
+    today = timezone.localdate()
+    rows = Holding.objects.active_on(today)
+    rows = rows.filter(position_id__in=ids) if len(ids) <= LOOKUP_LIMIT else rows
+    holders: dict[int, list[str]] = defaultdict(list)
+    for position_id, username in rows.values_list("position_id", "person__username").iterator(
+        chunk_size=20000
+    ):
+        if position_id in ids:
+            holders[position_id].append(username)
+    codes = {p.pk: p.code for p in positions}
+    for position_id, names in sorted(holders.items()):
+        if len(names) > 1:
+            rec.warn("second_holder", codes[position_id], position=codes[position_id], holders=sorted(names))
+
+
 def holding_add(
     *,
-    actor: Person,
+    actor: Actor,
     person: Person,
     position: Position,
     start: dt.date,
     end: dt.date | None = None,
     acting: bool = False,
+    via: str = "page",
 ) -> Holding:
-    """The person holds the position from ``start`` to ``end`` (inclusive; None: until further notice)."""
-    if end is not None and end < start:
-        raise Invalid({"end": _("The end date is before the start date.")})
-    with transaction.atomic():
-        overlapping = Holding.objects.filter(person=person, position=position)
-        overlapping = overlapping.filter(end__isnull=True) | overlapping.filter(end__gte=start)
-        if end is not None:
-            overlapping = overlapping.filter(start__lte=end)
-        if overlapping.exists():
-            raise Invalid({"position": _("This person already holds this position for part of that period.")})
-        holding = Holding.objects.create(
-            person=person, position=position, start=start, end=end, acting=acting
-        )
-        record(
-            "org.holding_added",
-            actor=actor.username,
-            unit_code=position.unit.code,
-            data={
-                "username": person.username,
-                "position": position.code,
-                "start": start.isoformat(),
-                "end": end.isoformat() if end else None,
-                "acting": acting,
-            },
-        )
+    spec = HoldingSpec(username=person.username, position=position.code, start=start, end=end, acting=acting)
+    [holding] = _one(holdings_add, actor=actor, specs=[spec], via=via)
     return holding
 
 
-def holding_end(*, actor: Person, holding: Holding, end: dt.date) -> Holding:
+def holding_end(*, actor: Actor, holding: Holding, end: dt.date, via: str = "page") -> Holding:
     """The holding ends on ``end`` (the last day it is held)."""
     if end < holding.start:
-        raise Invalid(
-            {"end": _("The end date is before the start date (%(start)s).") % {"start": holding.start}}
-        )
-    with transaction.atomic():
+        raise Invalid({"end": Problem("end_before_start", start=holding.start.isoformat())})
+    with change_set(actor=_actor_name(actor), via=via) as rec:
         holding = (
             Holding.objects.select_for_update().select_related("person", "position__unit").get(pk=holding.pk)
         )
@@ -377,78 +964,523 @@ def holding_end(*, actor: Person, holding: Holding, end: dt.date) -> Holding:
         old = holding.end
         holding.end = end
         holding.save(update_fields=["end"])
-        record(
-            "org.holding_ended",
-            actor=actor.username,
-            unit_code=holding.position.unit.code,
-            data={
-                "username": holding.person.username,
-                "position": holding.position.code,
-                "start": holding.start.isoformat(),
-                "end": [old.isoformat() if old else None, end.isoformat()],
-            },
+        rec.note(
+            "holding_ended",
+            f"{holding.person.username}/{holding.position.code}",
+            {"start": _iso(holding.start), "end": [_iso(old), _iso(end)]},
+            unit=holding.position.unit.code,
         )
     return holding
 
 
-# --- teams ------------------------------------------------------------------------------------------
+@dataclass
+class WantedHolding:
+    position: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+    acting: bool = False
+    ref: Any = None
+
+
+def holdings_sync(
+    *,
+    actor: Actor,
+    wanted: dict[str, list[WantedHolding]],
+    today: dt.date,
+    via: str = "import",
+    refs: dict[str, Any] | None = None,
+) -> None:
+    """Make each listed person hold exactly the listed positions from today (the org import's rule).
+
+    A listed position already held today is kept (its end, acting flag and a given start updated); a
+    new one starts on its ``start`` or today; a position held today but no longer listed ends
+    yesterday (or disappears, when it only started today or later). Past holdings stay as history.
+    """
+    refs = refs or {}
+    p = _Problems()
+    people = _by_key(Person, "username", wanted)
+    for username, items in wanted.items():
+        person = people.get(username)
+        if person is None:
+            p.add(refs.get(username), "username", Problem("unknown_person", value=username))
+        elif person.is_admin and items:
+            p.add(items[0].ref, "code", Problem("admin_holds_no_position", username=username))
+    p.check()
+    person_ids = {people[u].pk for u in wanted}
+    current: dict[int, dict[str, Holding]] = defaultdict(dict)
+    same_start: dict[tuple[int, str, dt.date], Holding] = {}
+    positions_needed = {item.position for items in wanted.values() for item in items}
+    holdings_qs = Holding.objects.select_related("position").only(
+        "id", "person_id", "position_id", "start", "end", "acting", "position__code", "position__unit_id"
+    )
+    if len(person_ids) <= LOOKUP_LIMIT:
+        holdings_qs = holdings_qs.filter(person_id__in=person_ids)
+    for holding in holdings_qs.iterator(chunk_size=20000):
+        if holding.person_id not in person_ids:
+            continue
+        code = holding.position.code
+        if holding.start <= today and (holding.end is None or holding.end >= today):
+            current[holding.person_id][code] = holding
+        if code in positions_needed:
+            same_start[(holding.person_id, code, holding.start)] = holding
+    positions = _by_key(Position, "code", positions_needed, only=("id", "code", "unit_id"))
+    for items in wanted.values():
+        for item in items:
+            if item.position not in positions:
+                p.add(item.ref, "code", Problem("unknown_position", value=item.position))
+            if item.start and item.end and item.end < item.start:
+                p.add(item.ref, "end", Problem("end_before_start", start=item.start.isoformat()))
+    p.check()
+
+    with change_set(actor=_actor_name(actor), via=via) as rec:
+        unit_codes = _unit_codes_of_positions(positions.values())
+        new_rows: list[Holding] = []
+        updated: list[Holding] = []
+        updated_fields: set[str] = set()
+        ended: list[Holding] = []
+        deleted: list[int] = []
+        touched: list[Position] = []
+        for username, items in wanted.items():
+            person = people[username]
+            active = current.get(person.pk, {})
+            listed = {item.position for item in items}
+            for item in items:
+                position = positions[item.position]
+                unit = unit_codes.get(position.unit_id, "")
+                key = f"{username}/{item.position}"
+                holding = active.get(item.position) or same_start.get(
+                    (person.pk, item.position, item.start or today)
+                )
+                if holding is None:
+                    row = Holding(
+                        person=person,
+                        position=position,
+                        start=item.start or today,
+                        end=item.end,
+                        acting=item.acting,
+                    )
+                    new_rows.append(row)
+                    touched.append(position)
+                    rec.note(
+                        "holding_added",
+                        key,
+                        {"start": _iso(row.start), "end": _iso(row.end), "acting": row.acting},
+                        unit=unit,
+                    )
+                    continue
+                values: dict[str, Any] = {"end": item.end, "acting": item.acting}
+                if item.start:
+                    values["start"] = item.start
+                changes = _diff(holding, values)
+                if changes:
+                    updated.append(holding)
+                    updated_fields |= set(changes)
+                    touched.append(position)
+                    rec.note(
+                        "holding_changed",
+                        key,
+                        {k: [_jsonable_day(v[0]), _jsonable_day(v[1])] for k, v in changes.items()},
+                        unit=unit,
+                    )
+            for code, holding in active.items():
+                if code in listed:
+                    continue
+                unit = unit_codes.get(holding.position.unit_id) or ""
+                if holding.start >= today:
+                    deleted.append(holding.pk)
+                    rec.note(
+                        "holding_removed", f"{username}/{code}", {"start": _iso(holding.start)}, unit=unit
+                    )
+                else:
+                    old_end = holding.end
+                    holding.end = today - dt.timedelta(days=1)
+                    ended.append(holding)
+                    rec.note(
+                        "holding_ended",
+                        f"{username}/{code}",
+                        {"start": _iso(holding.start), "end": [_iso(old_end), _iso(holding.end)]},
+                        unit=unit,
+                    )
+        Holding.objects.bulk_create(new_rows, batch_size=BATCH_SIZE)
+        if updated:
+            Holding.objects.bulk_update(updated, sorted(updated_fields), batch_size=BATCH_SIZE)
+        if ended:
+            Holding.objects.bulk_update(ended, ["end"], batch_size=BATCH_SIZE)
+        if deleted:
+            Holding.objects.filter(pk__in=deleted).delete()
+        _warn_second_holders(rec, touched, unit_codes)
+
+
+def _jsonable_day(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+# --- teams --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TeamChange:
+    unit: str  # a unit code
+    username: str
+    add: bool = True
+    ref: Any = None
+
+
+@dataclass
+class TeamOutcome:
+    applied: list[TeamChange] = field(default_factory=list)  # in force now
+    pending: list[PendingChange] = field(default_factory=list)  # waiting for a second person
+    unchanged: list[TeamChange] = field(default_factory=list)  # nothing to do (or asked already)
+
+
+def teams_change(
+    *,
+    actor: Actor,
+    changes: Sequence[TeamChange],
+    via: str = "page",
+    new_deployment: bool | None = None,
+) -> TeamOutcome:
+    """Ask for members to join or leave teams.
+
+    While the deployment is new (:func:`deployment_is_new`) the changes take effect at once; after
+    that each one waits for a second person (:func:`approvers`). An administrator never joins a team.
+    """
+    p = _Problems()
+    units = _by_key(Unit, "code", [c.unit for c in changes], only=("id", "code", "name", "path"))
+    people = _by_key(Person, "username", [c.username for c in changes])
+    for change in changes:
+        if change.unit not in units:
+            p.add(change.ref, "unit", Problem("unknown_unit", value=change.unit))
+        person = people.get(change.username)
+        if person is None:
+            p.add(change.ref, "person", Problem("unknown_person", value=change.username))
+        elif change.add and person.is_admin:
+            p.add(change.ref, "person", Problem("admin_sits_on_no_team", username=person.username))
+        elif change.add and not person.is_active:
+            p.add(change.ref, "person", Problem("inactive_person", username=person.username))
+    p.check()
+    if new_deployment is None:
+        new_deployment = deployment_is_new()
+    unit_ids = {units[c.unit].pk for c in changes}
+    members: set[tuple[int, int]] = set(
+        TeamMembership.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "person_id")
+    )
+    asked: set[tuple[str, int, int]] = set(
+        PendingChange.objects.filter(
+            state=PendingState.PENDING,
+            unit_id__in=unit_ids,
+            kind__in=[PendingKind.TEAM_ADD, PendingKind.TEAM_REMOVE],
+        ).values_list("kind", "unit_id", "person_id")
+    )
+    outcome = TeamOutcome()
+    me = _person_of(actor)
+    now = timezone.now()
+    with change_set(actor=_actor_name(actor), via=via) as rec:
+        new_members: list[TeamMembership] = []
+        gone: list[tuple[int, int]] = []
+        waiting: list[PendingChange] = []
+        for change in changes:
+            unit, person = units[change.unit], people[change.username]
+            key = (unit.pk, person.pk)
+            kind = PendingKind.TEAM_ADD if change.add else PendingKind.TEAM_REMOVE
+            if (key in members) == change.add or (kind, *key) in asked:
+                outcome.unchanged.append(change)
+                continue
+            if new_deployment:
+                if change.add:
+                    new_members.append(TeamMembership(unit=unit, person=person))
+                    members.add(key)
+                else:
+                    gone.append(key)
+                    members.discard(key)
+                rec.note(
+                    "team_member_added" if change.add else "team_member_removed",
+                    f"{unit.code}/{person.username}",
+                    unit=unit.code,
+                )
+                outcome.applied.append(change)
+                continue
+            pending = PendingChange(
+                kind=kind,
+                unit=unit,
+                person=person,
+                requested_by=me,
+                requested_by_name=_actor_name(actor),
+                requested_at=now,
+                via=via,
+            )
+            asked.add((kind, *key))
+            waiting.append(pending)
+            outcome.pending.append(pending)
+        TeamMembership.objects.bulk_create(new_members, batch_size=BATCH_SIZE)
+        if gone:
+            condition = Q()
+            for unit_id, person_id in gone:
+                condition |= Q(unit_id=unit_id, person_id=person_id)
+            TeamMembership.objects.filter(condition).delete()
+        if waiting:
+            PendingChange.objects.bulk_create(waiting, batch_size=BATCH_SIZE)
+            for pending in waiting:
+                rec.note(
+                    f"{pending.kind}_requested",
+                    f"{pending.unit.code}/{pending.person.username}",
+                    {"request": pending.pk},
+                    unit=pending.unit.code,
+                )
+            notices.pending_requested(waiting)
+    return outcome
 
 
 def team_set(
-    *, actor: Person, unit: Unit, add: Iterable[Person] = (), remove: Iterable[Person] = ()
-) -> tuple[list[str], list[str]]:
-    """Add people to and remove people from the COI handling team of a unit.
+    *,
+    actor: Actor,
+    unit: Unit,
+    add: Iterable[Person] = (),
+    remove: Iterable[Person] = (),
+    via: str = "page",
+    new_deployment: bool | None = None,
+) -> TeamOutcome:
+    """Add people to and remove people from the COI handling team of one unit (see ``teams_change``)."""
+    changes = [TeamChange(unit.code, p.username, True) for p in add]
+    changes += [TeamChange(unit.code, p.username, False) for p in remove]
+    return _one(teams_change, actor=actor, changes=changes, via=via, new_deployment=new_deployment)
 
-    Returns the usernames actually added and removed (adding a member twice changes nothing).
-    """
-    add, remove = list(add), list(remove)
-    inactive = [p.username for p in add if not p.is_active]
-    if inactive:
-        raise Invalid({"person": _("%(name)s is not active.") % {"name": ", ".join(inactive)}})
+
+def teams_sync(
+    *,
+    actor: Actor,
+    wanted: dict[str, list[str]],
+    via: str = "import",
+    refs: dict[str, Any] | None = None,
+    new_deployment: bool | None = None,
+) -> TeamOutcome:
+    """Make each listed unit's team exactly the listed members (the org import's rule)."""
+    refs = refs or {}
+    units = _by_key(Unit, "code", wanted, only=("id", "code"))
+    current: dict[str, set[str]] = defaultdict(set)
+    rows = TeamMembership.objects.values_list("unit__code", "person__username")
+    if len(units) <= LOOKUP_LIMIT:
+        rows = rows.filter(unit_id__in=[u.pk for u in units.values()])
+    for unit_code, username in rows.iterator(chunk_size=20000):
+        if unit_code in wanted:
+            current[unit_code].add(username)
+    changes: list[TeamChange] = []
+    for unit_code, usernames in wanted.items():
+        listed = list(dict.fromkeys(usernames))
+        ref = refs.get(unit_code)
+        changes += [
+            TeamChange(unit_code, u, True, refs.get(f"{unit_code}/{u}", ref))
+            for u in listed
+            if u not in current[unit_code]
+        ]
+        changes += [TeamChange(unit_code, u, False, ref) for u in sorted(current[unit_code] - set(listed))]
+    if not changes:
+        return TeamOutcome()
+    return teams_change(actor=actor, changes=changes, via=via, new_deployment=new_deployment)
+
+
+# --- approvals ----------------------------------------------------------------------------------------
+
+
+def _units_concerned(change: PendingChange) -> list[int]:
+    """The units whose teams (and the teams above them) may approve the change."""
+    if change.unit_id is not None:
+        return [change.unit_id]
+    held = Holding.objects.filter(person_id=change.person_id).values_list("position__unit_id", flat=True)
+    teams = TeamMembership.objects.filter(person_id=change.person_id).values_list("unit_id", flat=True)
+    return sorted(set(held) | set(teams))
+
+
+def approvers(change: PendingChange) -> list[Person]:
+    """Who may approve: active members of the team concerned or of a team above it (they already
+    oversee every case that team sees), other than the requester and the person concerned; where no
+    such member exists, another active administrator."""
+    unit_ids: set[int] = set()
+    for unit in Unit.objects.filter(pk__in=_units_concerned(change)).only("id", "path"):
+        unit_ids |= set(unit.ancestor_ids())
+    excluded = {change.person_id, change.requested_by_id}
+    team = list(
+        Person.objects.filter(team_memberships__unit_id__in=unit_ids, is_active=True)
+        .exclude(pk__in=[x for x in excluded if x])
+        .distinct()
+        .order_by("username")
+    )
+    if team:
+        return team
+    return list(
+        Person.objects.filter(is_admin=True, is_active=True)
+        .exclude(pk__in=[x for x in excluded if x])
+        .order_by("username")
+    )
+
+
+def may_approve(person: Person, change: PendingChange) -> bool:
+    return any(a.pk == person.pk for a in approvers(change))
+
+
+def pending_for(person: Person) -> list[PendingChange]:
+    """Changes waiting for this person's decision, and (for an administrator) those they asked for."""
+    waiting = list(
+        PendingChange.objects.filter(state=PendingState.PENDING)
+        .select_related("unit", "person", "requested_by")
+        .order_by("requested_at", "id")
+    )
+    return [c for c in waiting if c.requested_by_id == person.pk or may_approve(person, c)]
+
+
+def _open_change(change_id: Any) -> PendingChange:
+    try:
+        pk = int(change_id)
+    except (TypeError, ValueError):
+        raise NotFound("change_not_found") from None
+    change = (
+        PendingChange.objects.select_for_update()
+        .select_related("unit", "person", "requested_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if change is None:
+        raise NotFound("change_not_found")
+    return change
+
+
+def pending_approve(*, actor: Person, change_id: Any, via: str = "page") -> PendingChange:
+    """A second person approves: the change takes effect now (and the team hears of it)."""
     with transaction.atomic():
-        current = set(TeamMembership.objects.filter(unit=unit).values_list("person_id", flat=True))
-        added = [p for p in add if p.pk not in current]
-        removed = [p for p in remove if p.pk in current]
-        for person in added:
-            TeamMembership.objects.create(unit=unit, person=person)
-        if removed:
-            TeamMembership.objects.filter(unit=unit, person__in=removed).delete()
-        if added or removed:
-            record(
-                "org.team_changed",
-                actor=actor.username,
-                unit_code=unit.code,
-                data={"added": [p.username for p in added], "removed": [p.username for p in removed]},
+        change = _open_change(change_id)
+        if not (change.requested_by_id == actor.pk or may_approve(actor, change)):
+            raise NotFound("change_not_found")  # someone else's business does not exist for you
+        if change.state != PendingState.PENDING:
+            raise WrongState("change_decided", state=change.state)
+        if change.requested_by_id == actor.pk:
+            raise Forbidden("own_request")
+        person = Person.objects.select_for_update().get(pk=change.person_id)
+        if change.kind == PendingKind.TEAM_ADD and (person.is_admin or not person.is_active):
+            raise WrongState("cannot_join_now", username=person.username)
+        with change_set(actor=actor.username, via="approval") as rec:
+            key = f"{change.unit.code}/{person.username}" if change.unit else person.username
+            detail = {"request": change.pk, "requested_by": change.requested_by_name}
+            if change.kind == PendingKind.TEAM_ADD:
+                TeamMembership.objects.get_or_create(unit=change.unit, person=person)
+                rec.note("team_member_added", key, detail, unit=change.unit.code)
+            elif change.kind == PendingKind.TEAM_REMOVE:
+                TeamMembership.objects.filter(unit=change.unit, person=person).delete()
+                rec.note("team_member_removed", key, detail, unit=change.unit.code)
+            else:
+                person.password = change.password_hash
+                person.save(update_fields=["password"])
+                org_auth.end_all_sessions([person])
+                rec.note("password_set", key, detail)
+            change.state, change.decided_by, change.decided_at = PendingState.APPROVED, actor, timezone.now()
+            change.password_hash = ""  # in force now (or never): the copy goes
+            change.save(update_fields=["state", "decided_by", "decided_at", "password_hash"])
+            notices.pending_decided(change)
+    return change
+
+
+def pending_reject(*, actor: Person, change_id: Any, reason: str = "", via: str = "page") -> PendingChange:
+    """The second person refuses (or the requester withdraws): nothing changes."""
+    if problem := text_problem(reason, limit=500, required=False):
+        raise Invalid({"reason": problem})
+    with transaction.atomic():
+        change = _open_change(change_id)
+        own = change.requested_by_id == actor.pk
+        if not (own or may_approve(actor, change)):
+            raise NotFound("change_not_found")
+        if change.state != PendingState.PENDING:
+            raise WrongState("change_decided", state=change.state)
+        with change_set(actor=actor.username, via=via) as rec:
+            change.state = PendingState.WITHDRAWN if own else PendingState.REJECTED
+            change.decided_by, change.decided_at = actor, timezone.now()
+            change.reason = clean_text(reason)
+            change.password_hash = ""
+            change.save(update_fields=["state", "decided_by", "decided_at", "reason", "password_hash"])
+            key = f"{change.unit.code}/{change.person.username}" if change.unit else change.person.username
+            rec.note(
+                f"{change.kind}_{change.state}",
+                key,
+                {"request": change.pk, "requested_by": change.requested_by_name, "reason": change.reason},
+                unit=change.unit.code if change.unit else "",
             )
-    return [p.username for p in added], [p.username for p in removed]
+            notices.pending_decided(change)
+    return change
 
 
-# --- added holidays ---------------------------------------------------------------------------------
+# --- added holidays -----------------------------------------------------------------------------------
 
 
-def holiday_add(*, actor: Person, date: dt.date, name: str, unit: Unit | None) -> Holiday:
-    """A day off for the whole deployment (``unit`` None) or for one unit and the units below it."""
-    if problem := _text_problem(name):
-        raise Invalid({"name": problem})
-    with transaction.atomic():
-        if Holiday.objects.filter(date=date, unit=unit).exists():
-            raise Invalid({"date": _("A day off is already added on this date for this scope.")})
-        holiday = Holiday.objects.create(date=date, name=name.strip(), unit=unit)
-        record(
-            "org.holiday_added",
-            actor=actor.username,
-            unit_code=unit.code if unit else "",
-            data={"date": date.isoformat(), "name": holiday.name, "unit": _unit_label(unit)},
-        )
-    return holiday
+@dataclass
+class HolidaySpec:
+    date: dt.date
+    name: str
+    unit: str | None = None  # a unit code; None: the whole deployment
+    ref: Any = None
+    mode: str = "upsert"  # create (refuse a day already added) or upsert (rename it)
 
 
-def holiday_remove(*, actor: Person, holiday: Holiday) -> None:
-    with transaction.atomic():
-        unit = holiday.unit
-        data = {"date": holiday.date.isoformat(), "name": holiday.name, "unit": _unit_label(unit)}
+def holidays_save(*, actor: Actor, specs: Sequence[HolidaySpec], via: str = "page") -> list[Saved]:
+    """Days off for the whole deployment (``unit`` None) or for one unit and the units below it."""
+    p = _Problems()
+    seen: set[tuple[dt.date, str | None]] = set()
+    for spec in specs:
+        p.add(spec.ref, "name", text_problem(spec.name))
+        if (spec.date, spec.unit) in seen:
+            p.add(spec.ref, "date", Problem("holiday_twice", date=spec.date.isoformat()))
+        seen.add((spec.date, spec.unit))
+    units = _by_key(Unit, "code", [s.unit for s in specs if s.unit], only=("id", "code"))
+    for spec in specs:
+        if spec.unit and spec.unit not in units:
+            p.add(spec.ref, "unit", Problem("unknown_unit", value=spec.unit))
+    p.check()
+    dates = {s.date for s in specs}
+    rows = Holiday.objects.filter(date__in=dates) if len(dates) <= LOOKUP_LIMIT else Holiday.objects.all()
+    existing = {(h.date, h.unit_id): h for h in rows}
+    for spec in specs:
+        unit_id = units[spec.unit].pk if spec.unit else None
+        if spec.mode == "create" and (spec.date, unit_id) in existing:
+            p.add(spec.ref, "date", Problem("holiday_exists", date=spec.date.isoformat()))
+    p.check()
+    results: list[Saved] = []
+    with change_set(actor=_actor_name(actor), via=via) as rec:
+        new_rows: list[Holiday] = []
+        renamed: list[Holiday] = []
+        for spec in specs:
+            unit_id = units[spec.unit].pk if spec.unit else None
+            key = f"{spec.date.isoformat()}/{spec.unit or '*'}"
+            holiday = existing.get((spec.date, unit_id))
+            name = clean_text(spec.name)
+            if holiday is None:
+                holiday = Holiday(date=spec.date, name=name, unit_id=unit_id)
+                new_rows.append(holiday)
+                rec.note("holiday_added", key, {"name": name}, unit=spec.unit or "")
+                results.append(Saved(holiday, True, True))
+            elif holiday.name != name:
+                rec.note("holiday_renamed", key, {"name": [holiday.name, name]}, unit=spec.unit or "")
+                holiday.name = name
+                renamed.append(holiday)
+                results.append(Saved(holiday, False, True))
+            else:
+                results.append(Saved(holiday, False, False))
+        Holiday.objects.bulk_create(new_rows, batch_size=BATCH_SIZE)
+        if renamed:
+            Holiday.objects.bulk_update(renamed, ["name"], batch_size=BATCH_SIZE)
+    return results
+
+
+def holiday_add(*, actor: Actor, date: dt.date, name: str, unit: Unit | None, via: str = "page") -> Holiday:
+    spec = HolidaySpec(date=date, name=name, unit=unit.code if unit else None, mode="create")
+    [saved] = _one(holidays_save, actor=actor, specs=[spec], via=via)
+    return saved.obj
+
+
+def holiday_remove(*, actor: Actor, holiday: Holiday, via: str = "page") -> None:
+    with change_set(actor=_actor_name(actor), via=via) as rec:
+        unit_code = holiday.unit.code if holiday.unit_id else None
         deleted, _rows = Holiday.objects.filter(pk=holiday.pk).delete()
         if deleted:
-            record(
-                "org.holiday_removed", actor=actor.username, unit_code=unit.code if unit else "", data=data
+            rec.note(
+                "holiday_removed",
+                f"{holiday.date.isoformat()}/{unit_code or '*'}",
+                {"name": holiday.name},
+                unit=unit_code or "",
             )

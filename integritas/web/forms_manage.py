@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,16 +12,22 @@ from django.utils.translation import pgettext_lazy
 
 from integritas.errors import Invalid
 from integritas.orgs import policy as policy_rules
-from integritas.orgs.models import TIMEZONES, WORK_WEEKS, Person, Position, Unit
-from integritas.orgs.services import password_problems
+from integritas.orgs.models import (
+    DEFAULT_TIMEZONE,
+    DEFAULT_WORK_WEEK,
+    TIMEZONES,
+    WORK_WEEKS,
+    Person,
+    Position,
+    Unit,
+)
+from integritas.orgs.rules import password_problem
 
 # A longer list than this is typed by its code: a select of thousands of schools helps nobody.
 PICK_LIMIT = 400
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
 
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-DEFAULT_TIMEZONE = "Asia/Jakarta"
-DEFAULT_WORK_WEEK = "mon-fri"
 
 
 def timezone_label(value: str) -> str:
@@ -71,20 +76,11 @@ class PolicyKey:
 
 
 def policy_keys() -> list[PolicyKey]:
-    """Every key of the policy, its kind and its bounds, read from the policy rules themselves."""
-    keys = []
-    for key, default in policy_rules.DEFAULTS.items():
-        if isinstance(default, bool):
-            keys.append(PolicyKey(key, "bool"))
-        elif isinstance(default, int):
-            text = policy_rules.validate_policy({key: 10**9}).get(key, "")
-            m = re.search(r"from \d+ to (\d+)", text)
-            keys.append(PolicyKey(key, "int", limit=int(m[1]) if m else 10**6))
-        else:
-            text = policy_rules.validate_policy({key: "\x00"}).get(key, "")
-            options = tuple(o.strip() for o in text.partition(":")[2].split(",") if o.strip())
-            keys.append(PolicyKey(key, "choice", options=options or (str(default),)))
-    return keys
+    """Every key of the policy, its kind and its bounds, from the policy's own table."""
+    return [
+        PolicyKey(key.name, key.kind, options=key.options, limit=key.high)
+        for key in policy_rules.KEYS.values()
+    ]
 
 
 def policy_value_label(key: str, value: Any) -> str:
@@ -106,7 +102,11 @@ class Inherited:
 
 def inherited_settings(parent: Unit | None) -> dict[str, Inherited]:
     """What a unit under ``parent`` gets for each setting it does not set itself, and from where."""
-    chain = parent.ancestors() if parent is not None else []
+    # The chain above in one query (the parent's path holds the ids), nearest first.
+    chain: list[Unit] = []
+    if parent is not None:
+        by_id = {u.pk: u for u in Unit.objects.filter(pk__in=parent.ancestor_ids())}
+        chain = [by_id[pk] for pk in reversed(parent.ancestor_ids()) if pk in by_id]
     result: dict[str, Inherited] = {}
     for attr, default in (("timezone", DEFAULT_TIMEZONE), ("work_week", DEFAULT_WORK_WEEK)):
         source = next((u for u in chain if getattr(u, attr)), None)
@@ -151,10 +151,11 @@ class PickField(forms.Field):
         what: str,
         choices: Any = None,
         empty_label: str = "",
+        typed: bool = False,
         **kwargs: Any,
     ):
         self.queryset, self.key, self.what = queryset, key, what
-        count = queryset.count()
+        count = PICK_LIMIT + 1 if typed else queryset.count()
         if count <= PICK_LIMIT:
             options = list(choices(queryset)) if choices else [(getattr(o, key), str(o)) for o in queryset]
             widget: forms.Widget = forms.Select(choices=[("", empty_label or "—"), *options])
@@ -236,8 +237,8 @@ def date_field(**kwargs: Any) -> forms.DateField:
 
 def show_invalid(form: forms.Form, error: Invalid) -> None:
     """A service's field problems next to the fields of the form (the rest at the top)."""
-    for field, text in error.field_texts().items():
-        form.add_error(field if field in form.fields else None, text)
+    for field, problem in error.fields.items():
+        form.add_error(field if field in form.fields else None, problem.text)
 
 
 # --- the forms ----------------------------------------------------------------------------------------
@@ -434,8 +435,11 @@ class PasswordForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))
         elif first:
-            for problem in password_problems(first, self.person):
-                self.add_error("password1", problem)
+            problem = password_problem(
+                first, username=self.person.username, name=self.person.name, email=self.person.email
+            )
+            if problem is not None:
+                self.add_error("password1", problem.text)
         return data
 
 
@@ -456,11 +460,28 @@ class HoldingEndForm(forms.Form):
 
 
 class TeamAddForm(forms.Form):
+    """Add one person by user name (the search above the form lists the people of the unit)."""
+
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["person"] = person_field(
-            label=_("Person to add"), help_text=_("An active member of staff.")
+        self.fields["person"] = PickField(
+            queryset=Person.objects.filter(is_active=True, is_admin=False),
+            key="username",
+            what=str(_("person")),
+            choices=None,
+            label=_("User name of the person to add"),
+            help_text=_("An active member of staff who is not an administrator."),
+            typed=True,
         )
+
+
+class TeamSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Find a person of this unit or the units below it"),
+        max_length=100,
+        required=False,
+        help_text=_("Part of a name or user name."),
+    )
 
 
 class HolidayForm(forms.Form):
@@ -479,8 +500,16 @@ class HolidayForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("Org import file (JSON)"),
-        help_text=_("The file described in the manual: holidays, units, positions, people and teams."),
+        label=_("Org import file (Excel workbook or JSON)"),
+        help_text=_(
+            "An Excel workbook (.xlsx) made from the template, or a JSON file: units, positions, people, "
+            "teams and added days off."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,.json,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
     )
 
 

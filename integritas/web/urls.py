@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from integritas.web.views import public
+from integritas.web.views.manage.approvals import approvals
 
 app_name = "web"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("", include("integritas.web.urls_public")),
     path("", include("integritas.web.urls_staff")),
     path("kelola/", include("integritas.web.urls_manage")),
+    path("persetujuan/", approvals, name="approvals"),
 ]

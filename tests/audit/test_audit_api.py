@@ -41,5 +41,5 @@ def test_admin_reads_org_changes_but_no_case_entries(org):
     r = client.get("/api/v1/admin/audit", **auth(client, "admin"))
     assert r.status_code == 200
     actions = {e["action"] for e in r.json()["items"]}
-    assert "org.import" in actions and not any(a.startswith("case.") for a in actions)
+    assert "org.changed" in actions and not any(a.startswith("case.") for a in actions)
     assert client.get("/api/v1/admin/audit", **auth(client, "schoolteam")).status_code == 403

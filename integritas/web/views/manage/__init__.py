@@ -1,0 +1,1 @@
+"""Administration pages (/kelola/), one module per concern, plus the approvals page (/persetujuan/)."""

@@ -1,0 +1,87 @@
+"""Units: the tree, and the edit page with the inherited settings and the policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from integritas.orgs import services
+from integritas.orgs.models import Unit
+from integritas.web import forms_manage as f
+from integritas.web.views.manage.common import admin_only, edit_page, page, today
+
+
+def tree_rows(units: list[Unit]) -> list[dict[str, Any]]:
+    """Nested-list events for the template: an item (with or without children), or the end of a level."""
+    ordered = f.unit_tree(units)
+    rows: list[dict[str, Any]] = []
+    for i, (unit, depth) in enumerate(ordered):
+        next_depth = ordered[i + 1][1] if i + 1 < len(ordered) else 0
+        rows.append({"kind": "item", "unit": unit, "depth": depth, "has_children": next_depth > depth})
+        rows.extend({"kind": "close"} for _level in range(depth - next_depth))
+    return rows
+
+
+@admin_only
+def unit_list(request: HttpRequest) -> HttpResponse:
+    units = list(
+        Unit.objects.annotate(
+            n_positions=Count("positions", distinct=True),
+            n_team=Count("team_memberships", distinct=True),
+        ).order_by("code")
+    )
+    return page(request, "unit_list.html", {"rows": tree_rows(units), "year": today().year}, section="units")
+
+
+def _unit_page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
+    def save(form: Form) -> tuple[Unit, bool]:
+        data = form.cleaned_data
+        return services.unit_save(
+            actor=request.user,
+            unit=unit,
+            code=data.get("code", ""),
+            name=data["name"],
+            parent=data["parent"],
+            timezone=data["timezone"],
+            work_week=data["work_week"],
+            policy=form.policy(),  # type: ignore[attr-defined]
+        )
+
+    def context(form: Form) -> dict[str, Any]:
+        extra: dict[str, Any] = {"unit": unit, "year": today().year}
+        if unit is not None:
+            extra["effective"] = {
+                "timezone": f.timezone_label(unit.effective_timezone),
+                "work_week": f.work_week_label(unit.effective_work_week),
+            }
+            extra["children"] = unit.children.order_by("code")
+        return extra
+
+    return edit_page(
+        request,
+        obj=unit,
+        form_class=f.UnitForm,
+        form_kwargs={"unit": unit},
+        initial={"parent": request.GET.get("induk", "")} if unit is None else None,
+        save=save,
+        saved_text=_("Unit %(code)s saved."),
+        redirect_to="web:manage_unit",
+        template="unit_form.html",
+        section="units",
+        context=context,
+    )
+
+
+@admin_only
+def unit_create(request: HttpRequest) -> HttpResponse:
+    return _unit_page(request, None)
+
+
+@admin_only
+def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
+    return _unit_page(request, get_object_or_404(Unit.objects.select_related("parent"), code=code))
