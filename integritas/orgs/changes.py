@@ -83,22 +83,23 @@ class Recorder:
     def flush(self) -> None:
         if not self.changes:
             return
+        from integritas.orgs import bulk
         from integritas.orgs.models import ChangeSet, OrgChange
 
         now = timezone.now()
         change_set = ChangeSet.objects.create(at=now, actor=self.actor, via=self.via, counts=self.counts())
         rows = [
-            OrgChange(
-                change_set=change_set,
-                seq=i,
-                kind=c.kind,
-                key=c.key[:255],
-                unit_code=c.unit[:64],
-                fields=c.fields,
-            )
+            {
+                "change_set_id": change_set.pk,
+                "seq": i,
+                "kind": c.kind,
+                "key": c.key[:255],
+                "unit_code": c.unit[:64],
+                "fields": c.fields,
+            }
             for i, c in enumerate(self.changes, start=1)
         ]
-        OrgChange.objects.bulk_create(rows, batch_size=2000)
+        bulk.insert_rows(OrgChange, rows)
         change_set.digest = digest(self.changes)
         units = {c.unit for c in self.changes}
         data: dict[str, Any] = {

@@ -280,10 +280,28 @@ class Plan:
     positions: list[services.PositionSpec] = field(default_factory=list)
     people: list[services.PersonSpec] = field(default_factory=list)
     holdings: dict[str, list[services.WantedHolding]] = field(default_factory=dict)
-    passwords: list[tuple[str, str, Where]] = field(default_factory=list)
+    passwords: list[tuple[str, str, Ref]] = field(default_factory=list)
     teams: dict[str, list[str]] = field(default_factory=dict)
     holidays: list[services.HolidaySpec] = field(default_factory=list)
-    refs: dict[tuple[str, str], Where] = field(default_factory=dict)
+    refs: dict[tuple[str, str], Ref] = field(default_factory=dict)
+    places: dict[tuple[str, int], Where] = field(default_factory=dict)
+
+
+# Where an entry is, as the services carry it (cheap: a Where is made only for a problem):
+# (section, index, key, item, item index).
+Ref = tuple[str, int, str | None, str | None, int | None]
+
+
+def place(ref: Any, places: dict[tuple[str, int], Where]) -> Where | None:
+    """The Where of a reference: the workbook's rows and columns, or the JSON entry."""
+    if isinstance(ref, Where) or ref is None:
+        return ref
+    section, index, key, item, item_index = ref
+    base = places.get((section, index)) or Where(section, index, key)
+    if item is None:
+        return base
+    rows = base.item_rows
+    return base.at(item, rows[item_index] if item_index is not None and item_index < len(rows) else None)
 
 
 class _Checker:
@@ -291,20 +309,21 @@ class _Checker:
         self.issues: list[Issue] = []
         self.places = places
 
-    def where(self, section: str, index: int, entry: Any) -> Where:
-        place = self.places.get((section, index))
-        if place is not None:
-            return place
+    def where(self, section: str, index: int, entry: Any) -> Ref:
         key = entry.get(KEY_OF[section]) if isinstance(entry, dict) else None
-        return Where(section, index, key if isinstance(key, str) else None)
+        return (section, index, key if isinstance(key, str) else None, None, None)
 
-    def add(self, where: Where | None, field_name: str | None, problem: Problem | None) -> bool:
+    @staticmethod
+    def at(ref: Ref, item: str, index: int) -> Ref:
+        return (ref[0], ref[1], ref[2], item, index)
+
+    def add(self, where: Ref | None, field_name: str | None, problem: Problem | None) -> bool:
         if problem is not None:
-            self.issues.append(Issue(where, field_name, problem))
+            self.issues.append(Issue(place(where, self.places), field_name, problem))
             return True
         return False
 
-    def text(self, entry: dict, key: str, where: Where, *, required: bool, limit: int = 255) -> str | None:
+    def text(self, entry: dict, key: str, where: Ref, *, required: bool, limit: int = 255) -> str | None:
         value = entry.get(key)
         if value is None and not required:
             return None
@@ -312,7 +331,7 @@ class _Checker:
             return None
         return value.strip() if isinstance(value, str) else None
 
-    def date(self, value: Any, where: Where, key: str) -> dt.date | None:
+    def date(self, value: Any, where: Ref, key: str) -> dt.date | None:
         if value is None:
             return None
         try:
@@ -342,7 +361,7 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
         raise ImportProblem([Issue(None, None, Problem("not_org_object"))])
     for key in sorted(set(data) - set(SECTIONS), key=str):
         c.add(None, str(key), Problem("unknown_section", sections=", ".join(SECTIONS)))
-    plan = Plan()
+    plan = Plan(places=c.places)
     sections = {key: _section(data, key, c) for key in SECTIONS}
 
     unit_codes: set[str] = set()
@@ -458,7 +477,7 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
             held = []
         seen_codes: set[str] = set()
         for j, item in enumerate(held):
-            spot = where.at(f"positions[{j}]", _item_row(c.places, "people", i, j))
+            spot = c.at(where, f"positions[{j}]", j)
             spec = item if isinstance(item, dict) else {"code": item}
             if not isinstance(item, dict | str):
                 c.add(spot, None, Problem("not_position_item"))
@@ -517,7 +536,7 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
             continue
         listed: list[str] = []
         for j, member in enumerate(members):
-            spot = where.at(f"members[{j}]", _item_row(c.places, "teams", i, j))
+            spot = c.at(where, f"members[{j}]", j)
             if not isinstance(member, str) or not member:
                 c.add(spot, None, Problem("not_text"))
             else:
@@ -557,11 +576,6 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
 
 # The name this function had before the import went through the services.
 validate = check
-
-
-def _item_row(places: dict[tuple[str, int], Where], section: str, index: int, item: int) -> int | None:
-    rows = getattr(places.get((section, index)), "item_rows", None)
-    return rows[item] if rows and item < len(rows) else None
 
 
 def _check_references(plan: Plan, sections: dict[str, list], c: _Checker) -> None:
@@ -631,14 +645,18 @@ class _DryRun(Exception):
 FIELD_IN_FILE = {"is_admin": "admin", "person": None}
 
 
-def _issues_of(error: services.BatchInvalid) -> list[Issue]:
+def _issues_of(error: services.BatchInvalid, places: dict[tuple[str, int], Where]) -> list[Issue]:
     issues = []
     for item in error.problems:
         name = item.field
         if name.startswith("policy_"):
             name = "policy." + name[len("policy_") :]
         name = FIELD_IN_FILE.get(name, name)
-        issues.append(Issue(item.ref if isinstance(item.ref, Where) else None, name, item.problem))
+        issues.append(
+            Issue(
+                place(item.ref, places) if isinstance(item.ref, tuple | Where) else None, name, item.problem
+            )
+        )
     return issues
 
 
@@ -667,7 +685,7 @@ def import_org(
     except _DryRun:
         pass
     except services.BatchInvalid as error:
-        raise ImportProblem(_issues_of(error)) from None
+        raise ImportProblem(_issues_of(error, plan.places)) from None
     return summary
 
 

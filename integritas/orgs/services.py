@@ -1,9 +1,8 @@
 """Editing the organisation: the one write path for the pages, the API and the org import.
 
 Every service takes keyword-only arguments and a *batch* of items, checks the batch set-wise (one
-query per kind, whatever the batch size), then writes with ``bulk_create`` / ``bulk_update`` inside
-one transaction and notes ``Change`` records on the active change set (``orgs.changes``): one audit
-entry per change set, whether an administrator typed one change on a page or imported a file of a
+query per kind, whatever the batch size), then writes in bulk (``orgs.bulk``) inside one transaction
+and notes ``Change`` records on the active change set (``orgs.changes``): one audit entry per change set, whether an administrator typed one change on a page or imported a file of a
 hundred thousand. The single-item services the pages call (``unit_save``, ``holding_add``…) are a
 batch of one, so the rules (reserved codes, cycles, separation of duties) are the same everywhere.
 
@@ -33,7 +32,7 @@ from django.utils import timezone
 
 from integritas.errors import Forbidden, Invalid, NotFound, Problem, WrongState
 from integritas.orgs import auth as org_auth
-from integritas.orgs import notices, tree
+from integritas.orgs import bulk, notices, tree
 from integritas.orgs.changes import change_set
 from integritas.orgs.models import (
     TIMEZONES,
@@ -61,7 +60,6 @@ from integritas.orgs.rules import (
 Actor = Person | str
 # Up to this many items a batch looks rows up by key; above it, it reads the whole table once.
 LOOKUP_LIMIT = 500
-BATCH_SIZE = 1000
 
 
 # --- problems ---------------------------------------------------------------------------------------
@@ -114,7 +112,7 @@ def _one(call: Any, *args: Any, **kwargs: Any) -> Any:
 
 @dataclass(frozen=True)
 class Saved:
-    obj: Any
+    key: str  # the code, user name or date of what was saved
     created: bool
     changed: bool
 
@@ -153,6 +151,36 @@ def _by_key(model: Any, key: str, values: Iterable[str], *, only: Sequence[str] 
     if len(wanted) <= LOOKUP_LIMIT:
         qs = qs.filter(**{f"{key}__in": wanted})
     return {getattr(row, key): row for row in qs.iterator(chunk_size=5000) if getattr(row, key) in wanted}
+
+
+def _rows_by_key(
+    model: Any, key: str, values: Iterable[str], fields: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Like ``_by_key``, as plain dicts of ``fields`` (cheap for a whole district's rows)."""
+    wanted = {v for v in values if isinstance(v, str) and v}
+    if not wanted:
+        return {}
+    qs = model.objects.values(key, *fields)
+    if len(wanted) <= LOOKUP_LIMIT:
+        qs = qs.filter(**{f"{key}__in": wanted})
+    return {row[key]: row for row in qs.iterator(chunk_size=20000) if row[key] in wanted}
+
+
+def _levels(items: dict[str, Any], link: Any) -> Iterable[list[Any]]:
+    """Items in dependency order, a level at a time: an item comes after the item its ``link`` names
+    (when that is among them). A batch with cycles never gets here (they are refused first)."""
+    waiting = dict(items)
+    while waiting:
+        level = [item for key, item in waiting.items() if link(item) not in waiting]
+        if not level:
+            raise RuntimeError("cycle in a batch that was checked for cycles")
+        for item in level:
+            del waiting[item_key(item)]
+        yield level
+
+
+def item_key(item: Any) -> str:
+    return item.code
 
 
 def _taken_ignoring_case(model: Any, key: str, values: Iterable[str]) -> dict[str, str]:
@@ -253,29 +281,33 @@ def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") ->
 
     results: list[Saved] = []
     with change_set(actor=_actor_name(actor), via=via) as rec:
-        new_units = [
-            Unit(
-                code=s.code,
-                name=clean_text(s.name),
-                timezone=s.timezone,
-                work_week=s.work_week,
-                policy=s.policy or {},
-            )
-            for s in specs
-            if s.code not in by_code
-        ]
-        Unit.objects.bulk_create(new_units, batch_size=BATCH_SIZE)
-        for unit in new_units:
-            by_code[unit.code] = unit
-            units.append(unit)
-        created = {u.code for u in new_units}
+        # New units a level at a time (parents first), so each row is written with its parent.
+        new_units: list[Unit] = []
+        fresh = {s.code: s for s in specs if s.code not in by_code}
+        for level in _levels(fresh, lambda spec: spec.parent):
+            rows = [
+                Unit(
+                    code=s.code,
+                    name=clean_text(s.name),
+                    parent_id=by_code[s.parent].pk if s.parent else None,
+                    timezone=s.timezone,
+                    work_week=s.work_week,
+                    policy=s.policy or {},
+                )
+                for s in level
+            ]
+            bulk.insert_objects(rows, key="code")
+            for unit in rows:
+                by_code[unit.code] = unit
+            new_units += rows
+        units += new_units
+        created = set(fresh)
         edited: list[Unit] = []
         edited_fields: set[str] = set()
         for spec in specs:
             unit = by_code[spec.code]
             parent = by_code[spec.parent] if spec.parent else None
             if spec.code in created:
-                unit.parent_id = parent.pk if parent else None
                 rec.note(
                     "unit_created",
                     unit.code,
@@ -288,7 +320,7 @@ def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") ->
                     },
                     unit=unit.code,
                 )
-                results.append(Saved(unit, True, True))
+                results.append(Saved(unit.code, True, True))
                 continue
             old_parent = code_of_id.get(unit.parent_id)
             changes = _diff(
@@ -305,14 +337,14 @@ def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") ->
                 changes["parent"] = [old_parent, spec.parent]
             if changes:
                 edited.append(unit)
-                edited_fields |= {"parent_id" if k == "parent" else k for k in changes}
+                edited_fields |= {"parent" if k == "parent" else k for k in changes}
                 rec.note("unit_changed", unit.code, changes, unit=unit.code)
-            results.append(Saved(unit, False, bool(changes)))
+            results.append(Saved(unit.code, False, bool(changes)))
+        # Paths and inherited settings, for the new units and everything below a changed one.
         moved = tree.resolve(units)
-        fields = sorted(edited_fields | tree.DERIVED_FIELDS | ({"parent_id"} if created else set()))
-        to_save = {u.pk: u for u in [*edited, *moved, *new_units]}
-        if to_save:
-            Unit.objects.bulk_update(list(to_save.values()), fields, batch_size=BATCH_SIZE)
+        if edited:
+            bulk.update(edited, sorted(edited_fields))
+        bulk.update(moved, sorted(tree.DERIVED_FIELDS))
     return results
 
 
@@ -374,7 +406,7 @@ def unit_save(
         mode="update" if unit is not None else "create",
     )
     [saved] = _one(units_save, actor=actor, specs=[spec], via=via)
-    return Unit.objects.get(pk=saved.obj.pk), saved.changed
+    return Unit.objects.get(code=saved.key), saved.changed
 
 
 # --- positions --------------------------------------------------------------------------------------
@@ -412,11 +444,9 @@ def positions_save(*, actor: Actor, specs: Sequence[PositionSpec], via: str = "p
 
     codes = {s.code for s in specs}
     targets = {s.reports_to for s in specs if s.reports_to}
-    existing = _by_key(
-        Position, "code", codes | targets, only=("id", "code", "unit_id", "title", "reports_to_id")
-    )
+    existing = _rows_by_key(Position, "code", codes | targets, ("id", "unit_id", "title", "reports_to_id"))
     taken = _taken_ignoring_case(Position, "code", [s.code for s in specs if s.code not in existing])
-    units = _by_key(Unit, "code", {s.unit for s in specs}, only=("id", "code"))
+    units = _rows_by_key(Unit, "code", {s.unit for s in specs}, ("id",))
     for spec in specs:
         position = existing.get(spec.code)
         if spec.mode == "create" and position is not None:
@@ -432,12 +462,12 @@ def positions_save(*, actor: Actor, specs: Sequence[PositionSpec], via: str = "p
     p.check()
 
     # Cycles over the whole graph of superiors, read once (only when a superior changes).
-    id_of = {code: pos.pk for code, pos in existing.items()}
+    id_of = {code: row["id"] for code, row in existing.items()}
     moving = [
         s
         for s in specs
         if s.code not in existing
-        or existing[s.code].reports_to_id != (id_of.get(s.reports_to) if s.reports_to else None)
+        or existing[s.code]["reports_to_id"] != (id_of.get(s.reports_to) if s.reports_to else None)
     ]
     if any(s.reports_to for s in moving):
         graph = dict(Position.objects.values_list("id", "reports_to_id").iterator(chunk_size=20000))
@@ -456,54 +486,56 @@ def positions_save(*, actor: Actor, specs: Sequence[PositionSpec], via: str = "p
 
     results: list[Saved] = []
     with change_set(actor=_actor_name(actor), via=via) as rec:
-        new_positions = [
-            Position(code=s.code, unit_id=units[s.unit].pk, title=clean_text(s.title))
-            for s in specs
-            if s.code not in existing
-        ]
-        Position.objects.bulk_create(new_positions, batch_size=BATCH_SIZE)
-        by_code = dict(existing)
-        by_code.update({pos.code: pos for pos in new_positions})
-        created = {pos.code for pos in new_positions}
-        unit_code_of = {u.pk: code for code, u in units.items()}
-        edited: dict[int, Position] = {}
-        edited_fields: set[str] = set()
-        linked: list[Position] = []
-        for spec in specs:
-            position = by_code[spec.code]
-            target = by_code[spec.reports_to].pk if spec.reports_to else None
-            if spec.code in created:
-                if target is not None:
-                    position.reports_to_id = target
-                    linked.append(position)
+        # New positions a level at a time (superiors first), each written with its superior.
+        fresh = {s.code: s for s in specs if s.code not in existing}
+        for level in _levels(fresh, lambda spec: spec.reports_to):
+            rows = [
+                {
+                    "code": s.code,
+                    "unit_id": units[s.unit]["id"],
+                    "title": clean_text(s.title),
+                    "reports_to_id": id_of[s.reports_to] if s.reports_to else None,
+                }
+                for s in level
+            ]
+            id_of.update(bulk.insert_rows(Position, rows, key="code"))
+            for spec, row in zip(level, rows, strict=True):
                 rec.note(
                     "position_created",
                     spec.code,
-                    {"unit": spec.unit, "title": position.title, "reports_to": spec.reports_to},
+                    {"unit": spec.unit, "title": row["title"], "reports_to": spec.reports_to},
                     unit=spec.unit,
                 )
-                results.append(Saved(position, True, True))
+        unit_code_of = {row["id"]: code for code, row in units.items()}
+        code_of = {pk: code for code, pk in id_of.items()} if len(fresh) < len(specs) else {}
+        edited: list[Position] = []
+        edited_fields: set[str] = set()
+        for spec in specs:
+            if spec.code in fresh:
+                results.append(Saved(spec.code, True, True))
                 continue
-            old_unit = position.unit_id
-            changes = _diff(position, {"unit_id": units[spec.unit].pk, "title": clean_text(spec.title)})
-            if "unit_id" in changes:
-                changes["unit"] = [_unit_code(old_unit, unit_code_of), spec.unit]
-                del changes["unit_id"]
-            if position.reports_to_id != target:
-                old_target = position.reports_to_id
-                position.reports_to_id = target
-                changes["reports_to"] = [_position_code(old_target, by_code), spec.reports_to]
+            row = existing[spec.code]
+            target = id_of[spec.reports_to] if spec.reports_to else None
+            title = clean_text(spec.title)
+            unit_id = units[spec.unit]["id"]
+            changes: dict[str, list[Any]] = {}
+            if row["unit_id"] != unit_id:
+                changes["unit"] = [_unit_code(row["unit_id"], unit_code_of), spec.unit]
+                edited_fields.add("unit")
+            if row["title"] != title:
+                changes["title"] = [row["title"], title]
+                edited_fields.add("title")
+            if row["reports_to_id"] != target:
+                changes["reports_to"] = [_position_code(row["reports_to_id"], code_of), spec.reports_to]
+                edited_fields.add("reports_to")
             if changes:
-                edited[position.pk] = position
-                edited_fields |= {
-                    {"unit": "unit_id", "reports_to": "reports_to_id"}.get(k, k) for k in changes
-                }
+                edited.append(
+                    Position(pk=row["id"], code=spec.code, unit_id=unit_id, title=title, reports_to_id=target)
+                )
                 rec.note("position_changed", spec.code, changes, unit=spec.unit)
-            results.append(Saved(position, False, bool(changes)))
-        if linked:
-            Position.objects.bulk_update(linked, ["reports_to_id"], batch_size=BATCH_SIZE)
+            results.append(Saved(spec.code, False, bool(changes)))
         if edited:
-            Position.objects.bulk_update(list(edited.values()), sorted(edited_fields), batch_size=BATCH_SIZE)
+            bulk.update(edited, sorted(edited_fields))
     return results
 
 
@@ -513,13 +545,13 @@ def _unit_code(unit_id: int | None, known: dict[int, str]) -> str | None:
     return known.get(unit_id) or Unit.objects.filter(pk=unit_id).values_list("code", flat=True).first()
 
 
-def _position_code(position_id: int | None, known: dict[str, Position]) -> str | None:
+def _position_code(position_id: int | None, known: dict[int, str]) -> str | None:
     if position_id is None:
         return None
-    for code, position in known.items():
-        if position.pk == position_id:
-            return code
-    return Position.objects.filter(pk=position_id).values_list("code", flat=True).first()
+    return (
+        known.get(position_id)
+        or Position.objects.filter(pk=position_id).values_list("code", flat=True).first()
+    )
 
 
 def _position_codes(link: dict[str, str | None]) -> dict[str, str]:
@@ -551,7 +583,7 @@ def position_save(
         mode="update" if position is not None else "create",
     )
     [saved] = _one(positions_save, actor=actor, specs=[spec], via=via)
-    return Position.objects.select_related("unit", "reports_to").get(pk=saved.obj.pk), saved.changed
+    return Position.objects.select_related("unit", "reports_to").get(code=saved.key), saved.changed
 
 
 # --- people -----------------------------------------------------------------------------------------
@@ -607,19 +639,23 @@ def people_save(*, actor: Actor, specs: Sequence[PersonSpec], via: str = "page")
         seen.add(spec.username)
         p.add(spec.ref, "name", text_problem(spec.name))
         spec.email = clean_text(spec.email)
-        p.add(spec.ref, "email", email_problem(spec.email))
         if spec.language not in LANGUAGES:
             p.add(spec.ref, "language", Problem("choice", choices=", ".join(LANGUAGES)))
     p.check()
 
-    existing = _by_key(Person, "username", [s.username for s in specs])
+    existing = _rows_by_key(
+        Person,
+        "username",
+        [s.username for s in specs],
+        ("id", "name", "email", "language", "is_admin", "is_active"),
+    )
     taken = _taken_ignoring_case(
         Person, "username", [s.username for s in specs if s.username not in existing]
     )
     becoming_admin = [
-        existing[s.username].pk
+        existing[s.username]["id"]
         for s in specs
-        if s.is_admin and s.username in existing and not existing[s.username].is_admin
+        if s.is_admin and s.username in existing and not existing[s.username]["is_admin"]
     ]
     with_roles = has_case_roles(becoming_admin)
     for spec in specs:
@@ -630,33 +666,34 @@ def people_save(*, actor: Actor, specs: Sequence[PersonSpec], via: str = "page")
             raise NotFound("person_not_found")
         elif person is None and spec.username in taken:
             p.add(spec.ref, "username", Problem("username_taken", value=taken[spec.username]))
-        if person is not None and me is not None and person.pk == me.pk:
+        if person is None or person["email"] != spec.email:  # an address is checked when it changes
+            p.add(spec.ref, "email", email_problem(spec.email))
+        if person is not None and me is not None and person["id"] == me.pk:
             if not spec.is_admin:
                 p.add(spec.ref, "is_admin", Problem("own_admin_right"))
             if spec.is_active is False:
                 p.add(spec.ref, "is_active", Problem("own_deactivation"))
-        if person is not None and person.pk in with_roles:
+        if person is not None and person["id"] in with_roles:
             p.add(spec.ref, "is_admin", Problem("holder_cannot_be_admin", username=spec.username))
     p.check()
 
     results: list[Saved] = []
     with change_set(actor=_actor_name(actor), via=via) as rec:
-        new_people = []
-        for spec in specs:
-            if spec.username in existing:
-                continue
-            person = Person(
-                username=spec.username,
-                name=clean_text(spec.name),
-                email=spec.email,
-                language=spec.language,
-                is_admin=bool(spec.is_admin),
-                is_active=spec.is_active is not False,
-            )
-            person.password = org_auth.unusable_password()
-            new_people.append(person)
-        Person.objects.bulk_create(new_people, batch_size=BATCH_SIZE)
-        created = {person.username: person for person in new_people}
+        new_people = [
+            {
+                "username": spec.username,
+                "name": clean_text(spec.name),
+                "email": spec.email,
+                "language": spec.language,
+                "is_admin": bool(spec.is_admin),
+                "is_active": spec.is_active is not False,
+                "password": org_auth.unusable_password(),
+            }
+            for spec in specs
+            if spec.username not in existing
+        ]
+        bulk.insert_rows(Person, new_people, key=None)
+        created = {person["username"]: person for person in new_people}
         edited: list[Person] = []
         edited_fields: set[str] = set()
         cut_off: list[Person] = []
@@ -665,18 +702,12 @@ def people_save(*, actor: Actor, specs: Sequence[PersonSpec], via: str = "page")
                 person = created[spec.username]
                 rec.note(
                     "person_created",
-                    person.username,
-                    {
-                        "name": person.name,
-                        "email": person.email,
-                        "language": person.language,
-                        "is_admin": person.is_admin,
-                        "is_active": person.is_active,
-                    },
+                    spec.username,
+                    {k: person[k] for k in ("name", "email", "language", "is_admin", "is_active")},
                 )
-                results.append(Saved(person, True, True))
+                results.append(Saved(spec.username, True, True))
                 continue
-            person = existing[spec.username]
+            row = existing[spec.username]
             values: dict[str, Any] = {
                 "name": clean_text(spec.name),
                 "email": spec.email,
@@ -685,16 +716,19 @@ def people_save(*, actor: Actor, specs: Sequence[PersonSpec], via: str = "page")
             }
             if spec.is_active is not None:
                 values["is_active"] = bool(spec.is_active)
-            changes = _diff(person, values)
+            changes = {k: [row[k], v] for k, v in values.items() if row[k] != v}
             if changes:
+                person = Person(pk=row["id"], username=spec.username, **{k: row[k] for k in values})
+                for key, (_old, new) in changes.items():
+                    setattr(person, key, new)
                 edited.append(person)
                 edited_fields |= set(changes)
-                rec.note("person_changed", person.username, changes)
+                rec.note("person_changed", spec.username, changes)
                 if "is_active" in changes:
                     cut_off.append(person)  # deactivated, or reactivated: old sessions never return
-            results.append(Saved(person, False, bool(changes)))
+            results.append(Saved(spec.username, False, bool(changes)))
         if edited:
-            Person.objects.bulk_update(edited, sorted(edited_fields), batch_size=BATCH_SIZE)
+            bulk.update(edited, sorted(edited_fields))
         if cut_off:
             org_auth.end_all_sessions(cut_off)
     return results
@@ -723,7 +757,7 @@ def person_save(
         mode="update" if person is not None else "create",
     )
     [saved] = _one(people_save, actor=actor, specs=[spec], via=via)
-    return Person.objects.get(pk=saved.obj.pk), saved.changed
+    return Person.objects.get(username=saved.key), saved.changed
 
 
 # --- passwords --------------------------------------------------------------------------------------
@@ -823,10 +857,10 @@ def passwords_set(
             rec.note("password_set", person.username)
             outcomes.append(PasswordOutcome(person, None))
         if direct:
-            Person.objects.bulk_update(direct, ["password"], batch_size=BATCH_SIZE)
+            bulk.update(direct, ["password"])
             org_auth.end_all_sessions(direct)
         if waiting:
-            PendingChange.objects.bulk_create(waiting, batch_size=BATCH_SIZE)
+            bulk.insert(waiting)
             for change in waiting:
                 rec.note("password_requested", change.person.username, {"request": change.pk})
             notices.pending_requested(waiting)
@@ -894,7 +928,7 @@ def holdings_add(*, actor: Actor, specs: Sequence[HoldingSpec], via: str = "page
             )
             for s in specs
         ]
-        Holding.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        bulk.insert(rows)
         unit_codes = _unit_codes_of_positions(positions.values())
         for spec, row in zip(specs, rows, strict=True):
             rec.note(
@@ -998,32 +1032,17 @@ def holdings_sync(
     """
     refs = refs or {}
     p = _Problems()
-    people = _by_key(Person, "username", wanted)
+    people = _rows_by_key(Person, "username", wanted, ("id", "is_admin"))
     for username, items in wanted.items():
         person = people.get(username)
         if person is None:
             p.add(refs.get(username), "username", Problem("unknown_person", value=username))
-        elif person.is_admin and items:
+        elif person["is_admin"] and items:
             p.add(items[0].ref, "code", Problem("admin_holds_no_position", username=username))
     p.check()
-    person_ids = {people[u].pk for u in wanted}
-    current: dict[int, dict[str, Holding]] = defaultdict(dict)
-    same_start: dict[tuple[int, str, dt.date], Holding] = {}
+    person_ids = {people[u]["id"] for u in wanted}
     positions_needed = {item.position for items in wanted.values() for item in items}
-    holdings_qs = Holding.objects.select_related("position").only(
-        "id", "person_id", "position_id", "start", "end", "acting", "position__code", "position__unit_id"
-    )
-    if len(person_ids) <= LOOKUP_LIMIT:
-        holdings_qs = holdings_qs.filter(person_id__in=person_ids)
-    for holding in holdings_qs.iterator(chunk_size=20000):
-        if holding.person_id not in person_ids:
-            continue
-        code = holding.position.code
-        if holding.start <= today and (holding.end is None or holding.end >= today):
-            current[holding.person_id][code] = holding
-        if code in positions_needed:
-            same_start[(holding.person_id, code, holding.start)] = holding
-    positions = _by_key(Position, "code", positions_needed, only=("id", "code", "unit_id"))
+    positions = _rows_by_key(Position, "code", positions_needed, ("id", "unit_id"))
     for items in wanted.values():
         for item in items:
             if item.position not in positions:
@@ -1031,84 +1050,114 @@ def holdings_sync(
             if item.start and item.end and item.end < item.start:
                 p.add(item.ref, "end", Problem("end_before_start", start=item.start.isoformat()))
     p.check()
+    # Every holding of the listed people, as plain rows (one query).
+    current: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    same_start: dict[tuple[int, str, dt.date], dict[str, Any]] = {}
+    rows = Holding.objects.values(
+        "id", "person_id", "start", "end", "acting", "position__code", "position__unit_id"
+    )
+    if len(person_ids) <= LOOKUP_LIMIT:
+        rows = rows.filter(person_id__in=person_ids)
+    for row in rows.iterator(chunk_size=20000):
+        if row["person_id"] not in person_ids:
+            continue
+        code = row["position__code"]
+        if row["start"] <= today and (row["end"] is None or row["end"] >= today):
+            current[row["person_id"]][code] = row
+        if code in positions_needed:
+            same_start[(row["person_id"], code, row["start"])] = row
 
     with change_set(actor=_actor_name(actor), via=via) as rec:
-        unit_codes = _unit_codes_of_positions(positions.values())
-        new_rows: list[Holding] = []
+        unit_codes = _unit_codes(
+            {p["unit_id"] for p in positions.values()}
+            | {r["position__unit_id"] for held in current.values() for r in held.values()}
+        )
+        new_rows: list[dict[str, Any]] = []
         updated: list[Holding] = []
         updated_fields: set[str] = set()
         ended: list[Holding] = []
         deleted: list[int] = []
-        touched: list[Position] = []
+        touched: set[int] = set()
         for username, items in wanted.items():
-            person = people[username]
-            active = current.get(person.pk, {})
+            person_id = people[username]["id"]
+            active = current.get(person_id, {})
             listed = {item.position for item in items}
             for item in items:
                 position = positions[item.position]
-                unit = unit_codes.get(position.unit_id, "")
+                unit = unit_codes.get(position["unit_id"], "")
                 key = f"{username}/{item.position}"
-                holding = active.get(item.position) or same_start.get(
-                    (person.pk, item.position, item.start or today)
+                row = active.get(item.position) or same_start.get(
+                    (person_id, item.position, item.start or today)
                 )
-                if holding is None:
-                    row = Holding(
-                        person=person,
-                        position=position,
-                        start=item.start or today,
-                        end=item.end,
-                        acting=item.acting,
+                if row is None:
+                    start = item.start or today
+                    new_rows.append(
+                        {
+                            "person_id": person_id,
+                            "position_id": position["id"],
+                            "start": start,
+                            "end": item.end,
+                            "acting": item.acting,
+                        }
                     )
-                    new_rows.append(row)
-                    touched.append(position)
+                    touched.add(position["id"])
                     rec.note(
                         "holding_added",
                         key,
-                        {"start": _iso(row.start), "end": _iso(row.end), "acting": row.acting},
+                        {"start": _iso(start), "end": _iso(item.end), "acting": item.acting},
                         unit=unit,
                     )
                     continue
                 values: dict[str, Any] = {"end": item.end, "acting": item.acting}
                 if item.start:
                     values["start"] = item.start
-                changes = _diff(holding, values)
+                changes = {k: [row[k], v] for k, v in values.items() if row[k] != v}
                 if changes:
+                    holding = Holding(pk=row["id"], start=row["start"], end=row["end"], acting=row["acting"])
+                    for name, (_old, new) in changes.items():
+                        setattr(holding, name, new)
                     updated.append(holding)
                     updated_fields |= set(changes)
-                    touched.append(position)
+                    touched.add(position["id"])
                     rec.note(
                         "holding_changed",
                         key,
                         {k: [_jsonable_day(v[0]), _jsonable_day(v[1])] for k, v in changes.items()},
                         unit=unit,
                     )
-            for code, holding in active.items():
+            for code, row in active.items():
                 if code in listed:
                     continue
-                unit = unit_codes.get(holding.position.unit_id) or ""
-                if holding.start >= today:
-                    deleted.append(holding.pk)
+                unit = unit_codes.get(row["position__unit_id"]) or ""
+                if row["start"] >= today:
+                    deleted.append(row["id"])
                     rec.note(
-                        "holding_removed", f"{username}/{code}", {"start": _iso(holding.start)}, unit=unit
+                        "holding_removed", f"{username}/{code}", {"start": _iso(row["start"])}, unit=unit
                     )
                 else:
-                    old_end = holding.end
-                    holding.end = today - dt.timedelta(days=1)
-                    ended.append(holding)
+                    end = today - dt.timedelta(days=1)
+                    ended.append(Holding(pk=row["id"], end=end))
                     rec.note(
                         "holding_ended",
                         f"{username}/{code}",
-                        {"start": _iso(holding.start), "end": [_iso(old_end), _iso(holding.end)]},
+                        {"start": _iso(row["start"]), "end": [_iso(row["end"]), _iso(end)]},
                         unit=unit,
                     )
-        Holding.objects.bulk_create(new_rows, batch_size=BATCH_SIZE)
-        if updated:
-            Holding.objects.bulk_update(updated, sorted(updated_fields), batch_size=BATCH_SIZE)
-        if ended:
-            Holding.objects.bulk_update(ended, ["end"], batch_size=BATCH_SIZE)
+        bulk.insert_rows(Holding, new_rows)
+        bulk.update(updated, sorted(updated_fields))
+        bulk.update(ended, ["end"])
         if deleted:
             Holding.objects.filter(pk__in=deleted).delete()
-        _warn_second_holders(rec, touched, unit_codes)
+        codes = {row["id"]: code for code, row in positions.items()}
+        _warn_second_holders(rec, [Position(pk=pk, code=codes[pk]) for pk in touched], unit_codes)
+
+
+def _unit_codes(unit_ids: set[int]) -> dict[int, str]:
+    if not unit_ids:
+        return {}
+    if len(unit_ids) > LOOKUP_LIMIT:
+        return dict(Unit.objects.values_list("id", "code"))
+    return dict(Unit.objects.filter(pk__in=unit_ids).values_list("id", "code"))
 
 
 def _jsonable_day(value: Any) -> Any:
@@ -1147,7 +1196,12 @@ def teams_change(
     """
     p = _Problems()
     units = _by_key(Unit, "code", [c.unit for c in changes], only=("id", "code", "name", "path"))
-    people = _by_key(Person, "username", [c.username for c in changes])
+    people = _by_key(
+        Person,
+        "username",
+        [c.username for c in changes],
+        only=("id", "username", "name", "is_admin", "is_active"),
+    )
     for change in changes:
         if change.unit not in units:
             p.add(change.ref, "unit", Problem("unknown_unit", value=change.unit))
@@ -1176,7 +1230,7 @@ def teams_change(
     me = _person_of(actor)
     now = timezone.now()
     with change_set(actor=_actor_name(actor), via=via) as rec:
-        new_members: list[TeamMembership] = []
+        new_members: list[dict[str, int]] = []
         gone: list[tuple[int, int]] = []
         waiting: list[PendingChange] = []
         for change in changes:
@@ -1188,7 +1242,7 @@ def teams_change(
                 continue
             if new_deployment:
                 if change.add:
-                    new_members.append(TeamMembership(unit=unit, person=person))
+                    new_members.append({"unit_id": unit.pk, "person_id": person.pk})
                     members.add(key)
                 else:
                     gone.append(key)
@@ -1212,14 +1266,14 @@ def teams_change(
             asked.add((kind, *key))
             waiting.append(pending)
             outcome.pending.append(pending)
-        TeamMembership.objects.bulk_create(new_members, batch_size=BATCH_SIZE)
+        bulk.insert_rows(TeamMembership, new_members)
         if gone:
             condition = Q()
             for unit_id, person_id in gone:
                 condition |= Q(unit_id=unit_id, person_id=person_id)
             TeamMembership.objects.filter(condition).delete()
         if waiting:
-            PendingChange.objects.bulk_create(waiting, batch_size=BATCH_SIZE)
+            bulk.insert(waiting)
             for pending in waiting:
                 rec.note(
                     f"{pending.kind}_requested",
@@ -1334,7 +1388,7 @@ def _open_change(change_id: Any) -> PendingChange:
     except (TypeError, ValueError):
         raise NotFound("change_not_found") from None
     change = (
-        PendingChange.objects.select_for_update()
+        PendingChange.objects.select_for_update(of=("self",))
         .select_related("unit", "person", "requested_by")
         .filter(pk=pk)
         .first()
@@ -1453,24 +1507,24 @@ def holidays_save(*, actor: Actor, specs: Sequence[HolidaySpec], via: str = "pag
                 holiday = Holiday(date=spec.date, name=name, unit_id=unit_id)
                 new_rows.append(holiday)
                 rec.note("holiday_added", key, {"name": name}, unit=spec.unit or "")
-                results.append(Saved(holiday, True, True))
+                results.append(Saved(key, True, True))
             elif holiday.name != name:
                 rec.note("holiday_renamed", key, {"name": [holiday.name, name]}, unit=spec.unit or "")
                 holiday.name = name
                 renamed.append(holiday)
-                results.append(Saved(holiday, False, True))
+                results.append(Saved(key, False, True))
             else:
-                results.append(Saved(holiday, False, False))
-        Holiday.objects.bulk_create(new_rows, batch_size=BATCH_SIZE)
+                results.append(Saved(key, False, False))
+        bulk.insert(new_rows)
         if renamed:
-            Holiday.objects.bulk_update(renamed, ["name"], batch_size=BATCH_SIZE)
+            bulk.update(renamed, ["name"])
     return results
 
 
 def holiday_add(*, actor: Actor, date: dt.date, name: str, unit: Unit | None, via: str = "page") -> Holiday:
     spec = HolidaySpec(date=date, name=name, unit=unit.code if unit else None, mode="create")
-    [saved] = _one(holidays_save, actor=actor, specs=[spec], via=via)
-    return saved.obj
+    _one(holidays_save, actor=actor, specs=[spec], via=via)
+    return Holiday.objects.select_related("unit").get(date=date, unit=unit)
 
 
 def holiday_remove(*, actor: Actor, holiday: Holiday, via: str = "page") -> None:

@@ -2,13 +2,14 @@
 
 ``Unit.save()`` resolves one unit from its parent and calls :func:`refresh_subtree` when what is in
 force there changed; the bulk services call :func:`resolve` over every unit they touched (one query to
-read the tree, one ``bulk_update`` for the rows whose values moved).
+read the tree, one bulk update for the rows whose values moved).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from integritas.orgs import bulk
 from integritas.orgs.models import DERIVED_FIELDS, Unit
 
 
@@ -49,7 +50,7 @@ def resolve(units: Iterable[Unit], *, outside: dict[int, Unit] | None = None) ->
 
 def save_resolved(units: list[Unit]) -> None:
     if units:
-        Unit.objects.bulk_update(units, sorted(DERIVED_FIELDS), batch_size=2000)
+        bulk.update(units, sorted(DERIVED_FIELDS))
 
 
 def refresh_subtree(unit: Unit, *, old_path: str) -> None:
