@@ -385,6 +385,8 @@ def _as_json(sheet: Sheet, entry: _Entry) -> dict[str, Any]:
         values["members"] = [item["member"] for _row, item in entry.items if "member" in item]
     elif sheet.section == "holidays":
         values.setdefault("unit", None)
+    elif sheet.section == "positions":
+        values.setdefault("reports_to", None)
     return values
 
 

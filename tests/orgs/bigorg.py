@@ -85,9 +85,10 @@ def big_org(districts: int = 30, schools: int = 333) -> dict[str, Any]:
         unit = position["unit"]
         wanted = seats.get(unit, 3 if unit.startswith("DISDIK") else 2)
         # Team members: the holders of the last positions of each unit (not the heads).
-        if position["code"].startswith(("AUDITOR-", "KASI-", "GURU-6", "GURU-7")) and len(
-            team_of[unit]["members"]
-        ) < wanted:
+        if (
+            position["code"].startswith(("AUDITOR-", "KASI-", "GURU-6", "GURU-7"))
+            and len(team_of[unit]["members"]) < wanted
+        ):
             team_of[unit]["members"].append(username)
     holidays = [
         {"date": "2026-03-23", "name": "Cuti bersama Idul Fitri (tambahan)", "unit": None},

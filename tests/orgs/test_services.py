@@ -28,7 +28,7 @@ from integritas.orgs.models import (
     Unit,
 )
 from integritas.orgs.policy import KEYS, Policy
-from tests.factories import make_person, make_position, make_unit
+from tests.factories import make_person, make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -189,12 +189,24 @@ def test_person_save_creates_without_a_usable_password(org):
     assert codes(error.value) == {"email": "bad_email"}
     with pytest.raises(Invalid) as error:
         services.person_save(
-            actor=org.admin, username="rina2", name="Lagi", email="", language="xx", is_admin=False, is_active=True
+            actor=org.admin,
+            username="rina2",
+            name="Lagi",
+            email="",
+            language="xx",
+            is_admin=False,
+            is_active=True,
         )
     assert codes(error.value) == {"language": "choice"}
     with pytest.raises(Invalid) as error:
         services.person_save(
-            actor=org.admin, username="RINA", name="Lagi", email="", language="id", is_admin=False, is_active=True
+            actor=org.admin,
+            username="RINA",
+            name="Lagi",
+            email="",
+            language="id",
+            is_admin=False,
+            is_active=True,
         )
     assert codes(error.value) == {"username": "username_taken"}
 

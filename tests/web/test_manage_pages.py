@@ -4,6 +4,7 @@ the org import with its preview, the audit trail of every change, and no case co
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 
@@ -664,3 +665,108 @@ def test_signing_in_again_after_setting_own_password_is_not_needed(admin_client,
     assert admin_client.get("/kelola/").status_code == 200
     assert Person.objects.get(pk=org.admin.pk).check_password(strong)
     assert PASSWORD != strong
+
+
+# --- approvals, the member search, the workbook --------------------------------------------------------
+
+
+def test_the_approvals_page_lists_what_waits_for_me_and_approves_it(admin_client, org):
+    admin_client.post("/kelola/tim/SMPN1/", {"person": "outsider"})
+    member = Client()
+    member.force_login(org.school_team)
+    page = text(member.get("/persetujuan/"))
+    assert "Outsider (outsider) masuk Tim Smpn1" in page and "Diminta oleh admin" in page
+    assert 'value="approve"' in page and "<script" not in page
+    # The administrator sees their own request, can only withdraw it.
+    own = text(admin_client.get("/persetujuan/"))
+    assert "Anda yang meminta ini" in own and 'value="approve"' not in own
+    # Someone with nothing to approve sees nothing.
+    outsider = Client()
+    outsider.force_login(org.teacher)
+    assert "Tidak ada yang menunggu persetujuan Anda" in text(outsider.get("/persetujuan/"))
+    change = PendingChange.objects.get()
+    response = member.post("/persetujuan/", {"change": change.pk, "action": "approve"})
+    assert response.status_code == 302
+    assert "Disetujui" in text(member.get("/persetujuan/"))
+    assert TeamMembership.objects.filter(person=org.outsider).exists()
+    # A refused change: nothing changes.
+    admin_client.post("/kelola/tim/SMPN1/", {"remove": "outsider"})
+    change = PendingChange.objects.get(state="pending")
+    member.post("/persetujuan/", {"change": change.pk, "action": "reject", "reason": "Masih diperlukan"})
+    assert PendingChange.objects.get(pk=change.pk).state == "rejected"
+    assert TeamMembership.objects.filter(person=org.outsider).exists()
+
+
+def test_the_approvals_page_needs_a_sign_in(client, org):
+    response = client.get("/persetujuan/")
+    assert response.status_code == 302 and response["Location"].startswith("/masuk/")
+
+
+def test_the_member_search_lists_people_of_the_unit_and_below_but_no_administrator(admin_client, org):
+    body = text(admin_client.get("/kelola/tim/DISDIK/"))
+    # A small unit lists its people at once: holders below the district, not the administrator.
+    for username in ("teacher", "vice", "principal", "kabid", "schoolteam"):
+        assert f'name="add" value="{username}"' in body
+    assert 'name="add" value="admin"' not in body and 'name="add" value="outsider"' not in body
+    assert 'name="add" value="districtteam"' not in body  # already a member
+    school = text(admin_client.get("/kelola/tim/SMPN1/?q=vic"))
+    assert 'name="add" value="vice"' in school and 'name="add" value="kabid"' not in school
+    response = admin_client.post("/kelola/tim/SMPN1/", {"add": "vice"})
+    assert response.status_code == 302
+    assert PendingChange.objects.get().person == org.vice
+
+
+def test_a_district_needs_a_search(admin_client, org, monkeypatch):
+    from integritas.web.views.manage import teams
+
+    monkeypatch.setattr(teams, "LIST_ALL", 2)
+    body = text(admin_client.get("/kelola/tim/DISDIK/"))
+    assert "ketik sebagian nama" in body and 'name="add"' not in body
+    assert 'name="add" value="kabid"' in text(admin_client.get("/kelola/tim/DISDIK/?q=kabid"))
+
+
+def test_an_acting_holder_reads_plt_before_the_title(admin_client, org):
+    Holding.objects.create(person=org.vice, position=org.p_principal, start=dt.date(2020, 1, 1), acting=True)
+    assert "Plt. Kepala Sekolah" in text(admin_client.get("/kelola/pegawai/"))
+    assert "Plt. Kepala Sekolah" in text(admin_client.get("/kelola/pegawai/vice/"))
+    assert 'Vice</a> <span class="tag">(Plt.)</span>' in text(admin_client.get("/kelola/jabatan/?unit=SMPN1"))
+
+
+def test_the_template_and_the_export_download(admin_client, org):
+    template = admin_client.get("/kelola/impor/templat.xlsx")
+    assert template.status_code == 200 and template["Content-Disposition"].startswith("attachment;")
+    assert template.content[:2] == b"PK"
+    exported = admin_client.get("/kelola/impor/ekspor.xlsx")
+    assert exported.status_code == 200 and exported.content[:2] == b"PK"
+    as_json = json.loads(admin_client.get("/kelola/impor/ekspor.json").content)
+    assert [u["code"] for u in as_json["units"]] == ["DISDIK", "SMPN1"]
+    client = Client()
+    client.force_login(org.district_team)
+    assert client.get("/kelola/impor/ekspor.json").status_code == 403
+
+
+def test_an_excel_workbook_is_previewed_and_applied(admin_client, org):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Unit"
+    book["Unit"].append(["Kode", "Nama", "Induk", "Minggu kerja"])
+    book["Unit"].append(["SMPN4", "SMP Negeri 4", "DISDIK", "senin-sabtu"])
+    book.create_sheet("Pegawai").append(["Nama pengguna", "Nama", "E-mail"])
+    book["Pegawai"].append(["tono", "Tono", "tono@"])
+    out = io.BytesIO()
+    book.save(out)
+    upload = SimpleUploadedFile("organisasi.xlsx", out.getvalue())
+    response = admin_client.post("/kelola/impor/", {"action": "preview", "file": upload})
+    assert response.status_code == 400
+    assert "lembar Pegawai, baris 2, kolom C (E-mail): Isi alamat surel yang benar." in text(response)
+    book["Pegawai"]["C2"] = "tono@example.org"
+    out = io.BytesIO()
+    book.save(out)
+    response = admin_client.post(
+        "/kelola/impor/", {"action": "preview", "file": SimpleUploadedFile("organisasi.xlsx", out.getvalue())}
+    )
+    assert response.status_code == 200 and "Unit kerja SMPN4: dibuat" in text(response)
+    token = re.search(r'name="token" value="([^"]+)"', text(response))[1]
+    admin_client.post("/kelola/impor/", {"action": "apply", "token": token})
+    assert Unit.objects.get(code="SMPN4").effective_work_week == "mon-sat"
