@@ -57,6 +57,10 @@ register(
             "%(username)s holds a position or sits on a team (or is asked to join one), so cannot be an "
             "administrator (separation of duties). End the positions and team seats first."
         ),
+        "no_second_person": _(
+            "Nobody can approve a new password for %(username)s yet: appoint them to their position "
+            "first (a member of that unit's team approves), or ask another administrator."
+        ),
         # days off
         "holiday_exists": _("A day off is already added on %(date)s for this scope."),
         "holiday_twice": _("The day %(date)s is given twice for the same unit."),

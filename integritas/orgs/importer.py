@@ -712,8 +712,9 @@ def _apply(plan: Plan, actor: Person | str, via: str, today: dt.date) -> None:
             for username, password, _where in plan.passwords
             if not people[username].has_usable_password()
         ]
+        refs = {people[username].pk: where for username, _password, where in plan.passwords}
         services.passwords_set(
-            actor=actor, items=items, via=via, new_deployment=new_deployment, first_only=True
+            actor=actor, items=items, via=via, new_deployment=new_deployment, first_only=True, refs=refs
         )
     if plan.holidays:
         services.holidays_save(actor=actor, specs=plan.holidays, via=via)

@@ -2,8 +2,9 @@
 
 - A change to a team's membership is asked for: the team itself hears of it (or, while it has no
   member, the nearest team above it), so a stranger cannot be slipped in unseen; they can approve it.
-- A new password is asked for someone who reads cases: the nearest team of each unit where that
-  person holds a position or sits on a team (the people who may approve it).
+- A new password is asked for someone: the nearest team of each unit where that person holds a
+  position or sits on a team (the people who may approve it); for someone without either, the other
+  administrators.
 - A change is approved: the team and the person concerned hear of it; a new password: the person.
 - A change is refused: the administrator who asked.
 
@@ -96,12 +97,17 @@ def pending_requested(changes: list[PendingChange]) -> None:
         unit_of[id(change)] = [change.unit_id] if change.unit_id else sorted(held[change.person_id])
     teams = _nearest_team({u for units in unit_of.values() for u in units})
     by_reader: dict[int, tuple[Person, list[PendingChange]]] = {}
+    admins: list[Person] | None = None
     for change in changes:
-        for unit_id in unit_of[id(change)]:
-            for reader in teams.get(unit_id, []):
-                if reader.pk in (change.person_id, change.requested_by_id):
-                    continue
-                by_reader.setdefault(reader.pk, (reader, []))[1].append(change)
+        readers = [r for unit_id in unit_of[id(change)] for r in teams.get(unit_id, [])]
+        if not readers:  # nobody on a team reads this person's cases: another administrator approves
+            if admins is None:
+                admins = list(Person.objects.filter(is_admin=True, is_active=True).order_by("username"))
+            readers = admins
+        for reader in readers:
+            if reader.pk in (change.person_id, change.requested_by_id):
+                continue
+            by_reader.setdefault(reader.pk, (reader, []))[1].append(change)
     for reader, items in by_reader.values():
         unique = list({c.pk: c for c in items}.values())
         _send(

@@ -773,27 +773,57 @@ class PasswordOutcome:
         return self.pending is None
 
 
-def needs_second_person(person_ids: Iterable[int]) -> set[int]:
-    """Of these people, those whose new password needs a second person's approval: anyone who holds
-    or held a position or sits on a team (they read cases; a new password would let whoever set it
-    read them too)."""
-    ids = list(person_ids)
+def can_be_approved(person_ids: Iterable[int], *, requester: Person | None) -> set[int]:
+    """Of these people, those for whom a second person exists to approve a new password: another
+    active administrator, or an active member of a team at or above a unit where they hold (or held) a
+    position or sit on a team (set-wise: a few queries whatever the number of people)."""
+    ids = set(person_ids)
     if not ids:
         return set()
-    found = set(Holding.objects.filter(person_id__in=ids).values_list("person_id", flat=True))
-    found |= set(TeamMembership.objects.filter(person_id__in=ids).values_list("person_id", flat=True))
-    return found
+    admins = Person.objects.filter(is_admin=True, is_active=True)
+    if requester is not None:
+        admins = admins.exclude(pk=requester.pk)
+    if admins.exists():
+        return ids
+    units: dict[int, set[int]] = defaultdict(set)
+    for person_id, unit_id in Holding.objects.filter(person_id__in=ids).values_list(
+        "person_id", "position__unit_id"
+    ):
+        units[person_id].add(unit_id)
+    for person_id, unit_id in TeamMembership.objects.filter(person_id__in=ids).values_list(
+        "person_id", "unit_id"
+    ):
+        units[person_id].add(unit_id)
+    paths = dict(
+        Unit.objects.filter(pk__in={u for us in units.values() for u in us}).values_list("id", "path")
+    )
+    above = {
+        pid: {int(x) for u in us for x in paths.get(u, "").strip("/").split("/") if x}
+        for pid, us in units.items()
+    }
+    members: dict[int, set[int]] = defaultdict(set)
+    for unit_id, member_id in TeamMembership.objects.filter(
+        unit_id__in={u for us in above.values() for u in us}, person__is_active=True
+    ).values_list("unit_id", "person_id"):
+        members[unit_id].add(member_id)
+    skip = {requester.pk} if requester is not None else set()
+    return {pid for pid, us in above.items() if any(members[u] - {pid} - skip for u in us)}
 
 
 def person_set_password(
     *, actor: Actor, person: Person, password: str, via: str = "page", new_deployment: bool | None = None
 ) -> PasswordOutcome:
-    """A new password for someone; it waits for a second person when that someone reads cases."""
+    """A new password for someone else: it waits for a second person's approval (once the deployment is
+    set up). One's own password takes effect at once."""
     problem = password_problem(password, username=person.username, name=person.name, email=person.email)
     if problem is not None:
         raise Invalid({"password": problem})
-    [outcome] = passwords_set(
-        actor=actor, items=[(person, make_password(password))], via=via, new_deployment=new_deployment
+    [outcome] = _one(
+        passwords_set,
+        actor=actor,
+        items=[(person, make_password(password))],
+        via=via,
+        new_deployment=new_deployment,
     )
     return outcome
 
@@ -805,6 +835,7 @@ def passwords_set(
     via: str,
     new_deployment: bool | None = None,
     first_only: bool = False,
+    refs: dict[int, Any] | None = None,
 ) -> list[PasswordOutcome]:
     """Set password hashes (already checked against the policy and hashed), or ask for approval.
 
@@ -814,7 +845,21 @@ def passwords_set(
     if new_deployment is None:
         new_deployment = deployment_is_new()
     me = _person_of(actor)
-    guarded = set() if new_deployment else needs_second_person(p.pk for p, _ in items)
+    # Someone else's new password waits for a second person: whoever sets it could otherwise sign in
+    # as that person (and read what they read, or will read once appointed). One's own does not.
+    guarded = set() if new_deployment else {p.pk for p, _ in items if me is None or p.pk != me.pk}
+    approvable = can_be_approved(guarded, requester=me)
+    problems = _Problems()
+    for person, _hashed in items:
+        if (
+            person.pk in guarded
+            and person.pk not in approvable
+            and not (first_only and person.has_usable_password())
+        ):
+            problems.add(
+                (refs or {}).get(person.pk), "password", Problem("no_second_person", username=person.username)
+            )
+    problems.check()
     outcomes: list[PasswordOutcome] = []
     with change_set(actor=_actor_name(actor), via=via) as rec:
         direct: list[Person] = []
@@ -829,7 +874,7 @@ def passwords_set(
         for person, hashed in items:
             if first_only and person.has_usable_password():
                 continue
-            if person.pk in guarded and not (me is not None and me.pk == person.pk and not person.is_admin):
+            if person.pk in guarded:
                 if first_only and person.pk in open_requests:
                     continue  # asked for already (a second import of the same file)
                 earlier = open_requests.get(person.pk)

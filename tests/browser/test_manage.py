@@ -41,7 +41,7 @@ def test_administrator_uploads_an_org_file_and_sees_the_preview(admin, axe_check
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(T("Import the organisation structure"))
 
-    field(page, "Org import file (JSON)").set_input_files(
+    field(page, "Org import file (Excel workbook or JSON)").set_input_files(
         [
             {
                 "name": "sekolah-baru.json",
@@ -75,7 +75,7 @@ def test_an_invalid_org_file_changes_nothing_and_names_the_entry(admin):
     page = admin
     page.goto("/kelola/impor/")
     broken = {"units": [{"code": "SMPN3-UJI", "name": "SMP Negeri 3 Sukamaju", "parent": "TIDAK-ADA"}]}
-    field(page, "Org import file (JSON)").set_input_files(
+    field(page, "Org import file (Excel workbook or JSON)").set_input_files(
         [{"name": "salah.json", "mimeType": "application/json", "buffer": json.dumps(broken).encode()}]
     )
     page.get_by_role("button", name=T("Preview the changes")).click()

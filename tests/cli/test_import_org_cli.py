@@ -50,7 +50,7 @@ def env(tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     with scratch_database() as url:
-        yield cli_env(data_dir, url)
+        yield cli_env(data_dir, url, LANG="C.UTF-8", LC_ALL="", LC_MESSAGES="", INTEGRITAS_LANGUAGE="")
 
 
 def write(tmp_path: Path, data: Any, name: str = "org.json") -> str:
@@ -86,7 +86,7 @@ def test_import_creates_everything_and_a_second_import_changes_nothing(tmp_path,
     assert (
         "units: 2 created" in out and "positions: 3 created, 0 updated" in out and "people: 2 created" in out
     )
-    assert "  unit SMPN1-MEJAYAN: created" in out
+    assert "  Unit SMPN1-MEJAYAN: created" in out
     assert "  budi holds KS-SMPN1" in out
     after_first = dump(env)
     units = {row["fields"]["code"]: row for row in rows(after_first, "orgs.unit")}
@@ -129,11 +129,11 @@ def test_an_invalid_file_exits_non_zero_names_the_entries_and_changes_nothing(tm
     assert done.returncode != 0
     err = done.stderr
     assert "nothing was imported" in err, err
-    assert "units[1] (code 'SMPN1-MEJAYAN'): parent 'DISDIK-NGAWI'" in err
-    assert "units[1] (code 'SMPN1-MEJAYAN'): policy 'examination_days'" in err
-    assert "positions[2] (code 'WAKA-KUR'): reports_to 'KS-SMPN9'" in err
-    assert "teams[0] (unit 'SMPN1-MEJAYAN'): member 'joko'" in err
-    assert "holidays[0] (date '2026-13-01')" in err
+    assert "units[1] (code 'SMPN1-MEJAYAN'), parent: There is no unit with the code DISDIK-NGAWI" in err
+    assert "units[1] (code 'SMPN1-MEJAYAN'), policy.examination_days: Enter a whole number" in err
+    assert "positions[2] (code 'WAKA-KUR'), reports_to: There is no position with the code KS-SMPN9" in err
+    assert "teams[0] (unit 'SMPN1-MEJAYAN'), members[1]: No such person: joko." in err
+    assert "holidays[0] (date '2026-13-01'), date: Enter a date as YYYY-MM-DD." in err
     assert "Traceback" not in err
     assert done.stdout == ""
     assert dump(env) == before
@@ -144,7 +144,9 @@ def test_a_cycle_on_an_empty_data_dir_writes_nothing(tmp_path, env):
     bad["units"][0]["parent"] = "SMPN1-MEJAYAN"
     done = run_cli("import-org", write(tmp_path, bad), env=env, timeout=180)
     assert done.returncode != 0
-    assert "units[0] (code 'DISDIK-MADIUN'): parents form a cycle" in done.stderr, done.stderr
+    assert "units[0] (code 'DISDIK-MADIUN'), parent: A unit cannot be placed under itself" in done.stderr, (
+        done.stderr
+    )
     dumped = dump(env)
     assert rows(dumped, "orgs.unit") == [] and rows(dumped, "orgs.person") == []
 
@@ -153,9 +155,9 @@ def test_dry_run_lists_the_changes_and_changes_nothing(tmp_path, env):
     done = run_cli("import-org", write(tmp_path, ORG), "--dry-run", env=env, timeout=180)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Import preview (nothing changed): holidays: 1 created"), done.stdout
-    assert "  unit DISDIK-MADIUN: created" in done.stdout
-    assert "  position WAKA-KUR: created" in done.stdout
-    assert "  person budi: created" in done.stdout
+    assert "  Unit DISDIK-MADIUN: created" in done.stdout
+    assert "  Position WAKA-KUR: created" in done.stdout
+    assert "  Person budi: created" in done.stdout
     dumped = dump(env)
     assert rows(dumped, "orgs.unit") == [] and rows(dumped, "orgs.person") == []
 
@@ -165,7 +167,7 @@ def test_dry_run_lists_the_changes_and_changes_nothing(tmp_path, env):
     renamed["units"][1]["name"] = "SMPN 1 Mejayan"
     done = run_cli("import-org", write(tmp_path, renamed, "renamed.json"), "--dry-run", env=env, timeout=180)
     assert done.returncode == 0, done.stderr
-    assert "  unit SMPN1-MEJAYAN: name changed" in done.stdout
+    assert "  Unit SMPN1-MEJAYAN: name changed" in done.stdout
     assert dump(env) == before
 
 
@@ -175,3 +177,66 @@ def test_a_file_that_is_not_json_fails_clearly(tmp_path, env):
     done = run_cli("import-org", str(path), env=env, timeout=180)
     assert done.returncode != 0
     assert "is not valid JSON" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_workbook_is_imported_and_the_organisation_exported(tmp_path, env):
+    from openpyxl import Workbook, load_workbook
+
+    assert run_cli("import-org", write(tmp_path, ORG), env=env, timeout=180).returncode == 0
+    # The export, as JSON and as a workbook, imports back without a change.
+    for name in ("org-export.json", "org-export.xlsx"):
+        done = run_cli("export-org", str(tmp_path / name), env=env, timeout=180)
+        assert done.returncode == 0, done.stderr
+        assert "2 units, 3 positions, 2 people, 1 teams" in done.stdout
+        again = run_cli("import-org", str(tmp_path / name), env=env, timeout=180)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.strip() == "Import done: nothing to change (already up to date)"
+    exported = json.loads((tmp_path / "org-export.json").read_text())
+    assert "password" not in json.dumps(exported)
+    book = load_workbook(tmp_path / "org-export.xlsx")
+    assert book.sheetnames == ["Petunjuk", "Unit", "Jabatan", "Pegawai", "Tim", "Hari libur"]
+
+    # A new school from a workbook with Indonesian headers.
+    book = Workbook()
+    book.active.title = "Unit"
+    book["Unit"].append(["Kode", "Nama", "Induk", "Minggu kerja"])
+    book["Unit"].append(["SMPN2-MEJAYAN", "SMP Negeri 2 Mejayan", "DISDIK-MADIUN", "senin-sabtu"])
+    book.create_sheet("Jabatan").append(["Kode", "Unit", "Nama jabatan", "Atasan"])
+    book["Jabatan"].append(["KS-SMPN2", "SMPN2-MEJAYAN", "Kepala Sekolah", "KABID-SMP"])
+    book.save(tmp_path / "sekolah.xlsx")
+    done = run_cli("import-org", str(tmp_path / "sekolah.xlsx"), env=env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "  Unit SMPN2-MEJAYAN: created" in done.stdout and "  Position KS-SMPN2: created" in done.stdout
+
+    # Its problems name the sheet, row and column, in Indonesian when the locale says so.
+    book["Jabatan"]["D2"] = "TIDAK-ADA"
+    book.save(tmp_path / "salah.xlsx")
+    before = dump(env)
+    done = run_cli(
+        "import-org", str(tmp_path / "salah.xlsx"), env={**env, "LANG": "id_ID.UTF-8"}, timeout=180
+    )
+    assert done.returncode == 1
+    assert "lembar Jabatan, baris 2, kolom D (Atasan): Tidak ada jabatan dengan kode TIDAK-ADA" in done.stderr
+    assert dump(env) == before
+
+
+def test_a_later_import_asks_the_team_and_an_administrator_joins_no_team(tmp_path, env):
+    assert run_cli("import-org", write(tmp_path, ORG), env=env, timeout=180).returncode == 0
+    later = copy.deepcopy(ORG)
+    later["teams"][0]["members"] = ["sri", "budi"]
+    done = run_cli("import-org", write(tmp_path, later, "later.json"), env=env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "1 change waits for approval" in done.stdout
+    assert "Team of SMPN1-MEJAYAN: adding budi waits for approval" in done.stdout
+    dumped = dump(env)
+    assert len(rows(dumped, "orgs.teammembership")) == 1  # still only sri
+    [pending] = rows(dumped, "orgs.pendingchange")
+    assert pending["fields"]["kind"] == "team_add" and pending["fields"]["requested_by_name"] == "cli"
+
+    admin = copy.deepcopy(later)
+    admin["people"].append({"username": "rina", "name": "Rina", "admin": True})
+    admin["teams"][0]["members"] = ["sri", "rina"]
+    done = run_cli("import-org", write(tmp_path, admin, "admin.json"), env=env, timeout=180)
+    assert done.returncode == 1
+    assert "teams[0] (unit 'SMPN1-MEJAYAN'), members[1]: rina is an administrator" in done.stderr
+    assert dump(env) == dumped

@@ -10,7 +10,7 @@ from django.test import Client
 
 from integritas.orgs import services
 from integritas.orgs.models import PendingChange
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_person
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Kopi-Tubruk-Pagi-Hari-4"
@@ -39,18 +39,35 @@ def admin_page(org):
     return client
 
 
-def test_a_password_set_by_an_administrator_revokes_tokens_and_sessions(admin_page, org):
+def test_an_administrators_own_new_password_revokes_their_tokens(admin_page, org):
+    old = token_for("admin")
+    response = admin_page.post(
+        "/kelola/pegawai/admin/", {"form": "password", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert me(old) == 401
+    assert signed_in(admin_page)  # the page that set it stays signed in
+    assert me(token_for("admin", NEW_PASSWORD)) == 200
+
+
+def test_a_password_set_for_someone_without_a_team_is_approved_by_another_administrator(admin_page, org):
     old = token_for("outsider")
     browser = Client()
     browser.force_login(org.outsider)
-    assert me(old) == 200 and signed_in(browser)
     response = admin_page.post(
         "/kelola/pegawai/outsider/",
         {"form": "password", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
-    assert response.status_code == 302
-    assert me(old) == 401
-    assert not signed_in(browser)
+    assert response.status_code == 400  # nobody could approve it: no team reads their cases, one admin
+    assert "Belum ada yang dapat menyetujui" in response.content.decode()
+    second = make_person("admin2", is_admin=True)
+    response = admin_page.post(
+        "/kelola/pegawai/outsider/",
+        {"form": "password", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302 and me(old) == 200
+    services.pending_approve(actor=second, change_id=PendingChange.objects.get().pk)
+    assert me(old) == 401 and not signed_in(browser)
     assert me(token_for("outsider", NEW_PASSWORD)) == 200
 
 

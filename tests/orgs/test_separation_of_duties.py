@@ -91,18 +91,22 @@ def test_page_a_team_members_password_set_by_an_administrator_waits(admin_page, 
     assert token("schoolteam", NEW_PASSWORD) is None
 
 
-def test_page_an_account_of_ones_own_waits_for_the_team(admin_page, org, case):
+def test_page_an_account_of_ones_own_gets_no_password_and_no_seat_alone(admin_page, org, case):
     admin_page.post(
         "/kelola/pegawai/baru/", {"username": "boneka", "name": "Boneka", "language": "id", "is_active": "on"}
     )
+    Holding.objects.filter(position=org.p_vice).delete()
+    admin_page.post("/kelola/pegawai/boneka/", {"form": "holding", "position": "WAKA", "start": "2020-01-01"})
     admin_page.post(
         "/kelola/pegawai/boneka/", {"form": "password", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     )
     admin_page.post("/kelola/tim/SMPN1/", {"person": "boneka"})
+    # The account holds a chair, but its password and its team seat wait for the team: it cannot sign in.
+    assert token("boneka", NEW_PASSWORD) is None
     assert not TeamMembership.objects.filter(person__username="boneka").exists()
-    assert api("get", "/cases", "boneka", password=NEW_PASSWORD).json()["items"] == []
-    # The team heard of it, and a member may refuse.
-    assert org.school_team.notices.filter(kind="org_change_requested").exists()
+    assert sorted(PendingChange.objects.values_list("kind", flat=True)) == ["password", "team_add"]
+    # The team heard of both, and a member may refuse.
+    assert org.school_team.notices.filter(kind="org_change_requested").count() == 2
 
 
 def test_page_a_holder_or_team_member_is_not_made_an_administrator(admin_page, org):
@@ -185,12 +189,23 @@ def test_import_refuses_an_administrator_on_a_team_or_in_a_position(org, case):
     admin_sees_no_case(org, case)
 
 
-def test_import_of_a_team_member_after_set_up_waits_for_the_team(org, case):
+def test_import_of_a_team_member_and_a_password_after_set_up_waits_for_the_team(org, case):
+    Holding.objects.filter(position=org.p_vice).delete()
     data = {
-        "people": [{"username": "boneka", "name": "Boneka", "password": NEW_PASSWORD, "positions": []}],
+        "people": [{"username": "boneka", "name": "Boneka", "password": NEW_PASSWORD, "positions": ["WAKA"]}],
         "teams": [{"unit": "SMPN1", "members": ["schoolteam", "boneka"]}],
     }
     summary = import_org(data, actor=org.admin)
-    assert [c.kind for c in summary.requests] == ["team_add_requested"]
+    assert sorted(c.kind for c in summary.requests) == ["password_requested", "team_add_requested"]
     assert not TeamMembership.objects.filter(person__username="boneka").exists()
-    assert api("get", "/cases", "boneka", password=NEW_PASSWORD).json()["items"] == []
+    assert token("boneka", NEW_PASSWORD) is None
+
+
+def test_import_of_a_password_nobody_can_approve_is_refused(org):
+    data = {
+        "people": [{"username": "lepas", "name": "Tanpa Jabatan", "password": NEW_PASSWORD, "positions": []}]
+    }
+    with pytest.raises(ImportProblem) as problem:
+        import_org(data, actor=org.admin)
+    assert "people[0]" in str(problem.value) and "password" in str(problem.value)
+    assert not Person.objects.filter(username="lepas").exists()

@@ -253,11 +253,25 @@ def test_deactivating_and_reactivating_revokes_every_token(org):
 # --- passwords -----------------------------------------------------------------------------------------
 
 
-def test_a_password_for_someone_without_case_access_is_set_directly(org):
+def test_ones_own_password_is_set_directly(org):
+    outcome = services.person_set_password(
+        actor=org.admin, person=org.admin, password="Daun-Teh-Hijau-Basah-9"
+    )
+    assert outcome.applied and Person.objects.get(pk=org.admin.pk).check_password("Daun-Teh-Hijau-Basah-9")
+
+
+def test_someone_elses_password_without_a_team_needs_another_administrator(org):
+    with pytest.raises(Invalid) as error:
+        services.person_set_password(actor=org.admin, person=org.outsider, password="Daun-Teh-Hijau-Basah-9")
+    assert codes(error.value) == {"password": "no_second_person"}
+    second = make_person("admin2", is_admin=True)
     outcome = services.person_set_password(
         actor=org.admin, person=org.outsider, password="Daun-Teh-Hijau-Basah-9"
     )
-    assert outcome.applied and Person.objects.get(pk=org.outsider.pk).check_password("Daun-Teh-Hijau-Basah-9")
+    assert [p.username for p in services.approvers(outcome.pending)] == ["admin2"]
+    assert Notice.objects.filter(person=second, kind="org_change_requested").exists()
+    services.pending_approve(actor=second, change_id=outcome.pending.pk)
+    assert Person.objects.get(pk=org.outsider.pk).check_password("Daun-Teh-Hijau-Basah-9")
 
 
 def test_a_password_for_a_team_member_waits_for_a_second_person(org):

@@ -154,8 +154,8 @@ def _password(request: HttpRequest, person: Person, forms: dict[str, Any]) -> Ht
         messages.info(
             request,
             _(
-                "The new password waits for approval: %(name)s reads cases, so a member of their team "
-                "(or of a team above it) must approve it. They have been told."
+                "The new password for %(name)s waits for a second person's approval (a member of their "
+                "team, or another administrator); they have been told."
             )
             % {"name": person.display_name},
         )
