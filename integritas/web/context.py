@@ -12,5 +12,14 @@ def menu(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"menu_staff": False}
     from integritas.cases.access import team_unit_ids
+    from integritas.orgs.models import PendingChange, PendingState
 
-    return {"menu_staff": True, "menu_team": bool(team_unit_ids(user)), "menu_admin": bool(user.is_admin)}
+    team = bool(team_unit_ids(user))
+    # Team members and administrators approve (or asked for) changes to teams and passwords.
+    approvals = (team or user.is_admin) and PendingChange.objects.filter(state=PendingState.PENDING).exists()
+    return {
+        "menu_staff": True,
+        "menu_team": team,
+        "menu_admin": bool(user.is_admin),
+        "menu_approvals": approvals,
+    }

@@ -674,6 +674,7 @@ def test_the_approvals_page_lists_what_waits_for_me_and_approves_it(admin_client
     admin_client.post("/kelola/tim/SMPN1/", {"person": "outsider"})
     member = Client()
     member.force_login(org.school_team)
+    assert 'href="/persetujuan/"' in text(member.get("/kasus/"))  # the menu leads there
     page = text(member.get("/persetujuan/"))
     assert "Outsider (outsider) masuk Tim Smpn1" in page and "Diminta oleh admin" in page
     assert 'value="approve"' in page and "<script" not in page
