@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Body, Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
@@ -22,7 +22,7 @@ from integritas.api.staff import bearer, me_of
 from integritas.errors import Forbidden, NotFound
 from integritas.orgs import services
 from integritas.orgs.export import export_data
-from integritas.orgs.importer import import_org, read_json
+from integritas.orgs.importer import import_org
 from integritas.orgs.models import OrgChange, PendingChange, Person, Position, Unit
 from integritas.orgs.presenters import change_text
 
@@ -316,11 +316,11 @@ def _record(change: Any) -> dict[str, Any]:
     "/admin/org/import",
     response={200: ImportOut, **ERRORS},
     auth=bearer,
-    summary="Import the org file (API.md §3) as the JSON body; ?dry_run=true shows the changes only",
+    summary="Import the org file (API.md §3) as the JSON body; ?dry_run=true shows the changes only "
+    "(422 names every entry that is wrong)",
 )
-def org_import(request: HttpRequest, query: Query[ImportQuery]):
+def org_import(request: HttpRequest, query: Query[ImportQuery], data: Body[dict[str, Any]]):
     admin = _admin(request)
-    data = read_json(request.body)  # ImportProblem (422) names the line and column of a syntax error
     summary = import_org(data, dry_run=query.dry_run, actor=admin, via="api")
     return Reply(
         200,

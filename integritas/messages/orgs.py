@@ -61,6 +61,10 @@ register(
             "Nobody can approve a new password for %(username)s yet: appoint them to their position "
             "first (a member of that unit's team approves), or ask another administrator."
         ),
+        "team_no_second_person": _(
+            "Nobody could approve a change to the team of %(unit)s: it and the units above it have no "
+            "other team member, and there is no other administrator."
+        ),
         # days off
         "holiday_exists": _("A day off is already added on %(date)s for this scope."),
         "holiday_twice": _("The day %(date)s is given twice for the same unit."),

@@ -1274,6 +1274,8 @@ def teams_change(
     outcome = TeamOutcome()
     me = _person_of(actor)
     now = timezone.now()
+    if not new_deployment:
+        _check_team_approvers(changes, units, people, me)
     with change_set(actor=_actor_name(actor), via=via) as rec:
         new_members: list[dict[str, int]] = []
         gone: list[tuple[int, int]] = []
@@ -1328,6 +1330,30 @@ def teams_change(
                 )
             notices.pending_requested(waiting)
     return outcome
+
+
+def _check_team_approvers(
+    changes: Sequence[TeamChange], units: dict[str, Unit], people: dict[str, Person], me: Person | None
+) -> None:
+    """Refuse at once a team change that nobody could approve (no member of the team or of a team above
+    it other than the person concerned, and no other administrator), rather than let it wait for ever."""
+    admins = Person.objects.filter(is_admin=True, is_active=True)
+    if me is not None:
+        admins = admins.exclude(pk=me.pk)
+    if admins.exists():
+        return
+    chain = {code: set(unit.ancestor_ids()) for code, unit in units.items()}
+    members: dict[int, set[int]] = defaultdict(set)
+    for unit_id, person_id in TeamMembership.objects.filter(
+        unit_id__in={u for ids in chain.values() for u in ids}, person__is_active=True
+    ).values_list("unit_id", "person_id"):
+        members[unit_id].add(person_id)
+    p = _Problems()
+    for change in changes:
+        concerned = people[change.username].pk
+        if not any(members[u] - {concerned} for u in chain[change.unit]):
+            p.add(change.ref, "person", Problem("team_no_second_person", unit=change.unit))
+    p.check()
 
 
 def team_set(

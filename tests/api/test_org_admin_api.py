@@ -67,7 +67,9 @@ def test_an_invalid_import_is_422_naming_each_entry(org):
     assert "positions[0]" in where and "reports_to" in where and "NOBODY" in text
     assert not Unit.objects.filter(code="SMPN3").exists()
     broken = Client().post("/api/v1/admin/org/import", b"{units: [", "application/json", **bearer("admin"))
-    assert broken.status_code == 422 and broken.json()["error"]["code"] == "import_invalid"
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "malformed"
+    not_an_object = Client().post("/api/v1/admin/org/import", b"[]", "application/json", **bearer("admin"))
+    assert not_an_object.status_code == 422
 
 
 def test_the_export_is_the_import_format(org):

@@ -502,3 +502,23 @@ def _batch_queries(org, n: int) -> int:
 def test_batch_services_cost_the_same_queries_for_3_items_as_for_30(org):
     _batch_queries(org, 1)  # the first audit entry creates the chain's head row
     assert _batch_queries(org, 3) == _batch_queries(org, 30)
+
+
+@pytest.mark.postgres
+def test_finding_a_person_by_e_mail_whatever_its_case_uses_an_index(org):
+    """Intake looks reporters' addresses up among staff with ``email__iexact`` (scale review §4.6)."""
+    query = Person.objects.filter(email__iexact="TEACHER@EXAMPLE.ORG")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = query.explain()
+    assert "person_email_upper" in plan, plan
+    assert list(query) == [org.teacher]
+
+
+def test_a_team_change_nobody_could_approve_is_refused_at_once(org):
+    island = make_unit("PULAU")  # a unit with no team anywhere above it
+    with pytest.raises(Invalid) as error:
+        services.team_set(actor=org.admin, unit=island, add=[org.outsider])
+    assert codes(error.value) == {"person": "team_no_second_person"}
+    # Removing the only member of the school team: the district team above may approve.
+    assert services.team_set(actor=org.admin, unit=org.school, remove=[org.school_team]).pending
