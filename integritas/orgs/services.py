@@ -2,17 +2,17 @@
 
 Every service takes keyword-only arguments and a *batch* of items, checks the batch set-wise (one
 query per kind, whatever the batch size), then writes in bulk (``orgs.bulk``) inside one transaction
-and notes ``Change`` records on the active change set (``orgs.changes``): one audit entry per change set, whether an administrator typed one change on a page or imported a file of a
-hundred thousand. The single-item services the pages call (``unit_save``, ``holding_add``…) are a
+and notes ``Change`` records on the active change set (``orgs.changes``): one audit entry per change
+set, whether an administrator typed one change on a page or imported a file of a hundred thousand. The single-item services the pages call (``unit_save``, ``holding_add``…) are a
 batch of one, so the rules (reserved codes, cycles, separation of duties) are the same everywhere.
 
 Problems are codes: a batch raises :class:`BatchInvalid` naming each item (by the ``ref`` the caller
 gave it) and field; a single-item service raises :class:`~integritas.errors.Invalid` by field.
 
 Separation of duties (SECURITY.md): an administrator holds no position and sits on no team; a holder
-or team member is not made an administrator; a change of a team's membership and a new password for
-someone with case access take effect only when a second person approves them (``PendingChange``),
-except while the deployment is still being set up (no team member and no case yet).
+or team member is not made an administrator; a change of a team's membership and a new password set
+for someone else take effect only when a second person approves them (``PendingChange``), except
+while the deployment is still being set up (no team member and no case yet).
 """
 
 from __future__ import annotations
@@ -167,20 +167,16 @@ def _rows_by_key(
 
 
 def _levels(items: dict[str, Any], link: Any) -> Iterable[list[Any]]:
-    """Items in dependency order, a level at a time: an item comes after the item its ``link`` names
-    (when that is among them). A batch with cycles never gets here (they are refused first)."""
+    """Items (by code) in dependency order, a level at a time: an item comes after the item its
+    ``link`` names, when that is among them. A batch with cycles never gets here (refused first)."""
     waiting = dict(items)
     while waiting:
         level = [item for key, item in waiting.items() if link(item) not in waiting]
         if not level:
             raise RuntimeError("cycle in a batch that was checked for cycles")
         for item in level:
-            del waiting[item_key(item)]
+            del waiting[item.code]
         yield level
-
-
-def item_key(item: Any) -> str:
-    return item.code
 
 
 def _taken_ignoring_case(model: Any, key: str, values: Iterable[str]) -> dict[str, str]:
@@ -229,14 +225,14 @@ class UnitSpec:
 def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") -> list[Saved]:
     """Create or edit units; time zone, week and policy left empty are inherited from the parent."""
     p = _Problems()
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     for spec in specs:
         spec.code = clean_text(spec.code) if isinstance(spec.code, str) else spec.code
         if spec.mode != "update" and p.add(spec.ref, "code", code_problem(spec.code)):
             continue
-        if spec.code in seen:
+        if spec.code.upper() in seen:  # codes differ by more than case
             p.add(spec.ref, "code", Problem("duplicate_code", value=spec.code))
-        seen[spec.code] = 1
+        seen.add(spec.code.upper())
         p.add(spec.ref, "name", text_problem(spec.name))
         spec.timezone = spec.timezone or None
         if spec.timezone is not None and spec.timezone not in TIMEZONES:
@@ -430,9 +426,9 @@ def positions_save(*, actor: Actor, specs: Sequence[PositionSpec], via: str = "p
         spec.code = clean_text(spec.code) if isinstance(spec.code, str) else spec.code
         if spec.mode != "update" and p.add(spec.ref, "code", code_problem(spec.code)):
             continue
-        if spec.code in seen:
+        if spec.code.upper() in seen:  # codes differ by more than case
             p.add(spec.ref, "code", Problem("duplicate_code", value=spec.code))
-        seen.add(spec.code)
+        seen.add(spec.code.upper())
         p.add(spec.ref, "title", text_problem(spec.title))
         if spec.reports_to is not None and (
             not isinstance(spec.reports_to, str) or spec.reports_to == spec.code
@@ -634,9 +630,9 @@ def people_save(*, actor: Actor, specs: Sequence[PersonSpec], via: str = "page")
         spec.username = clean_text(spec.username) if isinstance(spec.username, str) else spec.username
         if spec.mode != "update" and p.add(spec.ref, "username", code_problem(spec.username, username=True)):
             continue
-        if spec.username in seen:
+        if spec.username.upper() in seen:
             p.add(spec.ref, "username", Problem("duplicate_username", value=spec.username))
-        seen.add(spec.username)
+        seen.add(spec.username.upper())
         p.add(spec.ref, "name", text_problem(spec.name))
         spec.email = clean_text(spec.email)
         if spec.language not in LANGUAGES:
@@ -774,40 +770,13 @@ class PasswordOutcome:
 
 
 def can_be_approved(person_ids: Iterable[int], *, requester: Person | None) -> set[int]:
-    """Of these people, those for whom a second person exists to approve a new password: another
-    active administrator, or an active member of a team at or above a unit where they hold (or held) a
-    position or sit on a team (set-wise: a few queries whatever the number of people)."""
-    ids = set(person_ids)
-    if not ids:
-        return set()
-    admins = Person.objects.filter(is_admin=True, is_active=True)
-    if requester is not None:
-        admins = admins.exclude(pk=requester.pk)
-    if admins.exists():
-        return ids
-    units: dict[int, set[int]] = defaultdict(set)
-    for person_id, unit_id in Holding.objects.filter(person_id__in=ids).values_list(
-        "person_id", "position__unit_id"
-    ):
-        units[person_id].add(unit_id)
-    for person_id, unit_id in TeamMembership.objects.filter(person_id__in=ids).values_list(
-        "person_id", "unit_id"
-    ):
-        units[person_id].add(unit_id)
-    paths = dict(
-        Unit.objects.filter(pk__in={u for us in units.values() for u in us}).values_list("id", "path")
-    )
-    above = {
-        pid: {int(x) for u in us for x in paths.get(u, "").strip("/").split("/") if x}
-        for pid, us in units.items()
-    }
-    members: dict[int, set[int]] = defaultdict(set)
-    for unit_id, member_id in TeamMembership.objects.filter(
-        unit_id__in={u for us in above.values() for u in us}, person__is_active=True
-    ).values_list("unit_id", "person_id"):
-        members[unit_id].add(member_id)
-    skip = {requester.pk} if requester is not None else set()
-    return {pid for pid, us in above.items() if any(members[u] - {pid} - skip for u in us)}
+    """Of these people, those for whom a second person exists to approve a new password."""
+    drafts = [
+        PendingChange(pk=-n, kind=PendingKind.PASSWORD, person_id=pid, requested_by=requester)
+        for n, pid in enumerate(sorted(set(person_ids)), start=1)
+    ]
+    allowed = _approver_ids(drafts)
+    return {draft.person_id for draft in drafts if allowed[draft.pk]}
 
 
 def person_set_password(
@@ -1337,21 +1306,20 @@ def _check_team_approvers(
 ) -> None:
     """Refuse at once a team change that nobody could approve (no member of the team or of a team above
     it other than the person concerned, and no other administrator), rather than let it wait for ever."""
-    admins = Person.objects.filter(is_admin=True, is_active=True)
-    if me is not None:
-        admins = admins.exclude(pk=me.pk)
-    if admins.exists():
-        return
-    chain = {code: set(unit.ancestor_ids()) for code, unit in units.items()}
-    members: dict[int, set[int]] = defaultdict(set)
-    for unit_id, person_id in TeamMembership.objects.filter(
-        unit_id__in={u for ids in chain.values() for u in ids}, person__is_active=True
-    ).values_list("unit_id", "person_id"):
-        members[unit_id].add(person_id)
+    drafts = [
+        PendingChange(
+            pk=-n,
+            kind=PendingKind.TEAM_ADD if change.add else PendingKind.TEAM_REMOVE,
+            unit_id=units[change.unit].pk,
+            person_id=people[change.username].pk,
+            requested_by=me,
+        )
+        for n, change in enumerate(changes, start=1)
+    ]
+    allowed = _approver_ids(drafts)
     p = _Problems()
-    for change in changes:
-        concerned = people[change.username].pk
-        if not any(members[u] - {concerned} for u in chain[change.unit]):
+    for change, draft in zip(changes, drafts, strict=True):
+        if not allowed[draft.pk]:
             p.add(change.ref, "person", Problem("team_no_second_person", unit=change.unit))
     p.check()
 
@@ -1407,40 +1375,53 @@ def teams_sync(
 # --- approvals ----------------------------------------------------------------------------------------
 
 
-def _units_concerned(change: PendingChange) -> list[int]:
-    """The units whose teams (and the teams above them) may approve the change."""
-    if change.unit_id is not None:
-        return [change.unit_id]
-    held = Holding.objects.filter(person_id=change.person_id).values_list("position__unit_id", flat=True)
-    teams = TeamMembership.objects.filter(person_id=change.person_id).values_list("unit_id", flat=True)
-    return sorted(set(held) | set(teams))
+def _approver_ids(changes: Sequence[PendingChange]) -> dict[int, set[int]]:
+    """For each change, who may approve it (person ids): active members of the team concerned or of a
+    team above it (they already oversee every case that team sees) — for a password, the teams of the
+    units where the person holds or held a position or sits on a team — other than the requester and
+    the person concerned; where there is no such member, the other active administrators.
+    A few queries, whatever the number of changes."""
+    if not changes:
+        return {}
+    people = {c.person_id for c in changes if c.unit_id is None}
+    held: dict[int, set[int]] = defaultdict(set)
+    if people:
+        for person_id, unit_id in Holding.objects.filter(person_id__in=people).values_list(
+            "person_id", "position__unit_id"
+        ):
+            held[person_id].add(unit_id)
+        for person_id, unit_id in TeamMembership.objects.filter(person_id__in=people).values_list(
+            "person_id", "unit_id"
+        ):
+            held[person_id].add(unit_id)
+    concerned = {c.pk: ({c.unit_id} if c.unit_id else held[c.person_id]) for c in changes}
+    paths = dict(Unit.objects.filter(pk__in=set().union(*concerned.values())).values_list("id", "path"))
+    above = {
+        pk: {int(part) for unit in units for part in paths.get(unit, "").strip("/").split("/") if part}
+        for pk, units in concerned.items()
+    }
+    members: dict[int, set[int]] = defaultdict(set)
+    for unit_id, person_id in TeamMembership.objects.filter(
+        unit_id__in=set().union(*above.values()), person__is_active=True
+    ).values_list("unit_id", "person_id"):
+        members[unit_id].add(person_id)
+    admins = set(Person.objects.filter(is_admin=True, is_active=True).values_list("id", flat=True))
+    result: dict[int, set[int]] = {}
+    for change in changes:
+        excluded = {change.person_id, change.requested_by_id}
+        team = set().union(*(members[u] for u in above[change.pk])) - excluded
+        result[change.pk] = team or (admins - excluded)
+    return result
 
 
 def approvers(change: PendingChange) -> list[Person]:
-    """Who may approve: active members of the team concerned or of a team above it (they already
-    oversee every case that team sees), other than the requester and the person concerned; where no
-    such member exists, another active administrator."""
-    unit_ids: set[int] = set()
-    for unit in Unit.objects.filter(pk__in=_units_concerned(change)).only("id", "path"):
-        unit_ids |= set(unit.ancestor_ids())
-    excluded = {change.person_id, change.requested_by_id}
-    team = list(
-        Person.objects.filter(team_memberships__unit_id__in=unit_ids, is_active=True)
-        .exclude(pk__in=[x for x in excluded if x])
-        .distinct()
-        .order_by("username")
-    )
-    if team:
-        return team
-    return list(
-        Person.objects.filter(is_admin=True, is_active=True)
-        .exclude(pk__in=[x for x in excluded if x])
-        .order_by("username")
-    )
+    """Who may approve the change (see :func:`_approver_ids`)."""
+    ids = _approver_ids([change])[change.pk]
+    return list(Person.objects.filter(pk__in=ids).order_by("username"))
 
 
 def may_approve(person: Person, change: PendingChange) -> bool:
-    return any(a.pk == person.pk for a in approvers(change))
+    return person.pk in _approver_ids([change])[change.pk]
 
 
 def pending_for(person: Person) -> list[PendingChange]:
@@ -1450,7 +1431,8 @@ def pending_for(person: Person) -> list[PendingChange]:
         .select_related("unit", "person", "requested_by")
         .order_by("requested_at", "id")
     )
-    return [c for c in waiting if c.requested_by_id == person.pk or may_approve(person, c)]
+    allowed = _approver_ids(waiting)
+    return [c for c in waiting if c.requested_by_id == person.pk or person.pk in allowed[c.pk]]
 
 
 def _open_change(change_id: Any) -> PendingChange:

@@ -451,9 +451,9 @@ BAD_ENTRIES = {
         _append("people", {"username": "Baru", "name": "Orang Bernama Baru"}),
         ["people[6] (username 'Baru'), username: “Baru” is a reserved word"],
     ),
-    "a code taken in another case": (
+    "a code given twice in another case": (
         _append("units", {"code": "smpn1-mejayan", "name": "Lagi", "parent": "DISDIK-MADIUN"}),
-        ["units[3] (code 'smpn1-mejayan'), code: The code SMPN1-MEJAYAN is already in use."],
+        ["units[3] (code 'smpn1-mejayan'), code: The code smpn1-mejayan is given twice."],
     ),
     "an administrator holding a position": (
         _set(("people", 4, "positions"), ["GURU-MTK-1"]),
