@@ -52,7 +52,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Warning:
+class Caution:
     """Something allowed but worth a second look (e.g. a position with two current holders)."""
 
     code: str
@@ -69,13 +69,13 @@ class Recorder:
     actor: str
     via: str
     changes: list[Change] = field(default_factory=list)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[Caution] = field(default_factory=list)
 
     def note(self, kind: str, key: str, fields: dict[str, Any] | None = None, *, unit: str = "") -> None:
         self.changes.append(Change(kind, key, fields or {}, unit))
 
     def warn(self, code: str, key: str, **params: Any) -> None:
-        self.warnings.append(Warning(code, key, params))
+        self.warnings.append(Caution(code, key, params))
 
     def counts(self) -> dict[str, int]:
         return dict(sorted(Counter(c.kind for c in self.changes).items()))

@@ -9,9 +9,9 @@ is (``units[1] (code 'X')``, or the sheet, row and column of a workbook). Then i
 cycles, separation of duties) exactly as they do for the pages. A dry run is the same, rolled back.
 
 Idempotent (keys are the codes and user names): importing the same file twice changes nothing the
-second time. All-or-nothing: any problem and nothing changes. Team changes and passwords for people
-who read cases wait for a second person's approval once the deployment is set up
-(``services.deployment_is_new``; SECURITY.md).
+second time. All-or-nothing: any problem and nothing changes. Team changes and first passwords wait
+for a second person's approval once the deployment is set up (``services.deployment_is_new``;
+SECURITY.md, "Separation of duties").
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 
 from integritas.errors import Invalid, Problem
 from integritas.orgs import services
-from integritas.orgs.changes import Change, Warning, change_set
+from integritas.orgs.changes import Caution, Change, change_set
 from integritas.orgs.models import TIMEZONES, WORK_WEEKS, Person, Position, Unit
 from integritas.orgs.policy import validate_policy
 from integritas.orgs.rules import LANGUAGES, code_problem, email_problem, password_problem, text_problem
@@ -109,11 +109,9 @@ class Issue:
             place = self.field or ""
         else:
             place = self.where.describe(self.field)
-        return (
-            _("%(where)s: %(problem)s") % {"where": place, "problem": self.problem.text}
-            if place
-            else (self.problem.text)
-        )
+        if not place:
+            return self.problem.text
+        return _("%(where)s: %(problem)s") % {"where": place, "problem": self.problem.text}
 
     def __str__(self) -> str:
         return self.text
@@ -148,7 +146,8 @@ class ImportProblem(Invalid):
 # ---------------------------------------------------------------- the summary
 
 
-# Change kinds by section, and whether they create (True) or update (False) something.
+# Change kinds by section, and whether they create (True) or update (False) something (a first password
+# is listed with the changes but counted as neither).
 SECTION_OF = {
     "unit_created": ("units", True),
     "unit_changed": ("units", False),
@@ -156,7 +155,6 @@ SECTION_OF = {
     "position_changed": ("positions", False),
     "person_created": ("people", True),
     "person_changed": ("people", False),
-    "password_set": ("people", False),
     "holding_added": ("holdings", True),
     "holding_changed": ("holdings", False),
     "holding_ended": ("holdings", False),
@@ -173,7 +171,7 @@ KINDS = ("holidays", "units", "positions", "people", "holdings", "teams")
 @dataclass
 class ImportSummary:
     changes: list[Change] = field(default_factory=list)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[Caution] = field(default_factory=list)
     dry_run: bool = False
 
     @property

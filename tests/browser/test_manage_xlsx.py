@@ -66,3 +66,17 @@ def test_an_administrator_imports_a_workbook_on_a_phone(new_context: Any, axe_ch
     page.get_by_role("button", name=T("Apply these changes")).click()
     expect(page.get_by_role("status")).to_contain_text(re.compile(r"\d"))
     assert "SMP Negeri 5 Sukamaju" in page.request.get("/lapor/?q=Sukamaju").text()
+
+
+def test_the_team_page_searches_people_on_a_phone(new_context: Any, axe_check: Any) -> None:
+    page = sign_in(new_context(phone=True), "admin")
+    page.goto("/kelola/tim/SMPN1-UJI/")
+    search = field(page, "Find a person of this unit or the units below it")
+    search.fill("ratna")
+    page.get_by_role("button", name=T("Search"), exact=True).click()
+    found = page.get_by_role("list", name=T("People found"))
+    expect(found).to_contain_text("Ratna Sari Dewi")
+    expect(found).not_to_contain_text("Maya Kartika")  # the administrator is never offered
+    fits_the_screen(page)
+    axe_check(page)
+    screenshot(page, "team-search-phone")
