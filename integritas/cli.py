@@ -163,11 +163,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     if args.action != "verify":
-        print("usage: integritas audit verify", file=sys.stderr)
+        print("usage: integritas audit verify [--anchor NUMBER:HASH]", file=sys.stderr)
         return 2
     from integritas.audit.chain import verify
 
-    ok, message = verify()
+    anchors = []
+    for text in args.anchor or []:
+        number, _, digest = text.strip().partition(":")
+        if not (number.isascii() and number.isdigit() and len(digest) == 64 and digest.isascii()):
+            print(
+                f"error: --anchor {text!r}: expected NUMBER:HASH (as in the anchor e-mail)", file=sys.stderr
+            )
+            return 2
+        try:
+            bytes.fromhex(digest)
+        except ValueError:
+            print(f"error: --anchor {text!r}: the hash is not hexadecimal", file=sys.stderr)
+            return 2
+        anchors.append((int(number), digest.lower()))
+    ok, message = verify(anchors=anchors)
     print(message, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
 
@@ -199,7 +213,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     verb = "Finished the rotation" if done.resumed else "Rotated the master key"
     print(f"{verb}: {', '.join(done.old_ids) or '-'} -> {done.new_id}")
     print(
-        f"  re-wrapped {done.data_keys} data keys and re-sealed {done.sealed} two-factor secrets in {done.passes} passes"
+        f"  re-wrapped {done.data_keys} data keys and re-sealed {done.sealed} values (two-factor secrets, audit keys) in {done.passes} passes"
     )
     if done.mode == "file":
         if done.removed_previous:
@@ -255,6 +269,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
         f"Restored {args.file} (made {done.created_at}): {done.models.get('cases.case', 0)} cases, "
         f"{sum(done.models.values())} rows, {done.files} files; master key id {done.key_id}"
     )
+    if done.anchor_moved is not None:
+        print(f"  the anchor file that was here is kept as {done.anchor_moved}")
+    if not done.audit_ok:
+        print(f"  {done.audit}", file=sys.stderr)
+        return 1
     print(f"  {done.audit}")
     return 0
 
@@ -295,6 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit.add_argument("action", choices=["verify"])
+    audit.add_argument(
+        "--anchor",
+        action="append",
+        metavar="NUMBER:HASH",
+        help="also check a head recorded elsewhere (the anchor e-mail); may be repeated",
+    )
     audit.set_defaults(func=cmd_audit)
 
     keys = sub.add_parser(

@@ -1,5 +1,5 @@
 """The in-process scheduler of `integritas serve` (and the loop of `integritas worker`): the deadline
-sweep, reminders and the outbox on a timer."""
+sweep, the audit anchor e-mail, reminders and the outbox on a timer."""
 
 from __future__ import annotations
 
@@ -24,6 +24,12 @@ def run_jobs_once() -> None:
             log.info("sweep: %d overdue, %d escalated", len(result.marked), len(result.escalated))
     except Exception:
         log.exception("deadline sweep failed; retrying at the next tick")
+    try:
+        from integritas.audit.anchor import mail_anchor_if_due
+
+        mail_anchor_if_due()  # queued before delivery: it goes out in this run
+    except Exception:
+        log.exception("audit anchor e-mail failed; retrying at the next tick")
     try:
         run_notifications()
     except Exception:

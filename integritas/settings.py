@@ -190,6 +190,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 MASTER_KEY_SETTING = "INTEGRITAS_MASTER_KEY"
 
+# The audit chain's anchors outside the database (integritas.audit.anchor).
+AUDIT_ANCHOR_FILE = env_str("INTEGRITAS_AUDIT_ANCHOR_FILE", "")  # default <data dir>/audit-anchor.log
+AUDIT_ANCHOR_EMAIL = env_str("INTEGRITAS_AUDIT_ANCHOR_EMAIL", "")  # comma-separated addresses
+AUDIT_ANCHOR_EMAIL_HOURS = float(env_str("INTEGRITAS_AUDIT_ANCHOR_EMAIL_HOURS", "24") or 24)
+
 INTEGRITAS = {
     "TOKEN_HOURS": env_int("INTEGRITAS_TOKEN_HOURS", 12),
     "SCHEDULER_INTERVAL": env_int("INTEGRITAS_SCHEDULER_INTERVAL", 60),

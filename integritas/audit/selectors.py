@@ -1,5 +1,6 @@
 """Who reads which part of the audit log: teams the entries of the cases they oversee,
-administrators the changes to the organisation, keys and backups (never case entries)."""
+administrators the changes to the organisation, keys, backups and the audit anchor (never case
+entries)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from integritas.cases.models import Case
 from integritas.errors import Forbidden
 from integritas.orgs.models import Person
 
-ADMIN_PREFIXES = ("org.", "keys.", "backup.")
+ADMIN_PREFIXES = ("org.", "keys.", "backup.", "audit.")
 
 
 def case_entries(person: Person, case: Case) -> QuerySet[AuditEntry]:

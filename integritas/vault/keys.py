@@ -34,8 +34,13 @@ from integritas.vault.models import KeyCheck
 
 # (app label, model, field): per-row data keys wrapped by the master key.
 WRAPPED_KEY_FIELDS = [("cases", "Case", "wrapped_key")]
-# (app label, model, field, purpose with {pk}): values sealed directly with the master key.
-MASTER_SEALED_FIELDS = [("orgs", "Person", "totp_sealed", "totp:{pk}")]
+# (app label, model, field, purpose with {pk}): values sealed directly with the master key. The audit
+# keys of earlier master keys live here too: rotation re-seals them, so the audit chain made under an
+# old master key still verifies once that key is gone (integritas.audit.chain).
+MASTER_SEALED_FIELDS = [
+    ("orgs", "Person", "totp_sealed", "totp:{pk}"),
+    ("audit", "AuditKey", "sealed", "audit-key:{pk}"),
+]
 
 CHECK_VALUE = b"integritas master key check"
 CHECK_PURPOSE = "vault:key-check"
