@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import IO, Protocol
 
 from integritas.cases import content
 from integritas.cases.models import Case, Evidence, Message, Sender
-from integritas.errors import Invalid, TooLarge, UnsupportedType
-from integritas.vault import filetypes, scrub
+from integritas.errors import Invalid, TooLarge
+from integritas.vault import filetypes
 
 MAX_FILES = 20
 MAX_NAME = 200
@@ -31,12 +31,13 @@ class CheckedFile:
     upload: Upload
     name: str
     content_type: str
-    # Images are stored from their metadata-free copy; everything else as uploaded.
-    data: bytes | None = None
+    # Images and videos are stored from their metadata-free copy (a temporary file); the rest as uploaded.
+    cleaned: IO[bytes] | None = None
 
     def chunks(self) -> Iterator[bytes]:
-        if self.data is not None:
-            return iter((self.data,))
+        if self.cleaned is not None:
+            self.cleaned.seek(0)
+            return iter(lambda: self.cleaned.read(64 * 1024), b"")  # type: ignore[union-attr]
         self.upload.seek(0)
         return self.upload.chunks()
 
@@ -61,32 +62,13 @@ def check_files(uploads: list[Upload], *, max_upload_mb: int, field: str = "evid
             )
         if size == 0:
             raise Invalid({field: f"{name} is empty"})
-        upload.seek(0)
-        head = upload.read(64)
-        kind = filetypes.sniff(head, upload)  # type: ignore[arg-type]
-        upload.seek(0)
-        if kind is None:
-            raise UnsupportedType(
-                f"{name}: this type of file is not accepted (documents, images, audio and video are)",
-                fields={field: f"{name}: file type not allowed"},
+        # Type by content, structure, metadata removed: 415 with the reason's code (vault.filetypes).
+        inspected = filetypes.inspect_upload(upload, name=name, field=field)
+        checked.append(
+            CheckedFile(
+                upload=upload, name=name, content_type=inspected.content_type, cleaned=inspected.cleaned
             )
-        problem = filetypes.hides_something(kind, upload, size)  # type: ignore[arg-type]
-        if problem:
-            raise UnsupportedType(
-                f"{name}: this file {problem}; it is not accepted",
-                fields={field: f"{name}: file type not allowed"},
-            )
-        data = None
-        if kind in scrub.SCRUBBERS:
-            upload.seek(0)
-            try:
-                data = scrub.scrub(kind, upload.read())
-            except scrub.ScrubError:
-                raise UnsupportedType(
-                    f"{name}: the image is damaged and cannot be accepted",
-                    fields={field: f"{name}: damaged image"},
-                ) from None
-        checked.append(CheckedFile(upload=upload, name=name, content_type=kind, data=data))
+        )
     return checked
 
 

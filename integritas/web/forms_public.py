@@ -238,7 +238,8 @@ def evidence_message(problem: str, *, max_upload_mb: int) -> str:
         return _(
             "%(name)s: this type of file is not accepted. Send documents, photos, audio or video (%(types)s)."
         ) % {"name": name, "types": EVIDENCE_TYPES}
-    return _("Check the evidence files.")
+    # A refused file's reason comes with its own words, in the visitor's language (messages/security.py).
+    return problem or _("Check the evidence files.")
 
 
 def field_errors(problems: dict[str, str], *, max_upload_mb: int = 20) -> dict[str, str]:
