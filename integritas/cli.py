@@ -371,10 +371,24 @@ def check_master_key() -> str | None:
     return None
 
 
+def warn_about_key_placement(command: str) -> None:
+    """One line at every start while the master key sits in the data dir (SECURITY.md, key placement)."""
+    from integritas.vault.keyring import placement_warning_once
+
+    warning = placement_warning_once()
+    if warning is None:
+        return
+    if command in ("serve", "worker"):
+        log.warning(warning)  # with the server's log, on stdout
+    else:
+        print(f"warning: {warning}", file=sys.stderr)  # stdout may be a key or JSON a script reads
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup()
     migrate()
+    warn_about_key_placement(args.command)
     if getattr(args, "key_check", True):
         problem = check_master_key()
         if problem:

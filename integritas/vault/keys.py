@@ -6,6 +6,7 @@ so a new sealed field is covered once it is listed here.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ MASTER_SEALED_FIELDS = [
     ("orgs", "Person", "totp_sealed", "totp:{pk}"),
     ("audit", "AuditKey", "sealed", "audit-key:{pk}"),
 ]
+
+log = logging.getLogger(__name__)
 
 CHECK_VALUE = b"integritas master key check"
 CHECK_PURPOSE = "vault:key-check"
@@ -156,6 +159,11 @@ def key_check_on_start() -> None:
     """The web app's start: the same check, skipped while the database is not migrated yet."""
     from django.core.exceptions import ImproperlyConfigured
 
+    from integritas.vault.keyring import placement_warning_once
+
+    warning = placement_warning_once()
+    if warning:
+        log.warning(warning)
     try:
         key_check()
     except KeyProblem as problem:
