@@ -29,7 +29,7 @@ from typing import IO, Any, BinaryIO
 from integritas.vault import media, ole, packages, pdf, scrub
 from integritas.vault.refused import Refused
 
-__all__ = ["Inspected", "Refused", "inspect", "inspect_upload", "sniff_bytes"]
+__all__ = ["Inspected", "Refused", "identify", "inspect", "inspect_upload"]
 
 MARKUP = (b"<script", b"<html", b"<?php", b"<svg", b"<iframe", b"<!doctype html")
 # Types whose content is a zip of their own (an appended-archive check would refuse them all).
@@ -105,15 +105,6 @@ def inspect(fh: BinaryIO) -> Inspected:
             raise
         out.seek(0)
         return Inspected(kind, out)
-
-
-def sniff_bytes(data: bytes) -> str | None:
-    """The accepted type of these bytes, or None (for tests and tools)."""
-    try:
-        with mapped(io.BytesIO(data)) as (source, view):
-            return identify(source, view)
-    except Refused:
-        return None
 
 
 def identify(source: BinaryIO, data: mmap.mmap) -> str:

@@ -75,19 +75,17 @@ def placement_warning(directory: Path | None = None) -> str | None:
         f"keep it apart: give it as {env_name()} from the service manager, or as "
         f"INTEGRITAS_MASTER_KEY_FILE=<a file outside {directory}> (see SECURITY.md)"
     )
-    if env_key_text():
-        if in_dir.exists():
-            return (
-                f"a master key file is still in the data dir ({in_dir}) although {env_name()} is set: "
-                "anyone with a copy of the data dir may hold a key to it; remove the file once it is not "
-                "needed"
-            )
-        return None
-    path = key_file(directory).resolve()
-    if path == directory or directory in path.parents:
+    path = None if env_key_text() else key_file(directory).resolve()
+    if path is not None and (path == directory or directory in path.parents):
         return (
             f"the master key is stored inside the data dir ({path}): anyone with a copy of the data dir "
             f"can read every report; {advice}"
+        )
+    if in_dir.exists():
+        return (
+            f"a master key file is still in the data dir ({in_dir}) although the key in use is kept "
+            "elsewhere: anyone with a copy of the data dir may hold a key to it; remove the file once "
+            "it is not needed"
         )
     return None
 

@@ -380,15 +380,3 @@ CLEANERS: dict[str, Callable[[Buffer, BinaryIO], None]] = {
     "video/3gpp": clean_iso,
     "audio/mp4": clean_iso,
 }
-
-
-def scrub(content_type: str, data: bytes) -> bytes:
-    """Metadata-free bytes (other types unchanged): for tools and tests; uploads use CLEANERS directly."""
-    import io
-
-    cleaner = CLEANERS.get(content_type)
-    if cleaner is None:
-        return data
-    out = io.BytesIO()
-    cleaner(data, out)
-    return out.getvalue()

@@ -111,3 +111,18 @@ def test_the_worker_logs_the_warning_once(data_dirs):
     log = done.stdout + done.stderr
     assert log.count(WARNING) == 1, log
     assert "WARNING" in done.stdout  # a log line, with the worker's log
+
+
+def test_a_key_file_left_in_the_data_dir_after_moving_the_key_is_warned_about(data_dirs, tmp_path):
+    data, env = data_dirs("data")
+    cli("sweep", env=env)
+    moved = tmp_path / "master_key"
+    moved.write_text((data / "master_key").read_text())
+    for apart in (
+        {"INTEGRITAS_MASTER_KEY_FILE": str(moved)},
+        {"INTEGRITAS_MASTER_KEY": moved.read_text().strip()},
+    ):
+        done = cli("sweep", env={**env, **apart})
+        assert "a master key file is still in the data dir" in done.stderr, done.stderr
+    (data / "master_key").unlink()
+    assert "master key" not in cli("sweep", env={**env, "INTEGRITAS_MASTER_KEY_FILE": str(moved)}).stderr
