@@ -10,8 +10,8 @@ never read whole: ODF's ``mimetype`` up to 100 bytes, ``[Content_Types].xml`` up
 embedded office document up to 8 MiB (checked the same way, one level deep).
 
 Members allowed (anything else is refused, naming the part):
-- OOXML: ``[Content_Types].xml``; XML parts (``.xml``, ``.rels``, ``.vml``); pictures under
-  ``media/`` and the thumbnail; embedded fonts; printer settings (``printerSettings/*.bin``);
+- OOXML: ``[Content_Types].xml``; XML parts (``.xml``, ``.rels``, ``.vml``); pictures, sound and
+  video under ``media/`` and the thumbnail; embedded fonts; printer settings (``printerSettings/*.bin``);
   embedded office documents under ``embeddings/`` (OOXML, checked here; old Office, checked by
   :mod:`integritas.vault.ole`); signatures (``_xmlsignatures``).
 - ODF: ``mimetype`` (one of text, spreadsheet, presentation); XML parts; ``Pictures/``,
@@ -70,6 +70,8 @@ IMAGE_SUFFIXES = frozenset(
     ".png .jpg .jpeg .jpe .jfif .gif .bmp .dib .tif .tiff .emf .wmf .emz .wmz .svg .wdp .jxr .hdp .ico .pict .pct"
     .split()
 )  # fmt: skip
+# Sound and video a presentation plays (ppt/media/media1.mp4).
+MEDIA_SUFFIXES = frozenset(".mp4 .m4v .mov .wmv .avi .mpg .mpeg .mp3 .m4a .wav .wma .aac".split())
 XML_SUFFIXES = frozenset((".xml", ".rels", ".vml"))
 OOXML_ROOTS = frozenset(("_rels", "docProps", "word", "xl", "ppt", "customXml", "_xmlsignatures"))
 _PRINTER = re.compile(r"(word|xl|ppt)/printerSettings/printerSettings\d+\.bin")
@@ -242,7 +244,7 @@ def _check_ooxml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: in
         raise Refused("document_foreign_part", part=name[:80])
     if suffix in XML_SUFFIXES or suffix == ".sigs":
         return
-    if "/media/" in name and suffix in IMAGE_SUFFIXES:
+    if "/media/" in name and (suffix in IMAGE_SUFFIXES or suffix in MEDIA_SUFFIXES):
         return
     if _THUMBNAIL.fullmatch(name) or _PRINTER.fullmatch(name) or _FONT.fullmatch(name):
         return
