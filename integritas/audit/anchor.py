@@ -118,25 +118,23 @@ def compare(path: Path | None, given: list[tuple[int, str]], count: int) -> Comp
     """Every anchored (number, hash) must be in the chain as anchored: a number beyond the end means
     entries were cut, another hash that the entry was rewritten (or the log replaced)."""
     result = Comparison()
-    rewritten: list[tuple[int, str]] = []
+    rewritten: tuple[int, str] | None = None  # the first one only: a rewritten log may differ everywhere
     beyond: AnchorLine | None = None
-    newest = 0
-    checked = 0
+    newest = checked = 0
 
     def check(batch: list[AnchorLine]) -> None:
-        nonlocal newest, checked, beyond
+        nonlocal newest, checked, beyond, rewritten
         stored = dict(AuditEntry.objects.filter(seq__in={a.seq for a in batch}).values_list("seq", "hash"))
         for item in batch:
-            checked += 1
-            newest = max(newest, item.seq)
             if item.seq > count:
                 if beyond is None or item.seq > beyond.seq:
                     beyond = item
-            elif stored.get(item.seq) != item.hash:
-                rewritten.append(
-                    (item.seq, f": it differs from the anchor ({item.source}, {item.at}): the entry or the "
-                     "chain before it was rewritten")
-                )  # fmt: skip
+            elif stored.get(item.seq) != item.hash and (rewritten is None or item.seq < rewritten[0]):
+                rewritten = (
+                    item.seq,
+                    f": it differs from the anchor ({item.source}, {item.at}): the entry or the chain before "
+                    "it was rewritten",
+                )
 
     manual = [AnchorLine(0, seq, digest.lower(), "given", "--anchor") for seq, digest in given]
     if manual:
@@ -147,6 +145,7 @@ def compare(path: Path | None, given: list[tuple[int, str]], count: int) -> Comp
             try:
                 for item in read_lines(path):
                     batch.append(item)
+                    checked, newest = checked + 1, max(newest, item.seq)
                     if len(batch) >= BATCH:
                         check(batch)
                         batch = []
@@ -165,8 +164,8 @@ def compare(path: Path | None, given: list[tuple[int, str]], count: int) -> Comp
             )
     if manual:
         result.notes.append(f"{len(manual)} anchor(s) given on the command line match")
-    if rewritten:
-        result.problem = min(rewritten)
+    if rewritten is not None:
+        result.problem = rewritten
     elif beyond is not None:
         result.problem = (
             count + 1,
