@@ -56,7 +56,7 @@ def _zone_of(code: Any) -> dt.tzinfo:
 def agenda_create(*, actor: Person, data: Any, now: dt.datetime | None = None) -> Agenda:
     now = now or timezone.now()
     check = Check()
-    body = check.obj(data)
+    body = check.body(data)
     code = check.text(body, "unit", limit=64)
     unit = Unit.objects.filter(code=code).first() if code else None
     if code and unit is None:
@@ -198,7 +198,7 @@ def agenda_state(
     """A participant's statement on one item: input (422), item (404), time (409), who (403)."""
     now = now or timezone.now()
     check = Check()
-    body = check.obj(data)
+    body = check.body(data)
     conflict = check.boolean(body, "conflict")
     reason = check.text(body, "reason", required=conflict, limit=MAX_REASON) if conflict else ""
     check.done()

@@ -219,18 +219,19 @@ class ConflictInput:
 
 def validate(data: Any, *, declarer: Person, today: dt.date) -> ConflictInput:
     check = Check()
-    body = check.obj(data)
+    body = check.body(data)
     kind = check.choice(body, "kind", ConflictKind.values)
-    decision = body.get("decision")
+    decision: Any = body.get("decision")
     if decision is None:
         check.fail("decision", "required")
-        decision = {}
-    decision = check.obj(decision, "decision")
-    title = check.text(decision, "title", field="decision.title", limit=MAX_TITLE)
-    decision_kind = check.choice(
-        decision, "kind", DecisionKind.values, field="decision.kind", aliases=DECISION_KIND_ALIASES
-    )
-    decision_date = check.date(decision, "date", field="decision.date", required=False)
+    decision = check.obj(decision, "decision") if check.ok("decision") else {}
+    title, decision_kind, decision_date = "", "", None
+    if check.ok("decision"):
+        title = check.text(decision, "title", field="decision.title", limit=MAX_TITLE)
+        decision_kind = check.choice(
+            decision, "kind", DecisionKind.values, field="decision.kind", aliases=DECISION_KIND_ALIASES
+        )
+        decision_date = check.date(decision, "date", field="decision.date", required=False)
     description = check.text(body, "description", limit=MAX_TEXT)
     code = check.text(body, "position", required=False, limit=64)
     held = holdings_today(declarer, today)

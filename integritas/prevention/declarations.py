@@ -46,6 +46,8 @@ class Filed:
 
 def _interests(check: Check, data: Any, none: bool) -> list[dict[str, Any]]:
     raw = check.items(data, "interests", limit=MAX_INTERESTS)
+    if not check.ok("none"):
+        return []
     if none:
         if raw:
             check.fail("interests", "interests_with_none")
@@ -57,6 +59,8 @@ def _interests(check: Check, data: Any, none: bool) -> list[dict[str, Any]]:
     for i, item in enumerate(raw):
         where = f"interests.{i}"
         entry = check.obj(item, where)
+        if not check.ok(where):
+            continue
         category = check.choice(entry, "category", Category.values, field=f"{where}.category")
         description = check.text(
             entry, "description", field=f"{where}.description", required=False, limit=MAX_DESCRIPTION
@@ -65,12 +69,14 @@ def _interests(check: Check, data: Any, none: bool) -> list[dict[str, Any]]:
         for j, party in enumerate(check.items(entry, "parties", field=f"{where}.parties", limit=MAX_PARTIES)):
             at = f"{where}.parties.{j}"
             value = check.obj(party, at)
+            if not check.ok(at):
+                continue
             name = check.text(value, "name", field=f"{at}.name", limit=MAX_NAME)
             relation = check.text(
                 value, "relation", field=f"{at}.relation", required=False, limit=MAX_RELATION
             )
             parties.append({"name": name, "relation": relation})
-        if not description and not parties and check.ok(f"{where}.description"):
+        if not description and not parties and check.ok(f"{where}.description") and check.ok(f"{where}.parties"):
             check.fail(f"{where}.description", "interest_empty")
         clean.append({"category": category, "description": description, "parties": parties})
     return clean
@@ -80,7 +86,7 @@ def declaration_file(*, person: Person, data: Any, now: dt.datetime | None = Non
     """A person files a declaration for themselves. Everything is checked before anything is stored."""
     now = now or timezone.now()
     check = Check()
-    body = check.obj(data)
+    body = check.body(data)
     unit = home_unit(person)
     this_year = now.astimezone(unit.tz if unit else dt.UTC).year
     kind = check.choice(body, "kind", DeclarationKind.values)

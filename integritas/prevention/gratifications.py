@@ -100,14 +100,15 @@ class GratificationInput:
 
 def validate(data: Any, *, today: dt.date) -> GratificationInput:
     check = Check()
-    body = check.obj(data)
+    body = check.body(data)
     received_on = check.date(body, "received_on", not_after=today)
-    giver = check.obj(body.get("giver"), "giver") if "giver" in body else None
+    giver: Any = body.get("giver")
+    giver_name = giver_relation = ""
     if giver is None:
         check.fail("giver", "required")
-        giver = {}
-    giver_name = check.text(giver, "name", field="giver.name", limit=MAX_NAME)
-    giver_relation = check.text(giver, "relation", field="giver.relation", required=False, limit=MAX_RELATION)
+    elif check.obj(giver, "giver") and check.ok("giver"):
+        giver_name = check.text(giver, "name", field="giver.name", limit=MAX_NAME)
+        giver_relation = check.text(giver, "relation", field="giver.relation", required=False, limit=MAX_RELATION)
     occasion = check.choice(body, "occasion", Occasion.values)
     description = check.text(body, "description", limit=MAX_DESCRIPTION)
     value = check.integer(body, "value_idr", minimum=0, maximum=MAX_IDR)

@@ -35,7 +35,13 @@ class Check:
 
     # ------------------------------------------------------------ values
 
-    def obj(self, value: Any, field: str = "body") -> Mapping[str, Any]:
+    def body(self, value: Any) -> Mapping[str, Any]:
+        """The request body: when it is no JSON object there are no fields to name."""
+        if not isinstance(value, Mapping):
+            raise Invalid({"body": Problem("not_object")})
+        return value
+
+    def obj(self, value: Any, field: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
             self.fail(field, "not_object")
             return {}

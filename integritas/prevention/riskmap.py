@@ -41,7 +41,7 @@ def risk_rate(*, actor: Person, data: Any, now: dt.datetime | None = None) -> Ri
     above keeps it. Input (422) before permission (403)."""
     now = now or timezone.now()
     check = Check()
-    body = check.obj(data)
+    body = check.body(data)
     code = check.text(body, "position", limit=64)
     position = Position.objects.filter(code=code).select_related("unit").first() if code else None
     if code and position is None:

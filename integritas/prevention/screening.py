@@ -49,15 +49,14 @@ def interests_of(declaration: Declaration) -> list[dict[str, Any]]:
     return list(data.get("interests") or [])
 
 
-def declared_parties(person_ids: Iterable[int], today: dt.date | None = None) -> dict[int, list[Party]]:
-    """Every related party each person has declared (any of their declarations), opened one by one."""
+def declared_parties(person_ids: Iterable[int]) -> dict[int, list[Party]]:
+    """Every related party each person has declared (any of their declarations: relatives stay
+    relatives), opened one by one."""
     ids = sorted(set(person_ids))
     found: dict[int, list[Party]] = {pk: [] for pk in ids}
     if not ids:
         return found
     rows = Declaration.objects.filter(person_id__in=ids, none=False)
-    if today is not None:
-        rows = rows.filter(filed_at__date__lte=today + dt.timedelta(days=1))
     for declaration in rows.order_by("filed_at", "pk"):
         for interest in interests_of(declaration):
             for party in interest.get("parties") or []:
@@ -82,7 +81,7 @@ def conflicted(person_ids: Iterable[int], subject_holder_names: Iterable[str], t
     if not wanted:
         return set()
     hits: set[int] = set()
-    for person_id, parties in declared_parties(person_ids, today).items():
+    for person_id, parties in declared_parties(person_ids).items():
         for party in parties:
             declared = names.tokens(party.name)
             if any(names.same_tokens(declared, w) for w in wanted):
