@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -28,6 +29,8 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 def to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported when needed: Pango is loaded only for documents
 
+    # Its progress messages (one per step of every document) are not for the server's log.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     return HTML(string=html, url_fetcher=_refuse, base_url=None).write_pdf()
 
 
