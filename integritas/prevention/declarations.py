@@ -76,7 +76,12 @@ def _interests(check: Check, data: Any, none: bool) -> list[dict[str, Any]]:
                 value, "relation", field=f"{at}.relation", required=False, limit=MAX_RELATION
             )
             parties.append({"name": name, "relation": relation})
-        if not description and not parties and check.ok(f"{where}.description") and check.ok(f"{where}.parties"):
+        if (
+            not description
+            and not parties
+            and check.ok(f"{where}.description")
+            and check.ok(f"{where}.parties")
+        ):
             check.fail(f"{where}.description", "interest_empty")
         clean.append({"category": category, "description": description, "parties": parties})
     return clean

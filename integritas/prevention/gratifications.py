@@ -106,9 +106,13 @@ def validate(data: Any, *, today: dt.date) -> GratificationInput:
     giver_name = giver_relation = ""
     if giver is None:
         check.fail("giver", "required")
-    elif check.obj(giver, "giver") and check.ok("giver"):
+    else:
+        giver = check.obj(giver, "giver")
+    if check.ok("giver"):
         giver_name = check.text(giver, "name", field="giver.name", limit=MAX_NAME)
-        giver_relation = check.text(giver, "relation", field="giver.relation", required=False, limit=MAX_RELATION)
+        giver_relation = check.text(
+            giver, "relation", field="giver.relation", required=False, limit=MAX_RELATION
+        )
     occasion = check.choice(body, "occasion", Occasion.values)
     description = check.text(body, "description", limit=MAX_DESCRIPTION)
     value = check.integer(body, "value_idr", minimum=0, maximum=MAX_IDR)

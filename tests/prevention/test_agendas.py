@@ -31,7 +31,10 @@ def body(org, **overrides):
         "kind": "procurement",
         "meets_at": MEETS,
         "items": [
-            {"title": "Penetapan pemenang pengadaan seragam", "parties": ["CV Maju Jaya", "PT Sinar Abadi Tbk"]},
+            {
+                "title": "Penetapan pemenang pengadaan seragam",
+                "parties": ["CV Maju Jaya", "PT Sinar Abadi Tbk"],
+            },
             {"title": "Pengadaan buku paket", "parties": ["UD Sumber Ilmu"]},
         ],
         "participants": ["principal", "vice", "teacher"],
@@ -85,11 +88,16 @@ def test_statements_and_who_sees_the_reason(org):
     item = agenda.items.order_by("order").first()
     with time_machine.travel(NOW, tick=False):
         agendas.agenda_state(
-            agenda=agenda, item_id=item.pk, actor=org.vice, data={"conflict": True, "reason": "Adik ipar saya pemilik CV Maju Jaya"}
+            agenda=agenda,
+            item_id=item.pk,
+            actor=org.vice,
+            data={"conflict": True, "reason": "Adik ipar saya pemilik CV Maju Jaya"},
         )
         agendas.agenda_state(agenda=agenda, item_id=item.pk, actor=org.teacher, data={"conflict": False})
         # A participant may change their statement before the meeting.
-        agendas.agenda_state(agenda=agenda, item_id=item.pk, actor=org.teacher, data={"conflict": False, "reason": "x"})
+        agendas.agenda_state(
+            agenda=agenda, item_id=item.pk, actor=org.teacher, data={"conflict": False, "reason": "x"}
+        )
     assert AgendaStatement.objects.count() == 2
 
     def statements(viewer):
@@ -122,7 +130,9 @@ def test_only_participants_state_and_only_on_items_of_the_agenda(org):
     other = publish(org, title="Rapat lain")
     with time_machine.travel(NOW, tick=False):
         with pytest.raises(Forbidden):
-            agendas.agenda_state(agenda=agenda, item_id=item.pk, actor=org.school_team, data={"conflict": False})
+            agendas.agenda_state(
+                agenda=agenda, item_id=item.pk, actor=org.school_team, data={"conflict": False}
+            )
         with pytest.raises(NotFound):
             agendas.agenda_state(
                 agenda=agenda, item_id=other.items.first().pk, actor=org.vice, data={"conflict": False}
@@ -196,7 +206,12 @@ def test_minutes_list_who_recused_from_what_without_reasons(org):
     agenda = publish(org)
     first, second = agenda.items.order_by("order")
     with time_machine.travel(NOW, tick=False):
-        agendas.agenda_state(agenda=agenda, item_id=first.pk, actor=org.vice, data={"conflict": True, "reason": "RAHASIA-ALASAN"})
+        agendas.agenda_state(
+            agenda=agenda,
+            item_id=first.pk,
+            actor=org.vice,
+            data={"conflict": True, "reason": "RAHASIA-ALASAN"},
+        )
         agendas.agenda_state(agenda=agenda, item_id=first.pk, actor=org.teacher, data={"conflict": False})
     data = agendas.minutes(agenda)
     row1, row2 = data["items"]

@@ -197,7 +197,9 @@ def test_at_the_top_the_team_takes_it_and_then_it_stays_marked(org):
     result = conflicts.sweep(now=item.due_at + dt.timedelta(seconds=1))
     assert result.marked == [item.reference] and result.escalated == []
     assert reload(item).overdue and reload(item).handler_team == org.district
-    decided = conflicts.self_declaration_decide(item=item, actor=org.district_team, measure="recusal", notes="")
+    decided = conflicts.self_declaration_decide(
+        item=item, actor=org.district_team, measure="recusal", notes=""
+    )
     assert decided.status == "decided" and not decided.overdue
 
 

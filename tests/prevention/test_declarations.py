@@ -77,7 +77,11 @@ def test_declaring_none_and_ad_hoc():
             {"kind": "choice", "year": "value_out_of_range", "none": "not_boolean"},
         ),
         (
-            {"kind": "annual", "year": 2099, "interests": [{"category": "nepotism", "parties": [{"relation": "x"}]}]},
+            {
+                "kind": "annual",
+                "year": 2099,
+                "interests": [{"category": "nepotism", "parties": [{"relation": "x"}]}],
+            },
             {
                 "year": "value_out_of_range",
                 "interests.0.category": "choice",
@@ -85,7 +89,10 @@ def test_declaring_none_and_ad_hoc():
             },
         ),
         (
-            {"kind": "ad_hoc", "interests": [{"category": "other"}, "text", {"category": "other", "parties": "Budi"}]},
+            {
+                "kind": "ad_hoc",
+                "interests": [{"category": "other"}, "text", {"category": "other", "parties": "Budi"}],
+            },
             {
                 "interests.0.description": "interest_empty",
                 "interests.1": "not_object",
@@ -99,7 +106,10 @@ def test_bad_declarations_name_every_field_and_store_nothing(org, data, fields):
     with pytest.raises(Invalid) as caught:
         declarations.declaration_file(person=org.teacher, data=data)
     assert {k: p.code for k, p in caught.value.fields.items()} == fields
-    assert not Declaration.objects.exists() and not AuditEntry.objects.filter(action__startswith="prevention").exists()
+    assert (
+        not Declaration.objects.exists()
+        and not AuditEntry.objects.filter(action__startswith="prevention").exists()
+    )
 
 
 def test_party_names_are_encrypted_at_rest(org):
@@ -110,7 +120,9 @@ def test_party_names_are_encrypted_at_rest(org):
         for table in tables:
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
             for row in cursor.fetchall():
-                blob = " ".join(bytes(v).decode("latin-1") if isinstance(v, bytes | memoryview) else str(v) for v in row)
+                blob = " ".join(
+                    bytes(v).decode("latin-1") if isinstance(v, bytes | memoryview) else str(v) for v in row
+                )
                 assert "Zulkarnaen" not in blob and "kakak ipar" not in blob, table
     row = Declaration.objects.get()
     assert b"Zulkarnaen" not in bytes(row.sealed)
@@ -168,7 +180,9 @@ def test_the_team_reminds_who_has_not_filed_once_a_day(org):
         )
         assert [p.username for p in again] == ["vice"]
         with pytest.raises(Invalid) as caught:
-            declarations.remind_missing(unit=org.school, year=2026, actor=org.school_team, usernames=["teacher"])
+            declarations.remind_missing(
+                unit=org.school, year=2026, actor=org.school_team, usernames=["teacher"]
+            )
         assert caught.value.fields["usernames"].code == "not_missing"
     assert Notice.objects.filter(person=org.vice, kind="declaration_reminder").count() == 2
     assert Notice.objects.filter(person=org.teacher).count() == 0
@@ -188,7 +202,9 @@ def test_the_yearly_reminder_goes_out_in_january_once_per_person():
         assert declarations.send_yearly_reminders() == 0
     with time_machine.travel(dt.datetime(2026, 2, 1, 9, tzinfo=WIB), tick=False):
         assert declarations.send_yearly_reminders() == 0
-    reminded = set(Notice.objects.filter(kind="declaration_reminder").values_list("person__username", flat=True))
+    reminded = set(
+        Notice.objects.filter(kind="declaration_reminder").values_list("person__username", flat=True)
+    )
     assert reminded == {"vice", "principal", "kabid", "kadis"}
     assert ReminderMark.objects.filter(key__startswith="declaration:yearly:2026:").count() == 4
 

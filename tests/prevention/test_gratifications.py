@@ -289,9 +289,13 @@ def test_export_cells_never_become_formulas(org):
         "description": "+62 812 3456 7890 @ rumah",
     }
     row = report(org.teacher, **dangerous)
-    gratifications.gratification_settle(item=row, actor=org.school_team, outcome="returned", notes="@SUM(A1:A9)")
+    gratifications.gratification_settle(
+        item=row, actor=org.school_team, outcome="returned", notes="@SUM(A1:A9)"
+    )
     plain = report(org.teacher, giver={"name": "Budi Santoso", "relation": "rekan"}, value_idr=900_000)
-    rows = list(Gratification.objects.order_by("received_on", "pk").select_related("unit", "recipient", "position"))
+    rows = list(
+        Gratification.objects.order_by("received_on", "pk").select_related("unit", "recipient", "position")
+    )
     data = exports.gol_workbook(rows, actor=org.school_team, unit=org.school)
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     header = [c.value for c in sheet[1]]

@@ -130,7 +130,9 @@ WORD = st.text(alphabet="abcdeghijklmnoprstuwy", min_size=3, max_size=9).filter(
 )
 NAME = st.lists(WORD, min_size=1, max_size=4).map(lambda ws: " ".join(w.capitalize() for w in ws))
 PREFIX = st.sampled_from(["", "Drs. ", "Dr. ", "Ir. ", "H. ", "Hj. ", "Prof. Dr. ", "KH. ", "Ust. "])
-SUFFIX = st.sampled_from(["", ", S.Pd.", ", M.Pd.", ", S.E., M.M.", ", S.H.", ", A.Md.", ", S.Kom.", ", M.Si."])
+SUFFIX = st.sampled_from(
+    ["", ", S.Pd.", ", M.Pd.", ", S.E., M.M.", ", S.H.", ", A.Md.", ", S.Kom.", ", M.Si."]
+)
 
 
 @settings(max_examples=200, deadline=None)

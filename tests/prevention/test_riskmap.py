@@ -28,7 +28,17 @@ def rate(org, actor=None, **overrides):
 
 
 @pytest.mark.parametrize(
-    ("score", "level"), [(1, "low"), (4, "low"), (5, "medium"), (9, "medium"), (10, "high"), (14, "high"), (15, "very_high"), (25, "very_high")]
+    ("score", "level"),
+    [
+        (1, "low"),
+        (4, "low"),
+        (5, "medium"),
+        (9, "medium"),
+        (10, "high"),
+        (14, "high"),
+        (15, "very_high"),
+        (25, "very_high"),
+    ],
 )
 def test_levels(score, level):
     assert riskmap.level_of(score) == level
@@ -40,7 +50,14 @@ def test_the_team_rates_and_rates_again(org):
     again = rate(org, likelihood=2, impact=3)
     assert again.pk == first.pk and RiskRating.objects.count() == 1 and again.score == 6
     rate(org, position=org.p_teacher.code, decision_kind="grading", likelihood=3, impact=2)
-    rate(org, actor=org.district_team, position=org.p_kabid.code, decision_kind="staffing", likelihood=5, impact=5)
+    rate(
+        org,
+        actor=org.district_team,
+        position=org.p_kabid.code,
+        decision_kind="staffing",
+        likelihood=5,
+        impact=5,
+    )
     school = selectors.risk_map(org.school, today=dt.date(2026, 8, 1))
     assert [(r.position_code, r.decision_kind, r.score, r.level) for r in school] == [
         ("GURU", "grading", 6, "medium"),
@@ -79,5 +96,8 @@ def test_bad_ratings_name_every_field(org):
     }
     with pytest.raises(Invalid) as caught:
         rate(org, likelihood="4", mitigation=5)
-    assert {k: p.code for k, p in caught.value.fields.items()} == {"likelihood": "not_integer", "mitigation": "not_text"}
+    assert {k: p.code for k, p in caught.value.fields.items()} == {
+        "likelihood": "not_integer",
+        "mitigation": "not_text",
+    }
     assert not RiskRating.objects.exists()
