@@ -27,10 +27,10 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported when needed: Pango is loaded only for documents
-
     # Its progress messages (one per step of every document) are not for the server's log.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    from weasyprint import HTML  # imported when needed: Pango is loaded only for documents
+
     return HTML(string=html, url_fetcher=_refuse, base_url=None).write_pdf()
 
 

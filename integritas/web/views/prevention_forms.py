@@ -87,7 +87,7 @@ class DeclarationForm(StaffForm):
                     label=_("Relation"),
                     required=False,
                     max_length=200,
-                    help_text=_("For example: adik ipar, my own business, board member."),
+                    help_text=_("For example: adik ipar, my own business, board member.") if j == 0 else "",
                 )
 
     def interest_blocks(self) -> list[dict[str, Any]]:
