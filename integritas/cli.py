@@ -98,6 +98,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"Sweep: {len(result.marked)} overdue, {len(result.escalated)} escalated")
     for ref in result.escalated:
         print(f"  escalated {ref}")
+    from integritas.prevention.jobs import run_prevention_jobs  # issue 9
+
+    prevention = run_prevention_jobs()
+    print(
+        f"Self-declarations: {len(prevention.marked)} overdue, {len(prevention.escalated)} escalated; "
+        f"gratification notices: {len(prevention.gratifications_soon) + len(prevention.gratifications_overdue)}"
+    )
     # A deployment that runs only `integritas sweep` from cron still sends its reminders and mail.
     reminders, delivery = run_notifications()
     print(f"Notifications: {delivery.sent} sent, {delivery.retried} to retry, {delivery.failed} failed")

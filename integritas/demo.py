@@ -59,6 +59,10 @@ def load_demo(now: dt.datetime | None = None) -> str:
             receipts = _create_cases(now)
         lines.append(f"Sample cases: {len(receipts)} created through the handling procedure.")
     lines += ["", *_units_text(units), "", *_accounts_text(data), "", *_cases_text(units)]
+    # Prevention (issue 9): declarations, gratification, a self-declaration, an agenda, a risk map.
+    from integritas.prevention.demo import load as load_prevention
+
+    lines += ["", *load_prevention(now)]
     if receipts:
         lines += [
             "",

@@ -24,6 +24,12 @@ def run_jobs_once() -> None:
             log.info("sweep: %d overdue, %d escalated", len(result.marked), len(result.escalated))
     except Exception:
         log.exception("deadline sweep failed; retrying at the next tick")
+    try:  # prevention (issue 9): self-declaration sweep, gratification notices, yearly reminders
+        from integritas.prevention.jobs import run_prevention_jobs
+
+        run_prevention_jobs()
+    except Exception:
+        log.exception("prevention jobs failed; retrying at the next tick")
     try:
         from integritas.audit.anchor import mail_anchor_if_due
 

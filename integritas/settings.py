@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "integritas.cases",
     "integritas.audit",
     "integritas.notify",
+    "integritas.prevention",
     "integritas.web",
 ]
 

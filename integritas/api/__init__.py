@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from ninja import NinjaAPI, Router
 
-from integritas.api import errors, notifications, public, staff
+from integritas.api import errors, notifications, prevention, public, staff
 from integritas.api.bodies import StrictParser
 from integritas.errors import NotFound
 
@@ -20,6 +20,7 @@ errors.install(api)
 api.add_router("", public.router)
 api.add_router("", staff.router)
 api.add_router("", notifications.router)
+api.add_router("", prevention.router)  # issue 9
 
 # Last, so it matches only what no endpoint does (e.g. /cases//examination): a JSON 404, not Django's page.
 fallback = Router()

@@ -189,6 +189,11 @@ class CaseOut(CaseSummary):
         "under identity_disclosure on_request until a request is granted"
     )
     anonymous: bool
+    screening_warning: bool = Field(
+        default=False,
+        description="the current handler's declarations name the subject's holder; kept under policy "
+        "screening=warn (prevention, issue 9)",
+    )
     follow_ups: list[FollowUpOut]
     evidence: list[EvidenceOut]
     history: list[HistoryItem]

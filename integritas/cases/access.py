@@ -63,7 +63,16 @@ def cases_visible_to(person: Person | None) -> QuerySet[Case]:
     ).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("created_at__date")))
     # Whoever withdrew from a case (penarikan diri: typically because of a conflict) no longer sees it.
     recused = Recusal.objects.filter(case=OuterRef("pk"), person=person)
-    return Case.objects.filter(condition).exclude(Exists(is_subject)).exclude(Exists(recused))
+    # PREVENTION SCREENING (issue 9): nor does a handler passed over by screening (as if recused).
+    from integritas.prevention.models import Screening
+
+    screened = Screening.objects.filter(case=OuterRef("pk"), person=person, skipped=True)
+    return (
+        Case.objects.filter(condition)
+        .exclude(Exists(is_subject))
+        .exclude(Exists(recused))
+        .exclude(Exists(screened))
+    )
 
 
 def get_case_for(person: Person | None, reference: str, *, for_update: bool = False) -> Case:

@@ -140,6 +140,7 @@ def detail(case: Case, viewer: Person | None = None) -> dict[str, Any]:
             "description": sealed.get("description", ""),
             "reporter": reporter_for(case, sealed, viewer),
             "anonymous": case.anonymous,
+            "screening_warning": _screening_warning(case),  # PREVENTION SCREENING (issue 9)
             "follow_ups": [
                 follow_up(f) for f in FollowUp.objects.filter(case=case).order_by("due_date", "id")
             ],
@@ -176,6 +177,12 @@ def detail(case: Case, viewer: Person | None = None) -> dict[str, Any]:
         }
     )
     return data
+
+
+def _screening_warning(case: Case) -> bool:  # PREVENTION SCREENING (issue 9)
+    from integritas.prevention.screening import warned
+
+    return warned(case)
 
 
 def for_reporter(case: Case) -> dict[str, Any]:

@@ -39,6 +39,10 @@ def excluded_people(case: Case, today: dt.date) -> set[int]:
         )
     if case.reporter_person_id:
         excluded.add(case.reporter_person_id)
+    # PREVENTION SCREENING (issue 9): handlers passed over because their declarations name the subject.
+    from integritas.prevention.screening import passed_over
+
+    excluded |= passed_over(case)
     return excluded
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,6 +173,31 @@ def _lock(case: Case) -> Case:
     return fresh
 
 
+# ---------------------------------------------------------------- PREVENTION SCREENING (issue 9)
+# The one touch point of prevention in the handling procedure: routing's choice of handler is screened
+# against that handler's own declarations (integritas.prevention.screening). Policy "skip": whoever's
+# declarations name the subject's current holder is passed over (a Screening row keeps them out of
+# later routings and out of the case) and routing chooses again; policy "warn": they keep the case,
+# which shows "screening_warning". Both leave an internal history row the reporter never sees.
+
+
+def _screened(case: Case, pick: Callable[[], routing.Assignment | None], now: dt.datetime):
+    from integritas.prevention import screening
+
+    today = _local_today(case, now)
+    while True:
+        assignment = pick()
+        verdict = screening.judge_case(case, assignment, today)
+        if verdict.skip:
+            screening.record_case(case, verdict.people, skipped=True, at=now)
+            _event(case, "screened", at=now, title="Sistem", from_status=case.status, public=False)
+            continue
+        if verdict.warn:
+            screening.record_case(case, verdict.people, skipped=False, at=now)
+            _event(case, "screening_warning", at=now, title="Sistem", from_status=case.status, public=False)
+        return assignment
+
+
 # ---------------------------------------------------------------- B.1–B.2 submission and routing
 
 
@@ -270,7 +296,7 @@ def case_route(
     """Send the case to the direct superior of the subject's position (skipping whoever may not handle)."""
     now = now or timezone.now()
     from_status = from_status if from_status is not None else case.status
-    assignment = routing.first_handler(case, _local_today(case, now))
+    assignment = _screened(case, lambda: routing.first_handler(case, _local_today(case, now)), now)
     if assignment is None:
         _to_triage(case, now=now, from_status=from_status)
         return case
@@ -352,7 +378,7 @@ def case_examine(
             )
             return case
         # B.5: the superior of the direct superior reviews the decision.
-        assignment = routing.next_up(case, _local_today(case, now))
+        assignment = _screened(case, lambda: routing.next_up(case, _local_today(case, now)), now)
         if assignment is None:
             raise WrongState("No one above this handler can review the decision: the unit needs a team")
         case.status = Status.REVIEW
@@ -421,7 +447,7 @@ def case_escalate(
     now = now or timezone.now()
     if case.status not in TIMED_STATUSES:
         raise WrongState(f"Case {case.reference} in state '{case.status}' cannot be escalated")
-    assignment = routing.next_up(case, _local_today(case, now))
+    assignment = _screened(case, lambda: routing.next_up(case, _local_today(case, now)), now)
     if assignment is None:
         raise WrongState("There is no higher level to escalate to")
     title = actor_title(actor, case) if actor else "Sistem"
@@ -463,7 +489,7 @@ def case_recuse(*, case: Case, actor: Person, reason: Any, now: dt.datetime | No
         Recusal.objects.create(
             case=case, person=actor, position=case.handler_position, reason=reason_text, at=now
         )
-        assignment = routing.after_recusal(case, _local_today(case, now))
+        assignment = _screened(case, lambda: routing.after_recusal(case, _local_today(case, now)), now)
         if assignment is None:
             raise WrongState("No one else can take over this case: the unit needs another handler or a team")
         moved = (assignment.position.pk if assignment.position else None) != old_position or (

@@ -6,6 +6,7 @@ from typing import Any
 
 DAY_KINDS = ("working", "calendar")
 IDENTITY_DISCLOSURE = ("handlers", "on_request")
+SCREENING = ("skip", "warn")  # prevention (issue 9)
 
 DEFAULTS: dict[str, Any] = {
     "examination_days": 3,
@@ -20,6 +21,10 @@ DEFAULTS: dict[str, Any] = {
     "max_upload_mb": 20,
     "identity_disclosure": "handlers",
     "require_two_factor": False,
+    # prevention (issue 9, SPEC §5): handler screening, self-declared conflicts, gratification reports
+    "screening": "skip",
+    "self_declaration_days": 7,
+    "gratification_days": 30,
 }
 
 
@@ -58,6 +63,9 @@ CHECKS = {
     "max_upload_mb": _positive_int(500),
     "identity_disclosure": _choice(IDENTITY_DISCLOSURE),
     "require_two_factor": _boolean,
+    "screening": _choice(SCREENING),  # prevention (issue 9)
+    "self_declaration_days": _positive_int(60),
+    "gratification_days": _positive_int(60),
 }
 
 

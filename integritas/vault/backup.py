@@ -569,6 +569,11 @@ def _load(chunks: Iterable[bytes]) -> dict[str, int]:
         # contents, maybe other ids) replace them so that every reference in the dump holds.
         ContentType.objects.all().delete()
         KeyCheck.objects.all().delete()
+        # Other rows `migrate` seeds (registered by their apps, e.g. gratification thresholds) likewise.
+        for label in sorted(
+            REPLACED_MODELS - {"contenttypes.contenttype", "auth.permission", "vault.keycheck"}
+        ):
+            apps.get_model(label)._base_manager.all().delete()
         batch: list[dict[str, Any]] = []
 
         def flush() -> None:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("integritas.web.urls_public")),
     path("", include("integritas.web.urls_staff")),
     path("kelola/", include("integritas.web.urls_manage")),
+    path("", include("integritas.web.urls_prevention")),  # issue 9
 ]
