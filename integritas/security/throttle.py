@@ -25,7 +25,6 @@ class Throttle:
     limit: int  # failures allowed within the window
     window: int  # seconds
     lockout: int  # seconds locked once the limit is reached
-    message: str
 
     def _key(self, kind: str, subject: str) -> str:
         digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
@@ -36,7 +35,7 @@ class Throttle:
         if until is not None:
             retry = int(until - time.time()) + 1
             if retry > 0:
-                raise TooManyAttempts(self.message, retry_after=retry)
+                raise TooManyAttempts(retry_after=retry, scope=self.scope)
 
     def fail(self, subject: str) -> None:
         key = self._key("count", subject)
@@ -54,33 +53,23 @@ class Throttle:
         cache.delete_many([self._key("count", subject), self._key("lock", subject)])
 
 
-def _limits() -> dict:
+def _limits() -> dict[str, tuple[int, int, int]]:
     return settings.INTEGRITAS["THROTTLE"]
 
 
 def receipt_throttle() -> Throttle:
     limit, window, lockout = _limits()["receipt"]
-    return Throttle(
-        "receipt", limit, window, lockout, "Too many wrong receipts from this address; try again later"
-    )
+    return Throttle("receipt", limit, window, lockout)
 
 
 def password_account_throttle() -> Throttle:
     limit, window, lockout = _limits()["password_account"]
-    return Throttle(
-        "pw-account",
-        limit,
-        window,
-        lockout,
-        "This account is locked for a while after repeated wrong passwords; try again later",
-    )
+    return Throttle("pw-account", limit, window, lockout)
 
 
 def password_address_throttle() -> Throttle:
     limit, window, lockout = _limits()["password_address"]
-    return Throttle(
-        "pw-address", limit, window, lockout, "Too many failed sign-ins from this address; try again later"
-    )
+    return Throttle("pw-address", limit, window, lockout)
 
 
 def client_address(request: HttpRequest) -> str:

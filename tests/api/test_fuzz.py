@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from integritas.cases import services
-from integritas.cases.models import CATEGORIES, DECISION_KINDS
+from integritas.cases.models import CATEGORIES, DECISION_KINDS, Via
 from tests.factories import PASSWORD, PDF_BYTES, reload, submit
 
 pytestmark = pytest.mark.django_db
@@ -266,12 +266,20 @@ def staff(org, client):
     """Cases in every open state, and the tokens of the people who may act on them."""
     examination = submit(org.school, org.p_teacher).case
     review = submit(org.school, org.p_teacher).case
-    services.case_examine(case=review, actor=org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(via=Via.API, case=review, actor=org.vice, conclusion="founded", findings="Terbukti")
     follow_up = submit(org.school, org.p_teacher).case
-    services.case_examine(case=follow_up, actor=org.vice, conclusion="founded", findings="Terbukti")
-    services.case_review(case=reload(follow_up), actor=org.principal, decision="revoke", notes="Dicabut")
+    services.case_examine(
+        via=Via.API, case=follow_up, actor=org.vice, conclusion="founded", findings="Terbukti"
+    )
+    services.case_review(
+        via=Via.API, case=reload(follow_up), actor=org.principal, decision="revoke", notes="Dicabut"
+    )
     item = services.follow_up_add(
-        case=reload(follow_up), actor=org.school_team, title="Pengadaan ulang", due_date="2026-12-31"
+        via=Via.API,
+        case=reload(follow_up),
+        actor=org.school_team,
+        title="Pengadaan ulang",
+        due_date=dt.date(2026, 12, 31),
     )
     triage = submit(org.school).case
     return {

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from integritas.cases import services
-from integritas.cases.models import Case, Evidence
+from integritas.cases.models import Case, Evidence, Via
 from integritas.cases.receipts import ALPHABET
 from tests.factories import PASSWORD, PDF_BYTES, make_unit, reload, report_data, submit
 
@@ -491,7 +491,9 @@ def test_examination_body_is_validated(client, org, examination_case, body, fiel
     ],
 )
 def test_review_body_is_validated(client, org, examination_case, body, field):
-    services.case_examine(case=examination_case, actor=org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(
+        via=Via.API, case=examination_case, actor=org.vice, conclusion="founded", findings="Terbukti"
+    )
     r = post_json(
         client, body, f"/api/v1/cases/{examination_case.reference}/review", **_staff(client, "principal")
     )
@@ -513,9 +515,11 @@ def test_review_body_is_validated(client, org, examination_case, body, field):
     ],
 )
 def test_follow_up_body_is_validated(client, org, examination_case, body, field):
-    services.case_examine(case=examination_case, actor=org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(
+        via=Via.API, case=examination_case, actor=org.vice, conclusion="founded", findings="Terbukti"
+    )
     services.case_review(
-        case=reload(examination_case), actor=org.principal, decision="revoke", notes="Dicabut"
+        via=Via.API, case=reload(examination_case), actor=org.principal, decision="revoke", notes="Dicabut"
     )
     assert reload(examination_case).status == "follow_up"
     r = post_json(

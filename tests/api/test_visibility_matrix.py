@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 
 from integritas.cases import services
-from integritas.cases.models import Case, Evidence, FollowUp, Status
+from integritas.cases.models import Case, Evidence, FollowUp, Status, Via
 from integritas.orgs.models import Holding, Person
 from tests.factories import (
     PASSWORD,
@@ -126,7 +126,7 @@ def in_examination(w: World) -> Case:
 
 def in_review(w: World) -> Case:
     case = in_examination(w)
-    services.case_examine(case=case, actor=w.org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(via=Via.API, case=case, actor=w.org.vice, conclusion="founded", findings="Terbukti")
     case = reload(case)
     assert case.status == Status.REVIEW and case.handler_person == w.org.principal
     return case
@@ -134,7 +134,7 @@ def in_review(w: World) -> Case:
 
 def in_follow_up(w: World) -> Case:
     case = in_review(w)
-    services.case_review(case=case, actor=w.org.principal, decision="revoke", notes="Dicabut")
+    services.case_review(via=Via.API, case=case, actor=w.org.principal, decision="revoke", notes="Dicabut")
     case = reload(case)
     assert case.status == Status.FOLLOW_UP
     return case
@@ -143,7 +143,11 @@ def in_follow_up(w: World) -> Case:
 def with_open_follow_up(w: World) -> tuple[Case, FollowUp]:
     case = in_follow_up(w)
     item = services.follow_up_add(
-        case=case, actor=w.org.school_team, title="Pengadaan ulang", due_date="2026-12-31"
+        via=Via.API,
+        case=case,
+        actor=w.org.school_team,
+        title="Pengadaan ulang",
+        due_date=dt.date(2026, 12, 31),
     )
     return reload(case), item
 

@@ -5,6 +5,7 @@ import pytest
 from integritas.audit.chain import record, verify
 from integritas.audit.models import AuditEntry
 from integritas.cases import services
+from integritas.cases.models import Via
 from tests.factories import reload, submit
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +14,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def chain(org):
     sub = submit(org.school, org.p_teacher)
-    services.case_examine(case=reload(sub.case), actor=org.vice, conclusion="founded", findings="Benar")
+    services.case_examine(
+        via=Via.API, case=reload(sub.case), actor=org.vice, conclusion="founded", findings="Benar"
+    )
     record("org.test", actor="admin", data={"n": 1})
     assert AuditEntry.objects.count() >= 4
     return sub.case
@@ -21,7 +24,13 @@ def chain(org):
 
 def test_transitions_are_recorded_in_order(chain):
     actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
-    assert actions[:3] == ["case.submitted", "case.routed", "case.examined_founded"]
+    # Through the API the handler's first action records the no-conflict statement first.
+    assert actions[:4] == [
+        "case.submitted",
+        "case.routed",
+        "case.no_conflict_confirmed",
+        "case.examined_founded",
+    ]
     assert verify() == (True, f"audit chain intact: {len(actions)} entries")
 
 
