@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import cast
 
 log = logging.getLogger("integritas")
 
@@ -124,7 +125,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    interval = args.interval or settings.INTEGRITAS["SCHEDULER_INTERVAL"]
+    interval = args.interval or cast(float, settings.INTEGRITAS["SCHEDULER_INTERVAL"])
     if not args.once:
         print(f"Integritas worker running every {interval} s (Ctrl+C to stop)", flush=True)
     while True:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from integritas.cases import services
 from integritas.cases.evidence import check_files
 from integritas.cases.intake import validate_report
-from integritas.cases.models import Case, Status, Via
+from integritas.cases.models import Case, Conclusion, ReviewDecision, Status, Via
 from integritas.orgs.importer import import_org
 from integritas.orgs.models import Holding, Person, Position, TeamMembership, Unit
 
@@ -270,7 +270,7 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
         via=Via.WEB,
         case=case,
         actor=people["sri.rahayu"],
-        conclusion="founded",
+        conclusion=Conclusion.FOUNDED,
         now=ago(days=38),
         findings="Akta CV Sinar Komputindo menunjukkan istri Bendahara BOS sebagai direktur. Tidak ada survei "
         "harga; selisih harga dengan SIPLah Rp2,3 juta per unit. Laporan benar.",
@@ -280,7 +280,7 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
         via=Via.WEB,
         case=case,
         actor=people["heru.santoso"],
-        decision="revoke",
+        decision=ReviewDecision.REVOKE,
         now=ago(days=37),
         notes="Surat pesanan dibatalkan. Pengadaan diulang melalui SIPLah dengan tiga pembanding harga, "
         "tanpa melibatkan Bendahara BOS dalam pemilihan penyedia.",
@@ -360,7 +360,7 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
         via=Via.WEB,
         case=sub.case,
         actor=people["sri.rahayu"],
-        conclusion="unfounded",
+        conclusion=Conclusion.UNFOUNDED,
         now=ago(days=23),
         findings="Seleksi dilakukan dengan tes tertulis terbuka yang diikuti 24 siswa dan dinilai oleh dua guru. "
         "Siswa yang ditunjuk memperoleh nilai tertinggi (88). Berita acara seleksi dan lembar jawaban telah "
@@ -402,7 +402,7 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
         via=Via.WEB,
         case=case,
         actor=people["heru.santoso"],
-        conclusion="founded",
+        conclusion=Conclusion.FOUNDED,
         now=ago(days=5),
         findings="Waka Kesiswaan menetapkan penyedia tanpa survei harga dan tidak menyatakan hubungan keluarga "
         "dengan pemilik toko. Laporan benar.",
@@ -412,7 +412,7 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
         via=Via.WEB,
         case=case,
         actor=people["sri.wahyuni"],
-        decision="reassign",
+        decision=ReviewDecision.REASSIGN,
         now=ago(days=4),
         notes="Penetapan penyedia seragam diambil ulang oleh panitia pengadaan yang dibentuk Kepala Sekolah "
         "tanpa melibatkan Waka Kesiswaan. Orang tua bebas membeli seragam di tempat lain.",
@@ -478,7 +478,7 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
         via=Via.WEB,
         case=sub.case,
         actor=people["sri.rahayu"],
-        conclusion="founded",
+        conclusion=Conclusion.FOUNDED,
         now=ago(hours=2),
         findings="Verifikasi lapangan: calon siswa tinggal di Desa Kebonsari; alamat pada KK adalah rumah kerabat. "
         "Ketua Panitia PPDB mengetahui hal ini saat verifikasi berkas. Laporan benar.",

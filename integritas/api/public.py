@@ -146,6 +146,9 @@ def track_message(request: HttpRequest, x_receipt: str | None = Header(default=N
     data, uploads = json_or_multipart(request)
     if not isinstance(data, dict):
         raise Invalid({"body": Problem("not_object")})
+    text = data.get("text")
+    if text is not None and not isinstance(text, str):
+        raise Invalid({"text": Problem("not_text")})
     files = check_files(uploads, max_upload_mb=int(case.unit.effective_policy["max_upload_mb"]))
-    message = services.reporter_message(case=case, text=data.get("text"), files=files)
+    message = services.reporter_message(case=case, text=text or "", files=files)
     return Reply(201, {"id": message.pk})

@@ -15,8 +15,8 @@ def record_case_event(event: Event) -> AuditEntry:
         "from": event.from_status,
         "to": event.to_status,
         "level": case.level,
-        "handler_position": case.handler_position.code if case.handler_position_id else None,
-        "handler_team": case.handler_team.code if case.handler_team_id else None,
+        "handler_position": case.handler_position.code if case.handler_position else None,
+        "handler_team": case.handler_team.code if case.handler_team else None,
         "role": event.actor_role,
     }
     if event.actor_position_id:

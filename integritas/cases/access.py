@@ -11,10 +11,18 @@ import re
 from functools import reduce
 from operator import or_
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from integritas.cases.models import OPEN_STATUSES, TIMED_STATUSES, Case, CaseHandler, Recusal, Status
+from integritas.cases.models import (
+    OPEN_STATUSES,
+    TIMED_STATUSES,
+    Case,
+    CaseHandler,
+    CaseQuerySet,
+    Recusal,
+    Status,
+)
 from integritas.errors import Forbidden, NotFound
 from integritas.orgs.models import Holding, Person, TeamMembership, Unit
 
@@ -88,7 +96,7 @@ def oversight_q(person: Person, prefix: str = "") -> Q | None:
     return reduce(or_, (Q(**{f"{prefix}unit__path__startswith": p}) for p in paths))
 
 
-def cases_visible_to(person: Person | None) -> QuerySet[Case]:
+def cases_visible_to(person: Person | None) -> CaseQuerySet:
     if person is None or not person.is_authenticated or not person.is_active:
         return Case.objects.none()
     condition = Q(pk__in=CaseHandler.objects.filter(person=person).values("case_id"))
@@ -105,7 +113,7 @@ def cases_visible_to(person: Person | None) -> QuerySet[Case]:
     return Case.objects.filter(condition).exclude(Exists(is_subject)).exclude(Exists(recused))
 
 
-def cases_handled_by(person: Person) -> QuerySet[Case]:
+def cases_handled_by(person: Person) -> CaseQuerySet:
     """The open cases waiting for this person: as the holder of a position in a timed stage, through a
     team that handles the case itself (without having recused), or in follow-up as the team of the
     case's unit (the team supervises the follow-up)."""

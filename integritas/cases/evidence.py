@@ -4,7 +4,7 @@ encrypted, and opened for download (one function for the pages and the API, whic
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -56,7 +56,9 @@ def clean_name(name: str | None) -> str:
     return base[:MAX_NAME]
 
 
-def check_files(uploads: list[Upload], *, max_upload_mb: int, field: str = "evidence") -> list[CheckedFile]:
+def check_files(
+    uploads: Sequence[Upload], *, max_upload_mb: int, field: str = "evidence"
+) -> list[CheckedFile]:
     if len(uploads) > MAX_FILES:
         raise Invalid({field: Problem("too_many_files", limit=MAX_FILES)})
     limit = max_upload_mb * 1024 * 1024

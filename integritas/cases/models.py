@@ -32,7 +32,7 @@ class Category(models.TextChoices):
 
     @property
     def help_text(self) -> str:
-        return str(CATEGORY_HELP[self.value])
+        return str(CATEGORY_HELP[Category(self.value)])
 
 
 CATEGORY_HELP = {

@@ -12,6 +12,7 @@ import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -140,7 +141,7 @@ def token_issue(
     check_second_factor(person, otp, address=address)
     now = timezone.now()
     token = secrets.token_urlsafe(32)
-    expires = now + dt.timedelta(hours=settings.INTEGRITAS["TOKEN_HOURS"])
+    expires = now + dt.timedelta(hours=cast(int, settings.INTEGRITAS["TOKEN_HOURS"]))
     ApiToken.objects.create(person=person, key_hash=_hash(token), created_at=now, expires_at=expires)
     signed_in(person, address=address, via="api")
     return token, expires

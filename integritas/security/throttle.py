@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -54,7 +55,7 @@ class Throttle:
 
 
 def _limits() -> dict[str, tuple[int, int, int]]:
-    return settings.INTEGRITAS["THROTTLE"]
+    return cast(dict[str, tuple[int, int, int]], settings.INTEGRITAS["THROTTLE"])
 
 
 def receipt_throttle() -> Throttle:
@@ -74,7 +75,7 @@ def password_address_throttle() -> Throttle:
 
 def client_address(request: HttpRequest) -> str:
     """The client's address; with N trusted proxies in front, the Nth address from the right."""
-    proxies = settings.INTEGRITAS["TRUSTED_PROXIES"]
+    proxies = cast(int, settings.INTEGRITAS["TRUSTED_PROXIES"])
     if proxies:
         chain = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
         if len(chain) >= proxies:

@@ -3,7 +3,7 @@ that errors come back in the page's language; the rules of the procedure stay in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -77,8 +77,8 @@ class CaseFilterForm(StaffForm):
         self, *args: Any, units: list[tuple[str, str]], states: list[tuple[str, Any]], **kwargs: Any
     ):
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("All states")), *states]
-        self.fields["unit"].choices = [("", _("All units")), *units]
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", _("All states")), *states]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", _("All units")), *units]
 
 
 class TeamFilterForm(CaseFilterForm):
@@ -130,7 +130,7 @@ class TriageForm(StaffForm):
 
     def __init__(self, *args: Any, positions: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["position"].choices = [("", _("Choose a position")), *positions]
+        cast(forms.ChoiceField, self.fields["position"]).choices = [("", _("Choose a position")), *positions]
 
 
 class MessageForm(StaffForm):

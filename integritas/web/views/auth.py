@@ -61,7 +61,7 @@ def _pending(request: HttpRequest, step: auth.Step) -> tuple[Person | None, dict
     pending = request.session.get(PENDING_KEY) or {}
     if pending.get("step") != step or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
         return None, {}
-    person = Person.objects.filter(pk=pending.get("id"), is_active=True).first()
+    person = Person.objects.filter(pk=int(pending.get("id") or 0), is_active=True).first()
     return person, pending
 
 

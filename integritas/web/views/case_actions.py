@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -267,7 +268,7 @@ def identity_decide(request: HttpRequest, reference: str, request_id: str) -> Ht
 
 
 @staff_required
-def evidence_download(request: HttpRequest, reference: str, evidence_id: str) -> HttpResponse:
+def evidence_download(request: HttpRequest, reference: str, evidence_id: str) -> HttpResponseBase:
     person = person_of(request)
     try:
         case = access.get_case_for(person, reference)

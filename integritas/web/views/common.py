@@ -8,8 +8,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.forms.forms import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -21,11 +22,11 @@ def login_url(next_path: str) -> str:
     return f"{reverse('web:login')}?{urlencode({'next': next_path})}"
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Visitors who are not signed in go to the sign-in page, and come back here afterwards."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             target = request.get_full_path() if request.method == "GET" else request.path
             if request.method != "GET" and "reference" in kwargs:

@@ -147,6 +147,15 @@ def _render_form(
     return render(request, "web/public/report_form.html", context, status=status)
 
 
+def _session_case(data: dict[str, Any]) -> Case | None:
+    """The case a session entry names (the report just filed, or the one this device follows)."""
+    return (
+        Case.objects.select_related("unit", "handler_position", "handler_team")
+        .filter(pk=int(data.get("case") or 0))
+        .first()
+    )
+
+
 def _submitted(request: HttpRequest) -> tuple[dict[str, Any], Case] | None:
     data = request.session.get(SUBMITTED_KEY)
     if not isinstance(data, dict):
@@ -155,11 +164,7 @@ def _submitted(request: HttpRequest) -> tuple[dict[str, Any], Case] | None:
     if shown is not None and time.time() - float(shown) > SLIP_SECONDS:
         request.session.pop(SUBMITTED_KEY, None)
         return None
-    case = (
-        Case.objects.select_related("unit", "handler_position", "handler_team")
-        .filter(pk=data.get("case"))
-        .first()
-    )
+    case = _session_case(data)
     if case is None:
         request.session.pop(SUBMITTED_KEY, None)
         return None
@@ -257,11 +262,7 @@ def _tracked_case(request: HttpRequest) -> Case | None:
     if time.time() - float(data.get("seen") or 0) > TRACK_IDLE_SECONDS:
         request.session.pop(TRACK_KEY, None)
         return None
-    case = (
-        Case.objects.select_related("unit", "handler_position", "handler_team")
-        .filter(pk=data.get("case"))
-        .first()
-    )
+    case = _session_case(data)
     if case is None:
         request.session.pop(TRACK_KEY, None)
         return None
