@@ -85,6 +85,8 @@ TRANSLATED = [
     *PKG.glob("messages/*.py"),
     *PKG.glob("notify/*.py"),
     *PKG.glob("api/*.py"),
+    *PKG.glob("security/*.py"),
+    PKG / "orgs" / "auth.py",
     PKG / "timefmt.py",
     *[p for p in PKG.glob("web/**/*.py") if "manage" not in p.name],
     *PKG.glob("web/templates/web/staff/*.html"),

@@ -90,10 +90,11 @@ def check_second_factor(person: Person, otp: str | None, *, address: str) -> Non
         with transaction.atomic():
             locked = Person.objects.select_for_update().get(pk=person.pk)
             counter = totp.verify(totp_secret(locked) or "", otp, last_counter=locked.totp_last_counter)
-            if counter is None:
-                _fail_code(person, address)
-                raise NotAuthenticated("otp_required" if not otp else "bad_otp")
-            Person.objects.filter(pk=person.pk).update(totp_last_counter=counter)
+            if counter is not None:
+                Person.objects.filter(pk=person.pk).update(totp_last_counter=counter)
+        if counter is None:  # recorded outside the transaction above, so that it stays
+            _fail_code(person, address)
+            raise NotAuthenticated("otp_required" if not otp else "bad_otp")
     elif two_factor_required(person):
         raise NotAuthenticated("two_factor_setup_required")
 

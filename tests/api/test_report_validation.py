@@ -572,3 +572,20 @@ def test_valid_examination_still_works(client, org, examination_case):
     )
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "review"
+
+
+def test_too_many_form_fields_get_the_json_error_not_djangos_page(client, org, nothing_created):
+    """Security finding 14: 1,500 fields (Django's TooManyFieldsSent) is a 400 in the error format."""
+    fields = "&".join(f"f{i}=x" for i in range(1500))
+    body = '--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n{}\r\n--b--\r\n'
+    r = client.post(URL, data=fields, content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400 and r["Content-Type"].startswith("application/json")
+    many = "".join(f'--b\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\nx\r\n' for i in range(1500))
+    r = client.post(
+        URL,
+        data=(many + body).encode(),
+        content_type="multipart/form-data; boundary=b",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    error = assert_error(r, 400, "malformed")
+    assert error["message"] == "The request has too many fields."

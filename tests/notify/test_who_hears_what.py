@@ -340,3 +340,27 @@ def test_anonymous_reporter_with_an_address_still_gets_updates(smtp):
     got = flush(smtp)
     assert REPORTER in got
     assert "Yth. Pelapor" in got[REPORTER][0].text
+
+
+def test_plain_text_mail_shows_what_people_wrote_as_written(smtp, org):
+    """Security finding 16: the text part is never HTML-escaped; the HTML part always is."""
+    case = submit(org.school, org.p_teacher).case
+    summary = "Selesai. \"'><script>alert(1)</script> & Co"
+    services.case_examine(
+        via=Via.API, case=reload(case), actor=org.vice, conclusion="unfounded", findings=summary
+    )
+    mail = flush(smtp)[REPORTER][-1]  # after the acknowledgement: the result
+    assert summary in mail.text
+    assert "&lt;" not in mail.text and "&amp;" not in mail.text and "&#x27;" not in mail.text
+    assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
+
+
+def test_the_reporter_mail_names_what_happened_in_the_readers_words(smtp, org):
+    case = submit(org.school, org.p_teacher).case
+    got = flush(smtp)
+    ack = got[REPORTER][0]
+    assert ack.subject == f"[Integritas] Laporan Anda telah diterima: {case.reference}"
+    assert "diteruskan kepada Wakil Kepala Sekolah untuk diperiksa" in ack.text
+    services.case_recuse(case=reload(case), actor=org.vice, reason="Konflik")
+    status = flush(smtp)[REPORTER][0]
+    assert "Petugas menarik diri (penarikan diri); laporan kini ditangani oleh Kepala Sekolah." in status.text

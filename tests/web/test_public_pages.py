@@ -595,7 +595,8 @@ def test_report_form_is_light(client, org):
     css_bytes = Path(finders.find("web/site.css")).stat().st_size
     total = html_bytes + css_bytes
     print(f"\nreport form: {html_bytes} B HTML + {css_bytes} B CSS = {total} B")
-    assert total < 100 * 1024
+    # What a phone on a slow connection loads before the form shows (README: about 23 KB).
+    assert total <= 30 * 1024, total
 
 
 def test_pages_carry_the_strict_csp_and_no_inline_script_or_style(client, org):

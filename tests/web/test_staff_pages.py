@@ -674,3 +674,38 @@ def test_an_empty_sign_in_form_lists_its_errors_at_the_top(org):
     page = html(r)
     assert 'href="#id_username"' in page and 'href="#id_password"' in page
     assert "Bagian ini wajib diisi." in page
+
+
+def test_the_history_names_who_acted_by_role_or_title(org, case):
+    """New-user review, step 5: no raw "system" in the history, the reporter and the team by name."""
+    vice = confirmed(org.vice, case)
+    vice.post(case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"})
+    page = html(confirmed(org.school_team, case).get(case_url(case)))
+    history = page[page.index('id="history"') :]
+    for actor in (
+        "oleh Pelapor",
+        "oleh Sistem",
+        "oleh Wakil Kepala Sekolah",
+        "oleh Tim Penanganan Benturan Kepentingan Smpn1",
+    ):
+        assert actor in history, actor
+    assert "Kepada: Wakil Kepala Sekolah" in history and "Kepada: Kepala Sekolah" in history
+    assert "system" not in history.lower().replace("sistem", "")
+    english = html(confirmed(org.district_team, case, language="en").get(case_url(case)))
+    history = english[english.index('id="history"') :]
+    assert "by Reporter" in history and "by System" in history
+
+
+def test_team_members_state_having_no_conflict_before_the_identity(org, case):
+    """New-user finding 12: the team sees the reporter's identity, so it states having no conflict first."""
+    team = signed_in(org.school_team)
+    page = html(team.get(case_url(case)))
+    assert "Sebelum Anda membuka kasus ini" in page and "Siti Aminah" not in page
+    assert "tarik-diri/" not in page  # the team does not handle it: nothing to withdraw from here
+    assert "Jangan buka kasus ini" in page
+    evidence = Evidence.objects.get(case=case)
+    assert team.get(case_url(case, f"bukti/{evidence.pk}/")).status_code == 302
+    assert not AuditEntry.objects.filter(action="case.identity_viewed").exists()
+    assert team.post(case_url(case, "konfirmasi/")).status_code == 302
+    assert "Siti Aminah" in html(team.get(case_url(case)))
+    assert AuditEntry.objects.filter(action="case.identity_viewed", actor="schoolteam").count() == 1
