@@ -7,7 +7,7 @@ reads an error's words.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -131,25 +131,22 @@ def install(api: NinjaAPI) -> None:
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return respond(request, NotFound())
 
-    @api.exception_handler(RequestDataTooBig)
-    def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, TooLarge(reason="request"))
+    # What Django raises while reading a body, each as the error a client gets.
+    body_errors: dict[type[Exception], Callable[[], DomainError]] = {
+        RequestDataTooBig: lambda: TooLarge(reason="request"),
+        TooManyFilesSent: lambda: TooLarge(reason="files"),
+        TooManyFieldsSent: lambda: Malformed(reason="too_many_fields"),
+        MultiPartParserError: lambda: Malformed(reason="multipart"),
+        UnicodeDecodeError: lambda: Malformed(reason="encoding"),
+    }
 
-    @api.exception_handler(TooManyFilesSent)
-    def too_many_files(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, TooLarge(reason="files"))
+    def answer(
+        make: Callable[[], DomainError],
+    ) -> Callable[[HttpRequest, Exception | type[Exception]], HttpResponse]:
+        return lambda request, exc: respond(request, make())
 
-    @api.exception_handler(TooManyFieldsSent)
-    def too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, Malformed(reason="too_many_fields"))
-
-    @api.exception_handler(MultiPartParserError)
-    def bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, Malformed(reason="multipart"))
-
-    @api.exception_handler(UnicodeDecodeError)
-    def bad_encoding(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, Malformed(reason="encoding"))
+    for raised, make in body_errors.items():
+        api.add_exception_handler(raised, answer(make))
 
     @api.exception_handler(VaultError)
     def vault_error(request: HttpRequest, exc: VaultError) -> HttpResponse:

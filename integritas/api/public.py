@@ -12,7 +12,7 @@ from ninja import Status as Reply
 
 from integritas.api import schemas as s
 from integritas.api.bodies import json_or_multipart
-from integritas.cases import presenters, services, tracking
+from integritas.cases import presenters, services, timeline, tracking
 from integritas.cases.evidence import check_files
 from integritas.cases.intake import validate_report
 from integritas.cases.models import Case
@@ -76,7 +76,8 @@ def unit_positions(request: HttpRequest, code: str):
     response={201: s.ReportOut, **ERRORS},
     summary="File a report (JSON, or multipart with evidence files)",
     openapi_extra=s.multipart_body(
-        "The report as JSON, or multipart: part `data` (the JSON) and `evidence` files"
+        s.REPORT_JSON_SCHEMA,
+        description="The report as JSON, or multipart: part `data` (the JSON) and `evidence` files",
     ),
 )
 def report_create(request: HttpRequest):
@@ -92,7 +93,7 @@ def report_create(request: HttpRequest):
             "receipt": submitted.receipt,
             "status": case.status,
             "due_at": presenters.local(case, case.due_at),
-            "handler_title": presenters.handler_title(case),
+            "handler_title": timeline.current_handler(case),
         },
     )
 
@@ -116,30 +117,7 @@ def track(request: HttpRequest, x_receipt: str | None = Header(default=None, ali
     "/track/messages",
     response={201: s.IdOut, **ERRORS},
     summary="The reporter answers and may add evidence",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["text"],
-                        "properties": {"text": {"type": "string"}},
-                    }
-                },
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["data"],
-                        "properties": {
-                            "data": {"type": "string", "description": 'JSON {"text": ...}'},
-                            "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                        },
-                    }
-                },
-            },
-        }
-    },
+    openapi_extra=s.multipart_body(s.MESSAGE_JSON_SCHEMA, data='JSON {"text": ...}'),
 )
 def track_message(request: HttpRequest, x_receipt: str | None = Header(default=None, alias="X-Receipt")):
     case = case_for_receipt(request, x_receipt)

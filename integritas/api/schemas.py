@@ -298,26 +298,36 @@ REPORT_JSON_SCHEMA: dict[str, Any] = {
 }
 
 
-def multipart_body(description: str) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "description": description,
-            "content": {
-                "application/json": {"schema": REPORT_JSON_SCHEMA},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["data"],
-                        "properties": {
-                            "data": {"type": "string", "description": "The same JSON, as text"},
-                            "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                        },
-                    }
-                },
+MESSAGE_JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": {"type": "string"}},
+}
+
+
+def multipart_body(
+    json_schema: dict[str, Any], *, data: str = "The same JSON, as text", description: str | None = None
+) -> dict[str, Any]:
+    """A body that comes as JSON, or as multipart: the JSON in a part ``data``, plus ``evidence`` files."""
+    body: dict[str, Any] = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": json_schema},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["data"],
+                    "properties": {
+                        "data": {"type": "string", "description": data},
+                        "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    },
+                }
             },
-        }
+        },
     }
+    if description is not None:
+        body["description"] = description
+    return {"requestBody": body}
 
 
 class AuditEntryOut(Schema):

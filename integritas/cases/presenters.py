@@ -19,9 +19,8 @@ from integritas.cases.models import (
     Evidence,
     FollowUp,
     Message,
-    Status,
-    team_title,
 )
+from integritas.cases.tracking import reporter_view
 from integritas.orgs.models import Holding, Person
 
 
@@ -31,22 +30,12 @@ def local(case: Case, value: dt.datetime | None) -> str | None:
     return value.astimezone(case.unit.tz).isoformat()
 
 
-def handler_title(case: Case) -> str | None:
-    if case.status == Status.CLOSED:
-        return None
-    if case.handler_position is not None:
-        return case.handler_position.title
-    if case.handler_team is not None:
-        return team_title(case.handler_team.name)
-    return None
-
-
 def handler_info(case: Case) -> dict[str, Any] | None:
     if case.handler_position is None and case.handler_team is None:
         return None
     return {
         "position": case.handler_position.code if case.handler_position else None,
-        "title": handler_title(case) or (case.handler_position.title if case.handler_position else None),
+        "title": timeline.handler_label(case.handler_position, case.handler_team),
         "username": case.handler_person.username if case.handler_person else None,
         "team": case.handler_team.code if case.handler_team else None,
     }
@@ -205,8 +194,6 @@ def detail(case: Case, viewer: Person | None = None, *, with_content: bool = Tru
 
 def for_reporter(case: Case) -> dict[str, Any]:
     """``GET /track``: the reporter's view (``tracking.reporter_view``) as JSON."""
-    from integritas.cases.tracking import reporter_view
-
     view = reporter_view(case)
     return {
         "reference": case.reference,

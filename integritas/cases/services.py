@@ -88,6 +88,30 @@ def _require_state(case: Case, *allowed: str) -> None:
         raise WrongState(reason="case", state=Status(case.status).label)
 
 
+def _guarded(
+    case: Case,
+    actor: Person,
+    *,
+    states: tuple[str, ...],
+    capability: Capability,
+    via: Via,
+    now: dt.datetime,
+) -> tuple[Case, Actor, Clock | None]:
+    """The guards of every action (inside its transaction): the case re-read under a row lock, the
+    state (409), the actor (403), the no-conflict statement. The locked case, who acts as what, and
+    the clock of the stage before the change."""
+    case = Case.objects.locked(case)
+    _require_state(case, *states)
+    access.require(actor, capability, case)
+    conflict.require(case, actor, via=via, now=now)
+    return case, actor_of(actor, case), clock_of(case)
+
+
+def _choice(value: str, choices: type[Conclusion] | type[ReviewDecision], field: str) -> None:
+    if value not in choices.values:
+        raise Invalid({field: Problem("choice", choices=choices.values)})
+
+
 def _assign(case: Case, assignment: routing.Assignment, *, at: dt.datetime, stage: str) -> None:
     """Give the case to a handler with a fresh deadline for ``stage``."""
     case.handler_position = assignment.position
@@ -237,16 +261,13 @@ def case_triage(
     now = now or timezone.now()
     code = clean_text(position, "position", limit=64)
     with transaction.atomic():
-        case = Case.objects.locked(case)
-        _require_state(case, Status.TRIAGE)
-        access.require(actor, Capability.TRIAGE, case)
+        case, who, clock = _guarded(
+            case, actor, states=(Status.TRIAGE,), capability=Capability.TRIAGE, via=via, now=now
+        )
         chosen = Position.objects.filter(code=code).select_related("unit").first()
         if chosen is None or not chosen.unit.path.startswith(case.unit.path):
             raise Invalid({"position": Problem("position_outside_unit")})
-        conflict.require(case, actor, via=via, now=now)
-        clock = clock_of(case)
         case.subject_position = chosen
-        who = actor_of(actor, case)
         case.save(update_fields=["subject_position"])
         record_event(
             case,
@@ -274,15 +295,12 @@ def case_examine(
     now: dt.datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
-    if conclusion not in Conclusion.values:
-        raise Invalid({"conclusion": Problem("choice", choices=Conclusion.values)})
+    _choice(conclusion, Conclusion, "conclusion")
     findings_text = clean_text(findings, "findings", limit=NOTE_MAX)
     with transaction.atomic():
-        case = Case.objects.locked(case)
-        _require_state(case, Status.EXAMINATION)
-        access.require(actor, Capability.EXAMINE, case)
-        conflict.require(case, actor, via=via, now=now)
-        who, clock = actor_of(actor, case), clock_of(case)
+        case, who, clock = _guarded(
+            case, actor, states=(Status.EXAMINATION,), capability=Capability.EXAMINE, via=via, now=now
+        )
         case.conclusion = conclusion
         case.concluded_at = now
         if conclusion == Conclusion.UNFOUNDED:
@@ -336,15 +354,12 @@ def case_review(
     now: dt.datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
-    if decision not in ReviewDecision.values:
-        raise Invalid({"decision": Problem("choice", choices=ReviewDecision.values)})
+    _choice(decision, ReviewDecision, "decision")
     notes_text = clean_text(notes, "notes", limit=NOTE_MAX)
     with transaction.atomic():
-        case = Case.objects.locked(case)
-        _require_state(case, Status.REVIEW)
-        access.require(actor, Capability.REVIEW, case)
-        conflict.require(case, actor, via=via, now=now)
-        who, clock = actor_of(actor, case), clock_of(case)
+        case, who, clock = _guarded(
+            case, actor, states=(Status.REVIEW,), capability=Capability.REVIEW, via=via, now=now
+        )
         if decision == ReviewDecision.ESCALATE:
             _escalate(case, actor=who, note=notes_text, now=now, kind=EventKind.ESCALATED)
             return case
@@ -483,17 +498,11 @@ def case_message(
     written: list[str] = []
     try:
         with transaction.atomic():
-            case = Case.objects.locked(case)
-            _require_state(case, *OPEN_STATUSES)
-            access.require(actor, Capability.MESSAGE, case)
-            conflict.require(case, actor, via=via, now=now)
+            case, who, _ = _guarded(
+                case, actor, states=OPEN_STATUSES, capability=Capability.MESSAGE, via=via, now=now
+            )
             message, written = _add_message(
-                case,
-                sender=Sender.HANDLER,
-                actor=actor_of(actor, case),
-                body=body,
-                files=files or [],
-                now=now,
+                case, sender=Sender.HANDLER, actor=who, body=body, files=files or [], now=now
             )
             return message
     except BaseException:
@@ -570,37 +579,29 @@ def follow_up_add(
     if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
         raise Invalid({"due_date": Problem("bad_date")})
     with transaction.atomic():
-        case = Case.objects.locked(case)
-        _require_state(case, Status.FOLLOW_UP)
-        access.require(actor, Capability.MANAGE_FOLLOW_UP, case)
-        conflict.require(case, actor, via=via, now=now)
+        case, who, _ = _guarded(
+            case, actor, states=(Status.FOLLOW_UP,), capability=Capability.MANAGE_FOLLOW_UP, via=via, now=now
+        )
         item = FollowUp.objects.create(
             case=case, title=title_text, due_date=due_date, created_by=actor, created_at=now
         )
-        record_event(
-            case,
-            EventKind.FOLLOW_UP_ADDED,
-            at=now,
-            actor=actor_of(actor, case),
-            follow_up=item,
-        )
+        record_event(case, EventKind.FOLLOW_UP_ADDED, at=now, actor=who, follow_up=item)
         return item
 
 
 def _settle(
     case: Case, actor: Person, follow_up: FollowUp, *, via: Via, now: dt.datetime
-) -> tuple[Case, FollowUp]:
+) -> tuple[Case, Actor, FollowUp]:
     """The guards of marking a follow-up action done or cancelled; the case and the action, locked."""
-    case = Case.objects.locked(case)
-    _require_state(case, Status.FOLLOW_UP)
-    access.require(actor, Capability.MANAGE_FOLLOW_UP, case)
+    case, who, _ = _guarded(
+        case, actor, states=(Status.FOLLOW_UP,), capability=Capability.MANAGE_FOLLOW_UP, via=via, now=now
+    )
     item = FollowUp.objects.select_for_update().filter(case=case, pk=follow_up.pk).first()
     if item is None:
         raise NotFound(reason="follow_up")
     if item.settled:
         raise WrongState("follow_up_settled")
-    conflict.require(case, actor, via=via, now=now)
-    return case, item
+    return case, who, item
 
 
 def follow_up_done(
@@ -615,14 +616,14 @@ def follow_up_done(
     now = now or timezone.now()
     notes_text = clean_text(notes, "notes", limit=NOTE_MAX, required=False)
     with transaction.atomic():
-        case, item = _settle(case, actor, follow_up, via=via, now=now)
+        case, who, item = _settle(case, actor, follow_up, via=via, now=now)
         item.done, item.done_at, item.notes = True, now, notes_text
         item.save()
         record_event(
             case,
             EventKind.FOLLOW_UP_DONE,
             at=now,
-            actor=actor_of(actor, case),
+            actor=who,
             follow_up=item,
             note=notes_text,
             clock=_follow_up_clock(case, item),
@@ -642,14 +643,14 @@ def follow_up_cancel(
     now = now or timezone.now()
     reason_text = clean_text(reason, "reason", limit=NOTE_MAX)
     with transaction.atomic():
-        case, item = _settle(case, actor, follow_up, via=via, now=now)
+        case, who, item = _settle(case, actor, follow_up, via=via, now=now)
         item.cancelled, item.cancel_reason, item.done_at = True, reason_text, now
         item.save()
         record_event(
             case,
             EventKind.FOLLOW_UP_CANCELLED,
             at=now,
-            actor=actor_of(actor, case),
+            actor=who,
             follow_up=item,
             note=reason_text,
         )
@@ -660,15 +661,14 @@ def case_close(*, case: Case, actor: Person, summary: str, via: Via, now: dt.dat
     now = now or timezone.now()
     summary_text = clean_text(summary, "summary", limit=NOTE_MAX)
     with transaction.atomic():
-        case = Case.objects.locked(case)
-        _require_state(case, Status.FOLLOW_UP)
-        access.require(actor, Capability.CLOSE, case)
+        case, who, _ = _guarded(
+            case, actor, states=(Status.FOLLOW_UP,), capability=Capability.CLOSE, via=via, now=now
+        )
         open_items = [
             f.title for f in FollowUp.objects.filter(case=case).order_by("due_date", "pk") if not f.settled
         ]
         if open_items:
             raise WrongState("follow_up_open", open=len(open_items), titles=open_items)
-        conflict.require(case, actor, via=via, now=now)
         clock = Clock(Stage.FOLLOW_UP, case.reviewed_at, None)
         case.status = Status.CLOSED
         case.outcome = OUTCOME_OF_DECISION[ReviewDecision(case.review_decision)]
@@ -679,7 +679,7 @@ def case_close(*, case: Case, actor: Person, summary: str, via: Via, now: dt.dat
             case,
             EventKind.CLOSED,
             at=now,
-            actor=actor_of(actor, case),
+            actor=who,
             from_status=Status.FOLLOW_UP,
             note=summary_text,
             clock=clock,

@@ -69,6 +69,13 @@ def handler_label(position: Position | None, team: Unit | None) -> str:
     return _("the official responsible")
 
 
+def current_handler(case: Case) -> str | None:
+    """Who handles an open case now, as anyone may know it (a position's title or a team)."""
+    if not case.is_open or (case.handler_position is None and case.handler_team is None):
+        return None
+    return handler_label(case.handler_position, case.handler_team)
+
+
 def actor_label(event: Event) -> str:
     """Who acted: a position's title, a team, "System" or "Reporter" (never a person's name)."""
     if event.actor_role == ActorRole.POSITION:

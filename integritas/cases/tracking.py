@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from integritas.cases import content, timeline
-from integritas.cases.models import Case, Evidence, Message, Sender, Status, team_title
+from integritas.cases.models import ActorRole, Case, Evidence, Message, Sender, Status
 from integritas.cases.receipts import receipt_hash
 from integritas.errors import NotAuthenticated
 from integritas.security.throttle import receipt_throttle
@@ -37,17 +37,6 @@ def case_for_receipt(receipt: str | None, address: str) -> Case:
         throttle.fail(address)
         raise NotAuthenticated("bad_receipt")
     return case
-
-
-def current_handler(case: Case) -> str | None:
-    """Who handles the case now, as the reporter may know it (a position's title or a team)."""
-    if not case.is_open:
-        return None
-    if case.handler_position is not None:
-        return case.handler_position.title
-    if case.handler_team is not None:
-        return team_title(case.handler_team.name)
-    return None
 
 
 @dataclass(frozen=True)
@@ -133,10 +122,10 @@ def reporter_view(case: Case) -> ReporterView:
             event=ev.kind,
             sentence=timeline.sentence(ev),
             text=timeline.reporter_text(ev),
-            actor=timeline.actor_label(ev) if ev.actor_role in ("position", "team") else "",
+            actor=timeline.actor_label(ev) if ev.actor_role in (ActorRole.POSITION, ActorRole.TEAM) else "",
         )
         for ev in timeline.events_for_reporter(case)
     ]
     return ReporterView(
-        case=case, handler=current_handler(case), timeline=lines, messages=messages, evidence=files
+        case=case, handler=timeline.current_handler(case), timeline=lines, messages=messages, evidence=files
     )

@@ -23,7 +23,7 @@ from typing import Any
 from django.utils import translation
 
 from integritas.cases import routing, timeline
-from integritas.cases.models import HANDOVER_KINDS, REVIEWED_KINDS, Case, Event, EventKind, Status, team_title
+from integritas.cases.models import HANDOVER_KINDS, REVIEWED_KINDS, Case, Event, EventKind, Status
 from integritas.notify import outbox
 from integritas.notify.models import Milestone, Role
 from integritas.notify.render import (
@@ -91,12 +91,8 @@ def handler_unit(case: Case) -> Unit | None:
 
 
 def handler_title(case: Case) -> str:
-    """The handler in the active language: a position's title, or a unit's team."""
-    if case.handler_position is not None:
-        return case.handler_position.title
-    if case.handler_team is not None:
-        return team_title(case.handler_team.name)
-    return ""
+    """The handler of the open case in the active language (a position's title, or a unit's team)."""
+    return timeline.current_handler(case) or ""
 
 
 def first_time(case: Case, key: str, at: dt.datetime) -> bool:
@@ -171,7 +167,7 @@ def _reporter_context(case: Case, event: Event | None) -> dict[str, Any]:
         "due": format_local(case.due_at, case.unit.effective_timezone)
         if case.status in (Status.TRIAGE, Status.EXAMINATION, Status.REVIEW)
         else "",
-        "handler_title": handler_title(case) if case.status != Status.CLOSED else "",
+        "handler_title": handler_title(case),
         "note": timeline.reporter_note(event) if event is not None else "",
         "event": event.kind if event is not None else "",
         "link": public_url(TRACK_PATH),

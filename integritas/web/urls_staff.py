@@ -24,12 +24,14 @@ urlpatterns = [
     re_path(CASE + r"tindak-lanjut/$", case_actions.follow_up_add, name="follow_up_add"),
     re_path(
         CASE + r"tindak-lanjut/" + ID.format("follow_up_id") + r"/selesai/$",
-        case_actions.follow_up_done,
+        case_actions.follow_up_settle,
+        {"how": "done"},
         name="follow_up_done",
     ),
     re_path(
         CASE + r"tindak-lanjut/" + ID.format("follow_up_id") + r"/batal/$",
-        case_actions.follow_up_cancel,
+        case_actions.follow_up_settle,
+        {"how": "cancel"},
         name="follow_up_cancel",
     ),
     re_path(CASE + r"tutup/$", case_actions.case_close, name="case_close"),

@@ -16,7 +16,7 @@ from integritas.audit.models import AuditEntry
 from integritas.cases import history, services
 from integritas.cases.models import ActorRole, Event, EventKind, Stage, Via
 from integritas.notify.models import Notice
-from tests.cases.chain import LATER, NOW, end_of_day, events, in_examination, in_follow_up, in_review
+from tests.cases.chain import API, LATER, NOW, end_of_day, events, in_examination, in_follow_up, in_review
 from tests.factories import reload, submit
 
 pytestmark = pytest.mark.django_db
@@ -148,26 +148,17 @@ def figures(stage: Stage, kinds: list[EventKind]) -> dict:
 
 def test_monitoring_counts_steps_on_time_and_durations_with_aggregates_alone(org):
     on_time = in_review(org)  # examined at NOW, the moment it arrived
-    late = in_examination(org)
+    late, late_at = in_examination(org), end_of_day(2026, 7, 10) + dt.timedelta(hours=1)
     services.case_examine(
-        case=late,
-        actor=org.vice,
-        conclusion="unfounded",
-        findings="x",
-        via=Via.API,
-        now=end_of_day(2026, 7, 10) + dt.timedelta(hours=1),
+        case=late, actor=org.vice, conclusion="unfounded", findings="x", via=API, now=late_at
     )
+    reviewed_at = NOW + dt.timedelta(days=1)
     services.case_review(
-        case=on_time,
-        actor=org.principal,
-        decision="uphold",
-        notes="x",
-        via=Via.API,
-        now=NOW + dt.timedelta(days=1),
+        case=on_time, actor=org.principal, decision="uphold", notes="x", via=API, now=reviewed_at
     )
     examination = figures(Stage.EXAMINATION, EXAMINED)
     assert (examination["done"], examination["on_time"]) == (2, 1)
-    assert examination["duration"] == (end_of_day(2026, 7, 10) + dt.timedelta(hours=1) - NOW) / 2
+    assert examination["duration"] == (late_at - NOW) / 2
     review = figures(Stage.REVIEW, REVIEWED)
     assert (review["done"], review["on_time"], review["duration"]) == (1, 1, dt.timedelta(days=1))
 

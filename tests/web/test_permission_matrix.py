@@ -19,9 +19,9 @@ import pytest
 from django.test import Client
 
 from integritas.cases import access, services
-from integritas.cases.models import Case, Evidence, FollowUp, IdentityRequest, NoConflictConfirmation, Via
+from integritas.cases.models import Case, Evidence, FollowUp, IdentityRequest, Via
 from integritas.orgs.models import Person
-from tests.factories import Org, add_team, make_org, make_person, make_unit, reload, submit
+from tests.factories import Org, add_team, case_state, make_org, make_person, make_unit, reload, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -196,24 +196,6 @@ def client_for(persona: str) -> Client:
     return client
 
 
-def snapshot(case: Case) -> tuple:
-    case = reload(case)
-    return (
-        case.status,
-        case.level,
-        case.handler_person_id,
-        case.handler_position_id,
-        case.handler_team_id,
-        case.subject_position_id,
-        case.events.count(),
-        case.messages.count(),
-        list(FollowUp.objects.filter(case=case).values_list("done", "cancelled")),
-        list(IdentityRequest.objects.filter(case=case).values_list("state", flat=True)),
-        NoConflictConfirmation.objects.filter(case=case).count(),
-        case.recusals.count(),
-    )
-
-
 def without_tokens(page: str, reference: str) -> str:
     """A page compared with another: no CSRF token, the reference replaced by a fixed one."""
     return re.sub(r'value="[^"]+"', "", page).replace(reference, "BK-0000-000000")
@@ -239,7 +221,7 @@ def test_permission_matrix(org, route, persona):
         services.case_confirm_no_conflict(case=case, actor=person, via=Via.WEB)
     url = f"/kasus/{case.reference}/{spec.path(case)}"
     data = {**spec.data, **(PREFIXED[route](case) if route in PREFIXED else {})}
-    before = snapshot(case)
+    before = case_state(case)
     client = client_for(persona)
     response = client.get(url) if spec.method == "get" else client.post(url, data)
     expected = expected_status(route, persona) or (403 if sees and spec.method == "post" else 404)
@@ -247,15 +229,15 @@ def test_permission_matrix(org, route, persona):
 
     if expected == 302 and PERSONAS[persona] is None:
         assert response["Location"].startswith("/masuk/?next=")
-        assert snapshot(case) == before
+        assert case_state(case) == before
     elif expected in (200, 302):
         if spec.method == "post" and route != "confirm":
-            assert snapshot(case) != before
+            assert case_state(case) != before
     elif expected == 403:
-        assert snapshot(case) == before
+        assert case_state(case) == before
         assert "Anda tidak berwenang melakukan tindakan ini" in response.content.decode()
     else:
-        assert snapshot(case) == before
+        assert case_state(case) == before
         missing_url = url.replace(case.reference, "BK-2099-999999")
         missing = client.get(missing_url) if spec.method == "get" else client.post(missing_url, data)
         assert missing.status_code == 404

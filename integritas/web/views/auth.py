@@ -5,9 +5,9 @@ keep the step reached in the session and show the pages."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
@@ -118,14 +118,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return redirect("web:login_code" if checked.next == auth.Step.CODE else "web:login_setup")
 
 
+CodeCheck = Callable[..., None]  # auth.sign_in_code or auth.two_factor_confirm (person, otp, address)
+
+
 def _code_step(
-    request: HttpRequest, template: str, context: dict[str, Any], form: forms.Form, check: Any
+    request: HttpRequest, template: str, context: dict[str, Any], person: Person, check: CodeCheck
 ) -> HttpResponse | None:
-    """Check the code of the form with ``check(otp, address)``; the page to show, or None when right."""
+    """A step that asks for a one-time code: the page to show, or None once the code is right."""
+    form = context["form"] = forms_staff.CodeForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST":
+        return _page(request, template, context)
     if not form.is_valid():
         return _page(request, template, context, status=400)
     try:
-        check(form.cleaned_data["otp"], client_address(request))
+        check(person=person, otp=form.cleaned_data["otp"], address=client_address(request))
     except TooManyAttempts as error:
         return _locked(request, template, context, error)
     except NotAuthenticated as error:
@@ -138,18 +144,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
     person, pending = _pending(request, auth.Step.CODE)
     if person is None or not person.totp_enabled:
         return _start_again(request)
-    form = forms_staff.CodeForm(request.POST if request.method == "POST" else None)
-    template, context = "web/staff/login_code.html", {"form": form}
-    if request.method != "POST":
-        return _page(request, template, context)
-    refused = _code_step(
-        request,
-        template,
-        context,
-        form,
-        lambda otp, address: auth.sign_in_code(person=person, otp=otp, address=address),
-    )
-    return refused or _finish(request, person, pending.get("next"), client_address(request))
+    shown = _code_step(request, "web/staff/login_code.html", {}, person, auth.sign_in_code)
+    return shown or _finish(request, person, pending.get("next"), client_address(request))
 
 
 def login_setup(request: HttpRequest) -> HttpResponse:
@@ -164,25 +160,14 @@ def login_setup(request: HttpRequest) -> HttpResponse:
     if secret is None:
         secret = auth.totp_begin(person)
         request.session[PENDING_KEY] = {**pending, "started": True}
-    form = forms_staff.CodeForm(request.POST if request.method == "POST" else None)
-    template = "web/staff/login_setup.html"
     context: dict[str, Any] = {
-        "form": form,
         "secret": secret,
         "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "uri": totp.provisioning_uri(secret, person.username),
     }
-    if request.method != "POST":
-        return _page(request, template, context)
-    refused = _code_step(
-        request,
-        template,
-        context,
-        form,
-        lambda otp, address: auth.two_factor_confirm(person=person, otp=otp, address=address),
-    )
-    if refused is not None:
-        return refused
+    shown = _code_step(request, "web/staff/login_setup.html", context, person, auth.two_factor_confirm)
+    if shown is not None:
+        return shown
     messages.success(
         request, _("Two-factor sign-in is set up. From now on you sign in with a code from your app.")
     )

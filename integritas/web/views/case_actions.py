@@ -13,9 +13,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from integritas.cases import access, identity, services
+from integritas.cases import identity, services
 from integritas.cases.evidence import check_files, open_for_download
 from integritas.cases.models import Case, Via
 from integritas.errors import DomainError, Forbidden, Invalid, NotFound, WrongState
@@ -23,7 +25,7 @@ from integritas.http import attachment
 from integritas.orgs.models import Person
 from integritas.web import forms_staff
 from integritas.web.views.case_page import positions_for_triage, render_case
-from integritas.web.views.common import case_url, not_found, person_of, staff_required
+from integritas.web.views.common import case_url, not_found, person_of, staff_required, visible_case
 
 WEB = Via.WEB
 Runner = Callable[[Case, Person, dict[str, Any]], Any]
@@ -41,9 +43,8 @@ def _act(
 ) -> HttpResponse:
     """One action on a case: check the form, call the service, report back on the case page."""
     person = person_of(request)
-    try:
-        case = access.get_case_for(person, reference)
-    except NotFound:
+    case = visible_case(request, reference)
+    if case is None:
         return not_found(request)
     if request.method != "POST":
         return redirect(case_url(case))
@@ -71,9 +72,8 @@ def _act(
         else:
             messages.success(request, success)
             return redirect(done_url or case_url(case))
-    try:
-        case = access.get_case_for(person, reference)  # the case as it is now
-    except NotFound:
+    case = visible_case(request, reference)  # the case as it is now
+    if case is None:
         return not_found(request)
     return render_case(request, case, status=status, bound={key: form}, problem=problem)
 
@@ -133,9 +133,8 @@ def case_recuse(request: HttpRequest, reference: str) -> HttpResponse:
 
 @staff_required
 def case_triage(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        case = access.get_case_for(person_of(request), reference)
-    except NotFound:
+    case = visible_case(request, reference)
+    if case is None:
         return not_found(request)
     return _act(
         request,
@@ -181,41 +180,36 @@ def follow_up_add(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+# Marking a follow-up action done or cancelling it: the form, the service, the words of success.
+SETTLE: dict[str, tuple[type[forms_staff.StaffForm], Callable[..., Any], Promise]] = {
+    "done": (
+        forms_staff.FollowUpDoneForm,
+        lambda case, person, item, data: services.follow_up_done(
+            case=case, actor=person, follow_up=item, notes=data["notes"], via=WEB
+        ),
+        gettext_lazy("The follow-up action is marked done."),
+    ),
+    "cancel": (
+        forms_staff.FollowUpCancelForm,
+        lambda case, person, item, data: services.follow_up_cancel(
+            case=case, actor=person, follow_up=item, reason=data["reason"], via=WEB
+        ),
+        gettext_lazy("The follow-up action is cancelled."),
+    ),
+}
+
+
 @staff_required
-def follow_up_done(request: HttpRequest, reference: str, follow_up_id: str) -> HttpResponse:
-    key = f"done-{follow_up_id}"
+def follow_up_settle(request: HttpRequest, reference: str, follow_up_id: str, how: str) -> HttpResponse:
+    form_class, settle, success = SETTLE[how]
+    key = f"{how}-{follow_up_id}"
     return _act(
         request,
         reference,
         key,
-        forms_staff.FollowUpDoneForm(request.POST, prefix=key),
-        lambda case, person, data: services.follow_up_done(
-            case=case,
-            actor=person,
-            follow_up=services.follow_up_for(case, follow_up_id),
-            notes=data["notes"],
-            via=WEB,
-        ),
-        _("The follow-up action is marked done."),
-    )
-
-
-@staff_required
-def follow_up_cancel(request: HttpRequest, reference: str, follow_up_id: str) -> HttpResponse:
-    key = f"cancel-{follow_up_id}"
-    return _act(
-        request,
-        reference,
-        key,
-        forms_staff.FollowUpCancelForm(request.POST, prefix=key),
-        lambda case, person, data: services.follow_up_cancel(
-            case=case,
-            actor=person,
-            follow_up=services.follow_up_for(case, follow_up_id),
-            reason=data["reason"],
-            via=WEB,
-        ),
-        _("The follow-up action is cancelled."),
+        form_class(request.POST, prefix=key),
+        lambda case, person, data: settle(case, person, services.follow_up_for(case, follow_up_id), data),
+        str(success),
     )
 
 
@@ -269,10 +263,13 @@ def identity_decide(request: HttpRequest, reference: str, request_id: str) -> Ht
 
 @staff_required
 def evidence_download(request: HttpRequest, reference: str, evidence_id: str) -> HttpResponseBase:
-    person = person_of(request)
+    case = visible_case(request, reference)
+    if case is None:
+        return not_found(request)
     try:
-        case = access.get_case_for(person, reference)
-        return attachment(open_for_download(person=person, case=case, evidence_id=evidence_id, via=WEB))
+        return attachment(
+            open_for_download(person=person_of(request), case=case, evidence_id=evidence_id, via=WEB)
+        )
     except NotFound:
         return not_found(request)
     except WrongState:  # confirm_no_conflict: the case page asks first

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integritas import timefmt
-from integritas.cases import access, conflict, content, presenters, services, timeline, tracking
+from integritas.cases import access, conflict, content, presenters, services, timeline
 from integritas.cases.access import Action
 from integritas.cases.models import (
     Case,
@@ -27,10 +27,9 @@ from integritas.cases.models import (
     Status,
     Via,
 )
-from integritas.errors import NotFound
 from integritas.orgs.models import Position
 from integritas.web import forms_staff
-from integritas.web.views.common import not_found, person_of, staff_required, summary_errors
+from integritas.web.views.common import not_found, person_of, staff_required, summary_errors, visible_case
 
 
 def positions_for_triage(case: Case) -> list[tuple[str, str]]:
@@ -40,7 +39,7 @@ def positions_for_triage(case: Case) -> list[tuple[str, str]]:
 
 def _handler_text(case: Case) -> str:
     """Who handles the case now, with the holder's name (staff may know it)."""
-    title = tracking.current_handler(case)
+    title = timeline.current_handler(case)
     if title and case.handler_position is not None and case.handler_person is not None:
         return f"{title} ({case.handler_person.display_name})"
     return title or ""
@@ -84,17 +83,11 @@ def _history(case: Case) -> list[dict[str, Any]]:
     ]
 
 
-def render_confirm(
-    request: HttpRequest,
-    case: Case,
-    *,
-    status: int = 200,
-    bound: dict[str, forms.Form] | None = None,
-    problem: str = "",
+def _confirm_page(
+    request: HttpRequest, case: Case, *, status: int, bound: dict[str, forms.Form], problem: str
 ) -> HttpResponse:
     """Before the content: the person states having no conflict with the case (or, a handler, withdraws)."""
     person = person_of(request)
-    bound = bound or {}
     sealed = content.report(case)
     can_recuse = Action.RECUSE in access.available_actions(person, case)
     context = {
@@ -119,10 +112,10 @@ def render_case(
     problem: str = "",
 ) -> HttpResponse:
     person = person_of(request)
-    if conflict.pending(person, case):
-        return render_confirm(request, case, status=status, bound=bound, problem=problem)
-    services.case_open(case=case, actor=person, via=Via.WEB)
     bound = bound or {}
+    if conflict.pending(person, case):
+        return _confirm_page(request, case, status=status, bound=bound, problem=problem)
+    services.case_open(case=case, actor=person, via=Via.WEB)
     data = presenters.detail(case, person)  # once per page view: it audits each view of the identity
     zone = case.unit.tz
     actions = access.available_actions(person, case)
@@ -215,8 +208,5 @@ def render_case(
 
 @staff_required
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        case = access.get_case_for(person_of(request), reference)
-    except NotFound:
-        return not_found(request)
-    return render_case(request, case)
+    case = visible_case(request, reference)
+    return render_case(request, case) if case is not None else not_found(request)

@@ -14,7 +14,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from integritas.cases import access
 from integritas.cases.models import Case
+from integritas.errors import NotFound
 from integritas.orgs.models import Person
 
 
@@ -42,6 +44,14 @@ def person_of(request: HttpRequest) -> Person:
     user = request.user
     assert isinstance(user, Person)
     return user
+
+
+def visible_case(request: HttpRequest, reference: str) -> Case | None:
+    """The case if the signed-in person sees it; None for a case that is hidden or does not exist."""
+    try:
+        return access.get_case_for(person_of(request), reference)
+    except NotFound:
+        return None
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

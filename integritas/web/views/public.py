@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integritas import timefmt
-from integritas.cases import services, tracking
+from integritas.cases import services, timeline, tracking
 from integritas.cases.evidence import ACCEPTED_TYPES, CheckedFile, check_files
 from integritas.cases.intake import validate_report
 from integritas.cases.models import Case, DecisionKind, Sender
@@ -147,28 +147,30 @@ def _render_form(
     return render(request, "web/public/report_form.html", context, status=status)
 
 
-def _session_case(data: dict[str, Any]) -> Case | None:
-    """The case a session entry names (the report just filed, or the one this device follows)."""
-    return (
-        Case.objects.select_related("unit", "handler_position", "handler_team")
-        .filter(pk=int(data.get("case") or 0))
-        .first()
-    )
+def _session_case(
+    request: HttpRequest, key: str, expired: str, seconds: int
+) -> tuple[dict[str, Any], Case] | None:
+    """The case a session entry names (the report just filed, or the one this device follows), unless
+    the entry's ``expired`` time is more than ``seconds`` old or the case is gone: then it is dropped."""
+    data = request.session.get(key)
+    if not isinstance(data, dict):
+        return None
+    since = data.get(expired)
+    case = None
+    if since is None or time.time() - float(since) <= seconds:
+        case = (
+            Case.objects.select_related("unit", "handler_position", "handler_team")
+            .filter(pk=int(data.get("case") or 0))
+            .first()
+        )
+    if case is None:
+        request.session.pop(key, None)
+        return None
+    return data, case
 
 
 def _submitted(request: HttpRequest) -> tuple[dict[str, Any], Case] | None:
-    data = request.session.get(SUBMITTED_KEY)
-    if not isinstance(data, dict):
-        return None
-    shown = data.get("shown")
-    if shown is not None and time.time() - float(shown) > SLIP_SECONDS:
-        request.session.pop(SUBMITTED_KEY, None)
-        return None
-    case = _session_case(data)
-    if case is None:
-        request.session.pop(SUBMITTED_KEY, None)
-        return None
-    return data, case
+    return _session_case(request, SUBMITTED_KEY, "shown", SLIP_SECONDS)
 
 
 def report_done(request: HttpRequest) -> HttpResponse:
@@ -190,7 +192,7 @@ def report_done(request: HttpRequest) -> HttpResponse:
             "unit": case.unit,
             "due": timefmt.long(case.due_at, case.unit.tz),
             "status": labels.STATUS_FOR_REPORTER.get(case.status, ""),
-            "handler": tracking.current_handler(case) or "",
+            "handler": timeline.current_handler(case) or "",
             "track_url": request.build_absolute_uri(reverse("web:track")),
         },
     )
@@ -256,16 +258,10 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 def _tracked_case(request: HttpRequest) -> Case | None:
-    data = request.session.get(TRACK_KEY)
-    if not isinstance(data, dict):
+    found = _session_case(request, TRACK_KEY, "seen", TRACK_IDLE_SECONDS)
+    if found is None:
         return None
-    if time.time() - float(data.get("seen") or 0) > TRACK_IDLE_SECONDS:
-        request.session.pop(TRACK_KEY, None)
-        return None
-    case = _session_case(data)
-    if case is None:
-        request.session.pop(TRACK_KEY, None)
-        return None
+    data, case = found
     data["seen"] = time.time()
     request.session[TRACK_KEY] = data
     return case
