@@ -174,7 +174,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from integritas.vault.crypto import VaultError, _decode_master, generate_master_key_text
+    from integritas.vault.crypto import VaultError, decode_master, generate_master_key_text
     from integritas.vault.keyring import env_name, hex_id, previous_env_name
     from integritas.vault.keys import RotationError, key_status, keys_rotate
 
@@ -186,7 +186,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
         return 0
     text = args.new_key or os.environ.get("INTEGRITAS_NEW_MASTER_KEY", "")
     try:
-        new_key = _decode_master(text) if text else None
+        new_key = decode_master(text) if text else None
     except VaultError as exc:
         print(f"error: the new master key: {exc}", file=sys.stderr)
         return 2

@@ -341,7 +341,7 @@ def _prepare_file(ring: Keyring, new_key: bytes | None) -> tuple[Rotation, bytes
         olds = [k for k in ring.keys() if k != current]
         return Rotation("file", [hex_id(k) for k in olds], hex_id(current), resumed=True), current
     old = ring.current()
-    target = new_key or crypto._decode_master(crypto.generate_master_key_text())
+    target = new_key or crypto.decode_master(crypto.generate_master_key_text())
     if target == old:
         raise RotationError("the new master key is the current one")
     write_key_file(old_path, encode_key(old), replace=False)

@@ -67,7 +67,7 @@ def test_restore_with_a_copied_key_file_and_never_with_another_key(tmp_path, dat
     before = tool_json("describe", env=source)
     backup = tmp_path / "b.igb"
     cli("backup", str(backup), env=source)
-    kid = crypto.key_id(crypto._decode_master((source_dir / "master_key").read_text())).hex()
+    kid = crypto.key_id(crypto.decode_master((source_dir / "master_key").read_text())).hex()
     head = backup.read_bytes()[:29]  # magic, format, key id, salt: the only bytes in clear
     assert head[:4] == b"IGBK" and head[5:13].hex() == kid
 
