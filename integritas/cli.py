@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import cast
 
 log = logging.getLogger("integritas")
 
@@ -131,7 +132,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    interval = args.interval or settings.INTEGRITAS["SCHEDULER_INTERVAL"]
+    interval = args.interval or cast(float, settings.INTEGRITAS["SCHEDULER_INTERVAL"])
     if not args.once:
         print(f"Integritas worker running every {interval} s (Ctrl+C to stop)", flush=True)
     while True:
@@ -194,7 +195,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from integritas.vault.crypto import VaultError, _decode_master, generate_master_key_text
+    from integritas.vault.crypto import VaultError, decode_master, generate_master_key_text
     from integritas.vault.keyring import env_name, hex_id, previous_env_name
     from integritas.vault.keys import RotationError, key_status, keys_rotate
 
@@ -206,7 +207,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
         return 0
     text = args.new_key or os.environ.get("INTEGRITAS_NEW_MASTER_KEY", "")
     try:
-        new_key = _decode_master(text) if text else None
+        new_key = decode_master(text) if text else None
     except VaultError as exc:
         print(f"error: the new master key: {exc}", file=sys.stderr)
         return 2

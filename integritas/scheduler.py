@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import cast
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -51,7 +52,7 @@ def run_jobs_once() -> None:
 class Scheduler(threading.Thread):
     def __init__(self, interval: float | None = None):
         super().__init__(name="integritas-scheduler", daemon=True)
-        self.interval = interval or settings.INTEGRITAS["SCHEDULER_INTERVAL"]
+        self.interval = interval or cast(float, settings.INTEGRITAS["SCHEDULER_INTERVAL"])
         self.stopping = threading.Event()
 
     def run(self) -> None:

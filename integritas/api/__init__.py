@@ -30,7 +30,7 @@ fallback = Router()
     ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:path}", include_in_schema=False, auth=None
 )
 def unknown_endpoint(request: HttpRequest, path: str):
-    raise NotFound("No such endpoint")
+    raise NotFound(reason="endpoint")
 
 
 api.add_router("", fallback)

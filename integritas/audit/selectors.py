@@ -4,6 +4,8 @@ entries)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from integritas.audit.models import AuditEntry
@@ -17,20 +19,20 @@ ADMIN_PREFIXES = ("org.", "keys.", "backup.", "audit.")
 
 def case_entries(person: Person, case: Case) -> QuerySet[AuditEntry]:
     if not access.oversees(person, case):
-        raise Forbidden("Only the COI handling team overseeing this case reads its audit trail")
+        raise Forbidden(reason="audit_team_only")
     return AuditEntry.objects.filter(case_reference=case.reference).order_by("seq")
 
 
 def admin_entries(person: Person) -> QuerySet[AuditEntry]:
     if not person.is_admin:
-        raise Forbidden("Only administrators read the organisation's audit trail")
+        raise Forbidden(reason="admin_only")
     condition = Q()
     for prefix in ADMIN_PREFIXES:
         condition |= Q(action__startswith=prefix)
     return AuditEntry.objects.filter(condition).order_by("-seq")
 
 
-def as_dict(entry: AuditEntry) -> dict:
+def as_dict(entry: AuditEntry) -> dict[str, Any]:
     return {
         "seq": entry.seq,
         "at": entry.at.isoformat(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from integritas.cases.models import Case, Recusal
+from integritas.cases.models import Case, Recusal, team_title
 from integritas.orgs.models import Holding, Person, Position, TeamMembership, Unit
 
 
@@ -22,10 +22,11 @@ class Assignment:
 
     @property
     def title(self) -> str:
+        """The position's title, or the team's in the active language."""
         if self.position is not None:
             return self.position.title
         if self.team is not None:
-            return f"Tim Penanganan Benturan Kepentingan {self.team.name}"
+            return team_title(self.team.name)
         return ""
 
 

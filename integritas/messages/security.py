@@ -1,7 +1,10 @@
-"""Words for refused evidence files (415): each says why, and what the sender can do instead.
+"""Words for the codes of signing in (orgs.auth) and the throttles (security/), and for refused
+evidence files (415): each says why, and what the sender can do instead.
 
-The same code names the error and the problem of the field that held the file (``%(name)s`` is the
-file's cleaned name). Raised by :func:`integritas.vault.filetypes.inspect_upload`.
+A refused file keeps the error code clients rely on (``unsupported_file_type``) with the reason as
+``reason`` (words ``unsupported_file_type.<reason>``); the field that held the file gets the reason's
+code as its problem (``%(name)s`` is the file's cleaned name). Raised by
+:func:`integritas.vault.filetypes.inspect_upload`.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -52,4 +55,16 @@ TEXTS = {
     ),
 }
 
-register(errors=TEXTS, problems=TEXTS)
+register(errors={f"unsupported_file_type.{code}": words for code, words in TEXTS.items()}, problems=TEXTS)
+
+register(
+    errors={
+        "bad_credentials": _("Wrong username or password."),
+        "otp_required": _("Enter the 6-digit code from your authenticator app."),
+        "bad_otp": _("Wrong or expired code. Enter the code shown now in your app."),
+        "two_factor_setup_required": _(
+            "Your unit requires two-factor sign-in: set up an authenticator app first."
+        ),
+        "not_authenticated.token": _("Sign in first: send Authorization: Bearer <token>."),
+    },
+)

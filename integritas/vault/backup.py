@@ -593,8 +593,9 @@ def _load(chunks: Iterable[bytes]) -> dict[str, int]:
         tables = set(seen)
         for model in seen:
             for m2m in model._meta.many_to_many:
-                if m2m.remote_field.through._meta.auto_created:
-                    tables.add(m2m.remote_field.through)
+                through = m2m.remote_field.through
+                if through is not None and through._meta.auto_created:
+                    tables.add(through)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(tables)):
                 cursor.execute(sql)

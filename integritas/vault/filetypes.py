@@ -83,8 +83,9 @@ def inspect_upload(upload: Any, *, name: str, field: str = "evidence") -> Inspec
         return inspect(fh)
     except Refused as refused:
         params = {"name": name, "part": "", **refused.params}
+        # The code clients see stays "unsupported_file_type"; the reason picks the words.
         raise UnsupportedType(
-            refused.code, fields={field: Problem(refused.code, **params)}, **params
+            reason=refused.code, fields={field: Problem(refused.code, **params)}, **params
         ) from None
 
 

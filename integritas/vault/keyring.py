@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from integritas.vault.crypto import VaultError, _decode_master, generate_master_key_text, key_id
+from integritas.vault.crypto import VaultError, decode_master, generate_master_key_text, key_id
 
 KEY_FILE = "master_key"
 PREVIOUS_FILE = "master_key.previous"
@@ -112,7 +112,7 @@ def key_source_exists(directory: Path | None = None) -> bool:
 
 def decode_key(text: str, where: str) -> bytes:
     try:
-        return _decode_master(text)
+        return decode_master(text)
     except VaultError as exc:
         raise VaultError(f"{where}: {str(exc).replace('INTEGRITAS_MASTER_KEY ', '')}") from None
 

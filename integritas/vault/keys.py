@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
@@ -143,7 +144,7 @@ def _first_check() -> str:
 
 def _record_check(key: bytes, *, rotated: bool) -> None:
     now = timezone.now()
-    values = {"key_id": hex_id(key), "sealed": crypto.seal(key, CHECK_VALUE, CHECK_PURPOSE)}
+    values: dict[str, Any] = {"key_id": hex_id(key), "sealed": crypto.seal(key, CHECK_VALUE, CHECK_PURPOSE)}
     if rotated:
         values["rotated_at"] = now
         if KeyCheck.objects.filter(pk=1).update(**values):
@@ -188,8 +189,8 @@ def key_status() -> dict[str, object]:
     sealed: dict[str, int] = {}
     for model, name, _ in _sealed_fields():
         for value in model._base_manager.exclude(**{f"{name}__isnull": True}).values_list(name, flat=True):
-            kid = crypto.sealed_master_key_id(value)
-            label = kid.hex() if kid else "unnamed"
+            master_id = crypto.sealed_master_key_id(value)
+            label = master_id.hex() if master_id else "unnamed"
             sealed[label] = sealed.get(label, 0) + 1
     row = KeyCheck.objects.filter(pk=1).first()
     return {
@@ -353,7 +354,7 @@ def _prepare_file(ring: Keyring, new_key: bytes | None) -> tuple[Rotation, bytes
         olds = [k for k in ring.keys() if k != current]
         return Rotation("file", [hex_id(k) for k in olds], hex_id(current), resumed=True), current
     old = ring.current()
-    target = new_key or crypto._decode_master(crypto.generate_master_key_text())
+    target = new_key or crypto.decode_master(crypto.generate_master_key_text())
     if target == old:
         raise RotationError("the new master key is the current one")
     write_key_file(old_path, encode_key(old), replace=False)

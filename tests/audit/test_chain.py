@@ -13,6 +13,7 @@ from integritas.audit import chain as audit_chain
 from integritas.audit.chain import GENESIS, derive_audit_key, record, verify
 from integritas.audit.models import AuditEntry, AuditHead, AuditKey
 from integritas.cases import services
+from integritas.cases.models import Via
 from integritas.vault import crypto
 from integritas.vault.keyring import current_keyring
 from tests.factories import reload, submit
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def chain(org):
     sub = submit(org.school, org.p_teacher)
-    services.case_examine(case=reload(sub.case), actor=org.vice, conclusion="founded", findings="Benar")
+    services.case_examine(
+        via=Via.API, case=reload(sub.case), actor=org.vice, conclusion="founded", findings="Benar"
+    )
     record("org.test", actor="admin", data={"n": 1})
     assert AuditEntry.objects.count() >= 4
     return sub.case
@@ -37,7 +40,13 @@ def intact(count: int) -> None:
 
 def test_transitions_are_recorded_in_order_each_keyed(chain):
     actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
-    assert actions[:3] == ["case.submitted", "case.routed", "case.examined_founded"]
+    # Through the API the handler's first action records the no-conflict statement first.
+    assert actions[:4] == [
+        "case.submitted",
+        "case.routed",
+        "case.no_conflict_confirmed",
+        "case.examined_founded",
+    ]
     intact(len(actions))
     kid = crypto.key_id(current_keyring().current()).hex()
     assert set(AuditEntry.objects.values_list("key_id", flat=True)) == {kid}

@@ -53,7 +53,7 @@ def restart() -> Keyring:
 
 
 def new_key() -> bytes:
-    return crypto._decode_master(crypto.generate_master_key_text())
+    return crypto.decode_master(crypto.generate_master_key_text())
 
 
 def under(kid: bytes) -> bool:
@@ -158,7 +158,7 @@ def test_file_rotation_with_a_running_server_during_and_after(key_dir):
 
     done = keys_rotate(ring=Keyring(key_dir), batch_size=1, grace=0, on_batch=meanwhile)
     assert events == ["mid"]
-    new = crypto._decode_master(key_file().read_text())
+    new = crypto.decode_master(key_file().read_text())
     assert done.mode == "file" and done.old_ids == [hex_id(old)] and done.new_id == hex_id(new)
     # Sealed values: the two-factor secret and the audit key of the old master key.
     assert done.sealed == 2 and done.data_keys >= 5 and done.passes >= 2
@@ -219,7 +219,7 @@ def test_env_rotation_with_a_new_key_then_the_operator_switches(key_dir, monkeyp
     restart()
     assert key_check() == hex_id(new)
     assert describe()["cases"] == expected["cases"]
-    assert_nothing_opens_with(crypto._decode_master(old_text))
+    assert_nothing_opens_with(crypto.decode_master(old_text))
     ok, message = verify()
     assert ok, message
 
@@ -242,13 +242,13 @@ def test_env_rotation_without_downtime_drains_the_previous_key(key_dir, monkeypa
     assert key_check()  # the data are still under the old key, which the server has
     assert describe()["cases"] == expected["cases"]
     done = keys_rotate(ring=Keyring(key_dir), grace=0)
-    assert done.resumed and done.new_id == hex_id(crypto._decode_master(new_text))
-    assert under(key_id(crypto._decode_master(new_text)))
+    assert done.resumed and done.new_id == hex_id(crypto.decode_master(new_text))
+    assert under(key_id(crypto.decode_master(new_text)))
 
     monkeypatch.delenv("INTEGRITAS_MASTER_KEY_PREVIOUS")
     restart()
     assert describe()["cases"] == expected["cases"]
-    assert_nothing_opens_with(crypto._decode_master(old_text))
+    assert_nothing_opens_with(crypto.decode_master(old_text))
     ok, message = verify()
     assert ok, message
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def kid_of(text: str) -> str:
-    return key_id(crypto._decode_master(text)).hex()
+    return key_id(crypto.decode_master(text)).hex()
 
 
 def confidential(described: dict) -> dict:

@@ -40,6 +40,7 @@ def populate(tag: str) -> dict:
     """Org (tests.factories.make_org), four cases at different stages, messages both ways, evidence
     with reports and messages, and a person with two-factor sign-in."""
     from integritas.cases import services
+    from integritas.cases.models import Via
     from integritas.orgs import auth, totp
     from tests.factories import make_org, pdf_upload, reload, submit
 
@@ -54,7 +55,7 @@ def populate(tag: str) -> dict:
                   "relation": "orang tua siswa"},
     )  # fmt: skip
     case = reload(first.case)
-    services.case_message(case=case, actor=org.vice, text=f"{tag}-message-to-reporter")
+    services.case_message(via=Via.API, case=case, actor=org.vice, text=f"{tag}-message-to-reporter")
     services.reporter_message(
         case=reload(case),
         text=f"{tag}-message-from-reporter",
@@ -67,7 +68,9 @@ def populate(tag: str) -> dict:
 
     third = submit(org.school, org.p_teacher, description=f"{tag}-description-3",
                    files=[pdf_upload("b3.pdf", pdf(f"{tag}-evidence-3"))])  # fmt: skip
-    services.case_examine(case=reload(third.case), actor=org.vice, conclusion="founded", findings="Benar")
+    services.case_examine(
+        via=Via.API, case=reload(third.case), actor=org.vice, conclusion="founded", findings="Benar"
+    )
     refs.append(third.case.reference)
 
     fourth = submit(org.school, org.p_vice, description=f"{tag}-description-4", anonymous=False)
@@ -87,7 +90,7 @@ def describe() -> dict:
     from integritas.orgs.models import Person
 
     cases = []
-    for case in Case.objects.select_related("unit").order_by("reference"):
+    for case in Case.objects.select_related("unit").order_by("pk"):  # in the order they were filed
         evidence = []
         for item in case.evidence.order_by("id"):
             item.case = case
@@ -103,7 +106,7 @@ def describe() -> dict:
             "reference": case.reference, "unit": case.unit.code, "status": case.status, "level": case.level,
             "categories": sorted(case.category_rows.values_list("code", flat=True)),
             "report": content.report(case), "messages": messages, "evidence": evidence,
-            "events": list(case.events.order_by("id").values_list("event", flat=True)),
+            "events": list(case.events.order_by("id").values_list("kind", flat=True)),
         })  # fmt: skip
     totp = {
         p.username: auth.totp_secret(p)
