@@ -2,7 +2,8 @@
 """Developer entry point that needs nothing but Python ≥ 3.11.
 
     python3 dev.py demo    make .venv if needed, load the demo organisation, serve on 127.0.0.1:8000
-    python3 dev.py test    make .venv if needed, lint, run every test on SQLite, then on PostgreSQL
+    python3 dev.py test    make .venv if needed, lint (ruff), type-check (mypy), run every test on SQLite,
+                           then on PostgreSQL
     python3 dev.py messages  refresh and compile the translations (locale/id, locale/en)
 
 The virtual environment is rebuilt when pyproject.toml changes.
@@ -16,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -108,6 +110,9 @@ def cmd_test(args: list[str]) -> None:
     in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     run(PY, "-m", "ruff", "check", "integritas", "tests", "dev.py")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # mypy with django-stubs reads the settings: give it a data dir of its own (keys are generated there).
+    with tempfile.TemporaryDirectory(prefix="integritas-mypy-") as data_dir:
+        run(PY, "-m", "mypy", env={**env, "INTEGRITAS_DATA_DIR": data_dir})
     axe = ensure_axe()
     if axe is not None:
         env["INTEGRITAS_AXE_JS"] = str(axe)  # read by tests/browser/conftest.py

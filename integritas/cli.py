@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import cast
 
 log = logging.getLogger("integritas")
 
@@ -146,6 +147,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"Sweep: {len(result.marked)} overdue, {len(result.escalated)} escalated")
     for ref in result.escalated:
         print(f"  escalated {ref}")
+    from integritas.prevention.jobs import run_prevention_jobs  # issue 9
+
+    prevention = run_prevention_jobs()
+    print(
+        f"Self-declarations: {len(prevention.marked)} overdue, {len(prevention.escalated)} escalated; "
+        f"gratification notices: {len(prevention.gratifications_soon) + len(prevention.gratifications_overdue)}"
+    )
     # A deployment that runs only `integritas sweep` from cron still sends its reminders and mail.
     reminders, delivery = run_notifications()
     print(f"Notifications: {delivery.sent} sent, {delivery.retried} to retry, {delivery.failed} failed")
@@ -172,7 +180,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    interval = args.interval or settings.INTEGRITAS["SCHEDULER_INTERVAL"]
+    interval = args.interval or cast(float, settings.INTEGRITAS["SCHEDULER_INTERVAL"])
     if not args.once:
         print(f"Integritas worker running every {interval} s (Ctrl+C to stop)", flush=True)
     while True:
@@ -211,17 +219,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     if args.action != "verify":
-        print("usage: integritas audit verify", file=sys.stderr)
+        print("usage: integritas audit verify [--anchor NUMBER:HASH]", file=sys.stderr)
         return 2
     from integritas.audit.chain import verify
 
-    ok, message = verify()
+    anchors = []
+    for text in args.anchor or []:
+        number, _, digest = text.strip().partition(":")
+        if not (number.isascii() and number.isdigit() and len(digest) == 64 and digest.isascii()):
+            print(
+                f"error: --anchor {text!r}: expected NUMBER:HASH (as in the anchor e-mail)", file=sys.stderr
+            )
+            return 2
+        try:
+            bytes.fromhex(digest)
+        except ValueError:
+            print(f"error: --anchor {text!r}: the hash is not hexadecimal", file=sys.stderr)
+            return 2
+        anchors.append((int(number), digest.lower()))
+    ok, message = verify(anchors=anchors)
     print(message, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from integritas.vault.crypto import VaultError, _decode_master, generate_master_key_text
+    from integritas.vault.crypto import VaultError, decode_master, generate_master_key_text
     from integritas.vault.keyring import env_name, hex_id, previous_env_name
     from integritas.vault.keys import RotationError, key_status, keys_rotate
 
@@ -233,7 +255,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
         return 0
     text = args.new_key or os.environ.get("INTEGRITAS_NEW_MASTER_KEY", "")
     try:
-        new_key = _decode_master(text) if text else None
+        new_key = decode_master(text) if text else None
     except VaultError as exc:
         print(f"error: the new master key: {exc}", file=sys.stderr)
         return 2
@@ -247,7 +269,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     verb = "Finished the rotation" if done.resumed else "Rotated the master key"
     print(f"{verb}: {', '.join(done.old_ids) or '-'} -> {done.new_id}")
     print(
-        f"  re-wrapped {done.data_keys} data keys and re-sealed {done.sealed} two-factor secrets in {done.passes} passes"
+        f"  re-wrapped {done.data_keys} data keys and re-sealed {done.sealed} values (two-factor secrets, audit keys) in {done.passes} passes"
     )
     if done.mode == "file":
         if done.removed_previous:
@@ -303,6 +325,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
         f"Restored {args.file} (made {done.created_at}): {done.models.get('cases.case', 0)} cases, "
         f"{sum(done.models.values())} rows, {done.files} files; master key id {done.key_id}"
     )
+    if done.anchor_moved is not None:
+        print(f"  the anchor file that was here is kept as {done.anchor_moved}")
+    if not done.audit_ok:
+        print(f"  {done.audit}", file=sys.stderr)
+        return 1
     print(f"  {done.audit}")
     return 0
 
@@ -351,6 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit.add_argument("action", choices=["verify"])
+    audit.add_argument(
+        "--anchor",
+        action="append",
+        metavar="NUMBER:HASH",
+        help="also check a head recorded elsewhere (the anchor e-mail); may be repeated",
+    )
     audit.set_defaults(func=cmd_audit)
 
     keys = sub.add_parser(
@@ -402,10 +435,24 @@ def check_master_key() -> str | None:
     return None
 
 
+def warn_about_key_placement(command: str) -> None:
+    """One line at every start while the master key sits in the data dir (SECURITY.md, key placement)."""
+    from integritas.vault.keyring import placement_warning_once
+
+    warning = placement_warning_once()
+    if warning is None:
+        return
+    if command in ("serve", "worker"):
+        log.warning(warning)  # with the server's log, on stdout
+    else:
+        print(f"warning: {warning}", file=sys.stderr)  # stdout may be a key or JSON a script reads
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup()
     migrate()
+    warn_about_key_placement(args.command)
     if getattr(args, "key_check", True):
         problem = check_master_key()
         if problem:

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from integritas.cases import services
 from integritas.cases.evidence import check_files
 from integritas.cases.intake import validate_report
-from integritas.cases.models import Case, Status
+from integritas.cases.models import Case, Conclusion, ReviewDecision, Status, Via
 from integritas.orgs.importer import import_org
 from integritas.orgs.models import Holding, Person, Position, TeamMembership, Unit
 
@@ -61,6 +61,10 @@ def load_demo(now: dt.datetime | None = None) -> str:
             receipts = _create_cases(now)
         lines.append(f"Sample cases: {len(receipts)} created through the handling procedure.")
     lines += ["", *_units_text(units), "", *_accounts_text(data), "", *_cases_text(units)]
+    # Prevention (issue 9): declarations, gratification, a self-declaration, an agenda, a risk map.
+    from integritas.prevention.demo import load as load_prevention
+
+    lines += ["", *load_prevention(now)]
     if receipts:
         lines += [
             "",
@@ -210,7 +214,7 @@ def _report(
 
 def _open(case: Case, person: Person, at: dt.datetime) -> None:
     """A handler opening a case for the first time confirms having no conflict with it."""
-    services.case_confirm_no_conflict(case=case, actor=person, now=at)
+    services.case_confirm_no_conflict(case=case, actor=person, via=Via.WEB, now=at)
 
 
 def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
@@ -269,52 +273,60 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
     case = sub.case
     _open(case, people["sri.rahayu"], ago(days=39))
     case = services.case_examine(
+        via=Via.WEB,
         case=case,
         actor=people["sri.rahayu"],
-        conclusion="founded",
+        conclusion=Conclusion.FOUNDED,
         now=ago(days=38),
         findings="Akta CV Sinar Komputindo menunjukkan istri Bendahara BOS sebagai direktur. Tidak ada survei "
         "harga; selisih harga dengan SIPLah Rp2,3 juta per unit. Laporan benar.",
     )
     _open(case, people["heru.santoso"], ago(days=37, hours=4))
     case = services.case_review(
+        via=Via.WEB,
         case=case,
         actor=people["heru.santoso"],
-        decision="revoke",
+        decision=ReviewDecision.REVOKE,
         now=ago(days=37),
         notes="Surat pesanan dibatalkan. Pengadaan diulang melalui SIPLah dengan tiga pembanding harga, "
         "tanpa melibatkan Bendahara BOS dalam pemilihan penyedia.",
     )
     team = people["endang.lestari"]
+    _open(case, team, ago(days=36, hours=1))
     first = services.follow_up_add(
+        via=Via.WEB,
         case=case,
         actor=team,
         now=ago(days=36),
-        due_date=day(26),
+        due_date=dt.date.fromisoformat(day(26)),
         title="Pengembalian uang muka ke rekening BOS",
     )
     second = services.follow_up_add(
+        via=Via.WEB,
         case=case,
         actor=team,
         now=ago(days=36),
-        due_date=day(16),
+        due_date=dt.date.fromisoformat(day(16)),
         title="Pengadaan ulang laptop melalui SIPLah dengan tiga pembanding harga",
     )
     services.follow_up_done(
+        via=Via.WEB,
         case=case,
         actor=team,
-        follow_up_id=first.pk,
+        follow_up=first,
         now=ago(days=30),
         notes="Bukti setor Rp29.400.000 ke rekening BOS diterima dan diperiksa.",
     )
     services.follow_up_done(
+        via=Via.WEB,
         case=case,
         actor=team,
-        follow_up_id=second.pk,
+        follow_up=second,
         now=ago(days=18),
         notes="Pesanan SIPLah Rp7.450.000 per unit; berita acara serah terima terlampir.",
     )
     services.case_close(
+        via=Via.WEB,
         case=case,
         actor=team,
         now=ago(days=17),
@@ -351,9 +363,10 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
     receipts.append((sub.case.reference, sub.receipt))
     _open(sub.case, people["sri.rahayu"], ago(days=24))
     services.case_examine(
+        via=Via.WEB,
         case=sub.case,
         actor=people["sri.rahayu"],
-        conclusion="unfounded",
+        conclusion=Conclusion.UNFOUNDED,
         now=ago(days=23),
         findings="Seleksi dilakukan dengan tes tertulis terbuka yang diikuti 24 siswa dan dinilai oleh dua guru. "
         "Siswa yang ditunjuk memperoleh nilai tertinggi (88). Berita acara seleksi dan lembar jawaban telah "
@@ -392,41 +405,47 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
     case = sub.case
     _open(case, people["heru.santoso"], ago(days=5, hours=6))
     case = services.case_examine(
+        via=Via.WEB,
         case=case,
         actor=people["heru.santoso"],
-        conclusion="founded",
+        conclusion=Conclusion.FOUNDED,
         now=ago(days=5),
         findings="Waka Kesiswaan menetapkan penyedia tanpa survei harga dan tidak menyatakan hubungan keluarga "
         "dengan pemilik toko. Laporan benar.",
     )
     _open(case, people["sri.wahyuni"], ago(days=4, hours=3))
     case = services.case_review(
+        via=Via.WEB,
         case=case,
         actor=people["sri.wahyuni"],
-        decision="reassign",
+        decision=ReviewDecision.REASSIGN,
         now=ago(days=4),
         notes="Penetapan penyedia seragam diambil ulang oleh panitia pengadaan yang dibentuk Kepala Sekolah "
         "tanpa melibatkan Waka Kesiswaan. Orang tua bebas membeli seragam di tempat lain.",
     )
     team = people["endang.lestari"]
+    _open(case, team, ago(days=3, hours=1))
     notice = services.follow_up_add(
+        via=Via.WEB,
         case=case,
         actor=team,
         now=ago(days=3),
-        due_date=day(1),
+        due_date=dt.date.fromisoformat(day(1)),
         title="Surat pemberitahuan kepada orang tua: pembelian seragam tidak wajib di toko tertentu",
     )
     services.follow_up_add(
+        via=Via.WEB,
         case=case,
         actor=team,
         now=ago(days=3),
-        due_date=due(10),
+        due_date=dt.date.fromisoformat(due(10)),
         title="Pembentukan panitia pengadaan seragam baru dan survei harga minimal tiga penyedia",
     )
     services.follow_up_done(
+        via=Via.WEB,
         case=case,
         actor=team,
-        follow_up_id=notice.pk,
+        follow_up=notice,
         now=ago(days=1),
         notes="Surat nomor 421/233/SMPN1-MJY/2026 dibagikan melalui wali kelas.",
     )
@@ -462,9 +481,10 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
     receipts.append((sub.case.reference, sub.receipt))
     _open(sub.case, people["sri.rahayu"], ago(hours=20))
     services.case_examine(
+        via=Via.WEB,
         case=sub.case,
         actor=people["sri.rahayu"],
-        conclusion="founded",
+        conclusion=Conclusion.FOUNDED,
         now=ago(hours=2),
         findings="Verifikasi lapangan: calon siswa tinggal di Desa Kebonsari; alamat pada KK adalah rumah kerabat. "
         "Ketua Panitia PPDB mengetahui hal ini saat verifikasi berkas. Laporan benar.",
@@ -500,6 +520,7 @@ def _create_cases(now: dt.datetime) -> list[tuple[str, str]]:
     receipts.append((sub.case.reference, sub.receipt))
     _open(sub.case, people["sri.rahayu"], ago(hours=3))
     services.case_message(
+        via=Via.WEB,
         case=sub.case,
         actor=people["sri.rahayu"],
         now=ago(hours=3),

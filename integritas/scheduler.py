@@ -1,10 +1,11 @@
 """The in-process scheduler of `integritas serve` (and the loop of `integritas worker`): the deadline
-sweep, reminders and the outbox on a timer."""
+sweep, the audit anchor e-mail, reminders and the outbox on a timer."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import cast
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -24,6 +25,18 @@ def run_jobs_once() -> None:
             log.info("sweep: %d overdue, %d escalated", len(result.marked), len(result.escalated))
     except Exception:
         log.exception("deadline sweep failed; retrying at the next tick")
+    try:  # prevention (issue 9): self-declaration sweep, gratification notices, yearly reminders
+        from integritas.prevention.jobs import run_prevention_jobs
+
+        run_prevention_jobs()
+    except Exception:
+        log.exception("prevention jobs failed; retrying at the next tick")
+    try:
+        from integritas.audit.anchor import mail_anchor_if_due
+
+        mail_anchor_if_due()  # queued before delivery: it goes out in this run
+    except Exception:
+        log.exception("audit anchor e-mail failed; retrying at the next tick")
     try:
         run_notifications()
     except Exception:
@@ -39,7 +52,7 @@ def run_jobs_once() -> None:
 class Scheduler(threading.Thread):
     def __init__(self, interval: float | None = None):
         super().__init__(name="integritas-scheduler", daemon=True)
-        self.interval = interval or settings.INTEGRITAS["SCHEDULER_INTERVAL"]
+        self.interval = interval or cast(float, settings.INTEGRITAS["SCHEDULER_INTERVAL"])
         self.stopping = threading.Event()
 
     def run(self) -> None:

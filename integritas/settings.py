@@ -28,9 +28,20 @@ def env_int(name: str, default: int) -> int:
 
 DATA_DIR = Path(env_str("INTEGRITAS_DATA_DIR", "./data")).resolve()
 
+# Everything this process writes (database, uploads, keys, backups, the audit anchor, mail files) is
+# for its own user only: files 0600, directories 0700.
+os.umask(0o077)
+
 
 def ensure_data_dir() -> Path:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    """The data dir, private to the owner (0700; an older, looser one is tightened, with its database)."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for path in (DATA_DIR, *(DATA_DIR / f"integritas.sqlite3{s}" for s in ("", "-wal", "-shm"))):
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o700 if path.is_dir() else 0o600)
+        except OSError:
+            pass  # not there yet, or not ours to change
     return DATA_DIR
 
 
@@ -73,6 +84,7 @@ INSTALLED_APPS = [
     "integritas.cases",
     "integritas.audit",
     "integritas.notify",
+    "integritas.prevention",
     "integritas.web",
 ]
 
@@ -181,6 +193,8 @@ MEDIA_ROOT = DATA_DIR / "files"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+FILE_UPLOAD_PERMISSIONS = 0o600  # stored files (Django's default is 0644)
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_HANDLERS = [
     "integritas.security.uploads.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -189,6 +203,13 @@ FILE_UPLOAD_HANDLERS = [
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 MASTER_KEY_SETTING = "INTEGRITAS_MASTER_KEY"
+# A key file kept outside the data dir (instead of INTEGRITAS_MASTER_KEY, or <data dir>/master_key).
+MASTER_KEY_FILE = env_str("INTEGRITAS_MASTER_KEY_FILE", "")
+
+# The audit chain's anchors outside the database (integritas.audit.anchor).
+AUDIT_ANCHOR_FILE = env_str("INTEGRITAS_AUDIT_ANCHOR_FILE", "")  # default <data dir>/audit-anchor.log
+AUDIT_ANCHOR_EMAIL = env_str("INTEGRITAS_AUDIT_ANCHOR_EMAIL", "")  # comma-separated addresses
+AUDIT_ANCHOR_EMAIL_HOURS = float(env_str("INTEGRITAS_AUDIT_ANCHOR_EMAIL_HOURS", "24") or 24)
 
 INTEGRITAS = {
     "TOKEN_HOURS": env_int("INTEGRITAS_TOKEN_HOURS", 12),

@@ -26,6 +26,8 @@ def org(db):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
+    # Each test its own audit anchor: lines committed by one test name entries another test never has.
+    settings.AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchor.log")
 
 
 def on_postgres() -> bool:

@@ -185,6 +185,27 @@ def reload(case: Case) -> Case:
     ).get(pk=case.pk)
 
 
+def case_state(case: Case) -> tuple:
+    """Everything an action may change on a case: a refused request leaves it equal."""
+    from integritas.cases.models import FollowUp, IdentityRequest, NoConflictConfirmation
+
+    case = reload(case)
+    return (
+        case.status,
+        case.level,
+        case.handler_person_id,
+        case.handler_position_id,
+        case.handler_team_id,
+        case.subject_position_id,
+        case.events.count(),
+        case.messages.count(),
+        list(FollowUp.objects.filter(case=case).order_by("pk").values_list("done", "cancelled")),
+        list(IdentityRequest.objects.filter(case=case).order_by("pk").values_list("state", flat=True)),
+        NoConflictConfirmation.objects.filter(case=case).count(),
+        case.recusals.count(),
+    )
+
+
 def as_bytes(upload: SimpleUploadedFile) -> bytes:
     upload.seek(0)
     return upload.read()

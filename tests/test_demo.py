@@ -80,7 +80,7 @@ def test_the_sample_cases_cover_every_state(demo):
 
     for case in cases:
         assert case.evidence.exists()
-        assert case.events.filter(event="submitted").exists()
+        assert case.events.filter(kind="submitted").exists()
         description = content.report(case)["description"]
         assert len(description) > 80
     assert "PPDB" in " ".join(str(content.report(c)["decision"]) for c in cases)

@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from ninja import NinjaAPI, Router
 
-from integritas.api import errors, notifications, org_admin, public, staff
+from integritas.api import errors, notifications, org_admin, prevention, public, staff
 from integritas.api.bodies import StrictParser
 from integritas.errors import NotFound
 
@@ -20,6 +20,7 @@ errors.install(api)
 api.add_router("", public.router)
 api.add_router("", staff.router)
 api.add_router("", notifications.router)
+api.add_router("", prevention.router)  # issue 9
 api.add_router("", org_admin.router)
 
 # Last, so it matches only what no endpoint does (e.g. /cases//examination): a JSON 404, not Django's page.
@@ -30,7 +31,7 @@ fallback = Router()
     ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:path}", include_in_schema=False, auth=None
 )
 def unknown_endpoint(request: HttpRequest, path: str):
-    raise NotFound("No such endpoint")
+    raise NotFound(reason="endpoint")
 
 
 api.add_router("", fallback)

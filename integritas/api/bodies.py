@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from ninja.parser import Parser
 
@@ -30,7 +31,7 @@ def _loads(text: str | bytes) -> Any:
     try:
         return strict_loads(text)
     except (ValueError, RecursionError) as exc:
-        raise Malformed("The request body is not valid JSON", code="malformed") from exc
+        raise Malformed(reason="json") from exc
 
 
 class StrictParser(Parser):
@@ -40,18 +41,15 @@ class StrictParser(Parser):
         return strict_loads(request.body)
 
 
-def json_or_multipart(request: HttpRequest) -> tuple[Any, list]:
+def json_or_multipart(request: HttpRequest) -> tuple[Any, list[UploadedFile]]:
     content_type = (request.content_type or "").lower()
     if content_type == "multipart/form-data":
         data = request.POST.get("data")
         if data is None:
-            raise Malformed("The multipart body needs a part named 'data' holding the JSON", code="malformed")
+            raise Malformed(reason="no_data_part")
         return _loads(data), request.FILES.getlist("evidence")
     if content_type in ("application/json", "") or content_type.endswith("+json"):
         if not request.body:
-            raise Malformed("The request body is empty: send JSON", code="malformed")
+            raise Malformed(reason="empty_body")
         return _loads(request.body), []
-    raise Malformed(
-        f"Unsupported content type {content_type!r}: send application/json or multipart/form-data",
-        code="malformed",
-    )
+    raise Malformed(reason="content_type")

@@ -1,21 +1,36 @@
-"""One place where errors become HTTP: {"error": {"code", "message", "fields"?}}."""
+"""One place where errors become HTTP: {"error": {"code", "message", "fields"?}}.
+
+The words come from the catalogue (``integritas.messages``) in the request's language; nothing here
+reads an error's words.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from integritas.errors import DomainError, TooManyAttempts
+from integritas.errors import (
+    DomainError,
+    Invalid,
+    Malformed,
+    NotAuthenticated,
+    NotFound,
+    Problem,
+    TooLarge,
+    TooManyAttempts,
+)
 from integritas.vault.crypto import VaultError
 
 log = logging.getLogger(__name__)
 
+# The code of a status that ninja or Django raises without one.
 STATUS_CODES = {
     400: "malformed",
     401: "not_authenticated",
@@ -28,39 +43,64 @@ STATUS_CODES = {
     422: "invalid",
     429: "too_many_attempts",
 }
+SOURCES = {"body", "query", "path", "header", "form", "file", "cookie"}
 
 
-def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
+def error_body(error: DomainError) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.status == 415 and error.params.get("reason"):
+        # Why a file was refused (vault.filetypes), for clients that explain it in their own words.
+        body["reason"] = error.params["reason"]
+    if error.fields:
+        body["fields"] = {name: problem.text for name, problem in error.fields.items()}
     return {"error": body}
 
 
-def _field_name(loc: tuple | list) -> str:
+def field_name(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc]
     # ninja prefixes the source ("body", "query", …) and the parameter name
-    if parts and parts[0] in {"body", "query", "path", "header", "form", "file", "cookie"}:
+    if parts and parts[0] in SOURCES:
         parts = parts[1:]
-        if parts and parts[0] in {"payload", "params", "data"}:
+        if parts and parts[0] in {"payload", "params", "data", "filters"}:
             parts = parts[1:]
     return ".".join(parts) or "body"
 
 
-def _pydantic_problem(err: dict[str, Any]) -> str:
-    kind = err.get("type", "")
+def pydantic_problem(err: Mapping[str, Any]) -> Problem:
+    """A problem code for one of pydantic's errors (never its English words)."""
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
     if kind == "missing":
-        return "is required"
-    if kind == "literal_error":
-        return "must be one of: " + str(err.get("ctx", {}).get("expected", "")).replace("'", "")
-    return str(err.get("msg", "is invalid"))
+        return Problem("required")
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        return Problem("choice", choices=expected)
+    if kind.startswith("string_") and kind != "string_too_long":
+        return Problem("not_text")
+    if kind == "string_too_long":
+        return Problem("too_long", limit=ctx.get("max_length", ""))
+    if kind.startswith("int_"):
+        return Problem("not_integer")
+    if kind.startswith("bool_"):
+        return Problem("not_boolean")
+    if kind in ("greater_than_equal", "greater_than"):
+        return Problem("too_small", limit=ctx.get("ge", ctx.get("gt", "")))
+    if kind in ("less_than_equal", "less_than"):
+        return Problem("too_big", limit=ctx.get("le", ctx.get("lt", "")))
+    if kind.startswith(("date_", "datetime_")):
+        return Problem("bad_date")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return Problem("not_object")
+    if kind == "list_type":
+        return Problem("not_list")
+    return Problem("invalid")
 
 
 def install(api: NinjaAPI) -> None:
     def respond(
-        request: HttpRequest, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-    ):
-        response = api.create_response(request, body, status=status)
+        request: HttpRequest, error: DomainError, headers: Mapping[str, str] | None = None
+    ) -> HttpResponse:
+        response = api.create_response(request, error_body(error), status=error.status)
         for key, value in (headers or {}).items():
             response[key] = value
         return response
@@ -70,57 +110,50 @@ def install(api: NinjaAPI) -> None:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        return respond(request, exc.status, error_body(exc.code, exc.message, exc.field_texts()), headers)
+        return respond(request, exc, headers)
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        fields: dict[str, str] = {}
+        fields: dict[str, Problem] = {}
         for err in exc.errors:
-            fields.setdefault(_field_name(err.get("loc", ())), _pydantic_problem(err))
-        return respond(
-            request, 422, error_body("invalid", "Invalid input: " + ", ".join(sorted(fields)), fields)
-        )
+            fields.setdefault(field_name(err.get("loc", ())), pydantic_problem(err))
+        return respond(request, Invalid(fields))
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return respond(
-            request,
-            401,
-            error_body("not_authenticated", "Sign in first: send Authorization: Bearer <token>"),
-            {"WWW-Authenticate": "Bearer"},
-        )
+        return respond(request, NotAuthenticated(reason="token"), {"WWW-Authenticate": "Bearer"})
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         code = STATUS_CODES.get(exc.status_code, "error")
-        message = str(exc)
-        if exc.status_code == 400 and message.startswith("Cannot parse"):
-            message = "The request body is not valid JSON"
-        return respond(request, exc.status_code, error_body(code, message))
+        error = DomainError(code, reason="json" if exc.status_code == 400 else None)
+        error.status = exc.status_code
+        return respond(request, error)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return respond(request, 404, error_body("not_found", "Not found"))
+        return respond(request, NotFound())
 
-    @api.exception_handler(RequestDataTooBig)
-    def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 413, error_body("too_large", "The request is too large"))
+    # What Django raises while reading a body, each as the error a client gets.
+    body_errors: dict[type[Exception], Callable[[], DomainError]] = {
+        RequestDataTooBig: lambda: TooLarge(reason="request"),
+        TooManyFilesSent: lambda: TooLarge(reason="files"),
+        TooManyFieldsSent: lambda: Malformed(reason="too_many_fields"),
+        MultiPartParserError: lambda: Malformed(reason="multipart"),
+        UnicodeDecodeError: lambda: Malformed(reason="encoding"),
+    }
 
-    @api.exception_handler(TooManyFilesSent)
-    def too_many_files(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 413, error_body("too_large", "Too many files in one request"))
+    def answer(
+        make: Callable[[], DomainError],
+    ) -> Callable[[HttpRequest, Exception | type[Exception]], HttpResponse]:
+        return lambda request, exc: respond(request, make())
 
-    @api.exception_handler(MultiPartParserError)
-    def bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 400, error_body("malformed", "The multipart body could not be read"))
-
-    @api.exception_handler(UnicodeDecodeError)
-    def bad_encoding(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return respond(request, 400, error_body("malformed", "The request is not valid UTF-8"))
+    for raised, make in body_errors.items():
+        api.add_exception_handler(raised, answer(make))
 
     @api.exception_handler(VaultError)
     def vault_error(request: HttpRequest, exc: VaultError) -> HttpResponse:
         log.error("vault: %s", exc)
-        return respond(
-            request, 503, error_body("unavailable", "Encrypted data cannot be opened: check the master key")
-        )
+        error = DomainError("unavailable")
+        error.status = 503
+        return respond(request, error)

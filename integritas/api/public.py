@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -10,14 +12,17 @@ from ninja import Status as Reply
 
 from integritas.api import schemas as s
 from integritas.api.bodies import json_or_multipart
-from integritas.cases import presenters, services, tracking
+from integritas.cases import presenters, services, timeline, tracking
 from integritas.cases.evidence import check_files
 from integritas.cases.intake import validate_report
-from integritas.cases.models import Case, Status
-from integritas.errors import Invalid, NotAuthenticated, NotFound, WrongState
-from integritas.orgs.models import Holding, Position, Unit
+from integritas.cases.models import Case
+from integritas.errors import Invalid, NotFound, Problem
+from integritas.orgs.models import Unit
+from integritas.orgs.selectors import positions_with_holders
 from integritas.security.throttle import client_address
+from integritas.validation import clean_text
 
+MAX_QUERY = 100
 router = Router(tags=["public"], by_alias=True)  # "from", not "from_", in messages and evidence
 ERRORS = {
     400: s.ErrorOut,
@@ -36,10 +41,7 @@ class UnitQuery(Schema):
 
 
 def _clean_query(value: str | None, field: str) -> str:
-    value = (value or "").strip()
-    if "\x00" in value or len(value) > 100:
-        raise Invalid({field: "must be at most 100 characters of text"})
-    return value
+    return clean_text(value, field, limit=MAX_QUERY, required=False)
 
 
 @router.get(
@@ -64,18 +66,9 @@ def units(request: HttpRequest, filters: Query[UnitQuery]):
 def unit_positions(request: HttpRequest, code: str):
     unit = Unit.objects.filter(code=code).first() if "\x00" not in code and len(code) <= 64 else None
     if unit is None:
-        raise NotFound("Unit not found")
-    positions = list(Position.objects.filter(unit=unit).order_by("title", "code"))
+        raise NotFound(reason="unit")
     today = timezone.now().astimezone(unit.tz).date()
-    holders: dict[int, str] = {}
-    for holding in (
-        Holding.objects.active_on(today)
-        .filter(position__in=positions)
-        .select_related("person")
-        .order_by("acting", "-start")
-    ):
-        holders.setdefault(holding.position_id, holding.person.display_name)
-    return Reply(200, [{"code": p.code, "title": p.title, "holder": holders.get(p.pk)} for p in positions])
+    return Reply(200, [asdict(p) for p in positions_with_holders(unit, today)])
 
 
 @router.post(
@@ -83,7 +76,8 @@ def unit_positions(request: HttpRequest, code: str):
     response={201: s.ReportOut, **ERRORS},
     summary="File a report (JSON, or multipart with evidence files)",
     openapi_extra=s.multipart_body(
-        "The report as JSON, or multipart: part `data` (the JSON) and `evidence` files"
+        s.REPORT_JSON_SCHEMA,
+        description="The report as JSON, or multipart: part `data` (the JSON) and `evidence` files",
     ),
 )
 def report_create(request: HttpRequest):
@@ -99,15 +93,13 @@ def report_create(request: HttpRequest):
             "receipt": submitted.receipt,
             "status": case.status,
             "due_at": presenters.local(case, case.due_at),
-            "handler_title": presenters.handler_title(case),
+            "handler_title": timeline.current_handler(case),
         },
     )
 
 
 def case_for_receipt(request: HttpRequest, receipt: str | None) -> Case:
     """The case a receipt opens; wrong receipts count against the client's address (429 when guessing)."""
-    if not receipt or not receipt.strip():
-        raise NotAuthenticated("Send the receipt in the X-Receipt header", code="receipt_required")
     return tracking.case_for_receipt(receipt, client_address(request))
 
 
@@ -125,38 +117,16 @@ def track(request: HttpRequest, x_receipt: str | None = Header(default=None, ali
     "/track/messages",
     response={201: s.IdOut, **ERRORS},
     summary="The reporter answers and may add evidence",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["text"],
-                        "properties": {"text": {"type": "string"}},
-                    }
-                },
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["data"],
-                        "properties": {
-                            "data": {"type": "string", "description": 'JSON {"text": ...}'},
-                            "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                        },
-                    }
-                },
-            },
-        }
-    },
+    openapi_extra=s.multipart_body(s.MESSAGE_JSON_SCHEMA, data='JSON {"text": ...}'),
 )
 def track_message(request: HttpRequest, x_receipt: str | None = Header(default=None, alias="X-Receipt")):
     case = case_for_receipt(request, x_receipt)
     data, uploads = json_or_multipart(request)
     if not isinstance(data, dict):
-        raise Invalid({"body": "must be a JSON object with 'text'"})
-    if case.status == Status.CLOSED:
-        raise WrongState("This report is closed; it no longer takes messages")
+        raise Invalid({"body": Problem("not_object")})
+    text = data.get("text")
+    if text is not None and not isinstance(text, str):
+        raise Invalid({"text": Problem("not_text")})
     files = check_files(uploads, max_upload_mb=int(case.unit.effective_policy["max_upload_mb"]))
-    message = services.reporter_message(case=case, text=data.get("text"), files=files)
+    message = services.reporter_message(case=case, text=text or "", files=files)
     return Reply(201, {"id": message.pk})

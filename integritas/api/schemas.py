@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
+
+from integritas.cases.models import (
+    Category,
+    Conclusion,
+    DecisionKind,
+    IdentityRequest,
+    Outcome,
+    ReviewDecision,
+    Sender,
+    Status,
+)
 
 
 class ErrorDetail(Schema):
@@ -50,7 +61,7 @@ class MessageOut(Schema):
     id: int
     at: str
     # "from" is a Python keyword
-    from_: Literal["reporter", "handler"] = Field(alias="from")
+    from_: Sender = Field(alias="from")
     text: str
     author_title: str | None = None
 
@@ -60,16 +71,16 @@ class EvidenceOut(Schema):
     name: str
     size: int
     content_type: str
-    from_: Literal["reporter", "handler"] | None = Field(default=None, alias="from")
+    from_: Sender | None = Field(default=None, alias="from")
     at: str | None = None
 
 
 class TrackOut(Schema):
     reference: str
-    status: str
-    conclusion: str | None
-    review_decision: str | None
-    outcome: str | None
+    status: Status
+    conclusion: Conclusion | None
+    review_decision: ReviewDecision | None
+    outcome: Outcome | None
     due_at: str | None
     handler_title: str | None
     timeline: list[TimelineItem]
@@ -131,17 +142,17 @@ class HandlerOut(Schema):
 class CaseSummary(Schema):
     reference: str
     unit: str
-    status: Literal["triage", "examination", "review", "follow_up", "closed"]
+    status: Status
     level: int
     due_at: str | None
     overdue: bool
     handler: HandlerOut | None
-    categories: list[str]
-    decision_kind: str | None
+    categories: list[Category]
+    decision_kind: DecisionKind | None
     created_at: str
-    conclusion: str | None
-    review_decision: str | None
-    outcome: str | None
+    conclusion: Conclusion | None
+    review_decision: ReviewDecision | None
+    outcome: Outcome | None
 
 
 class CaseList(Schema):
@@ -189,6 +200,11 @@ class CaseOut(CaseSummary):
         "under identity_disclosure on_request until a request is granted"
     )
     anonymous: bool
+    screening_warning: bool = Field(
+        default=False,
+        description="the current handler's declarations name the subject's holder; kept under policy "
+        "screening=warn (prevention, issue 9)",
+    )
     follow_ups: list[FollowUpOut]
     evidence: list[EvidenceOut]
     history: list[HistoryItem]
@@ -196,12 +212,12 @@ class CaseOut(CaseSummary):
 
 
 class ExaminationIn(Schema):
-    conclusion: Literal["founded", "unfounded"]
+    conclusion: Conclusion
     findings: str
 
 
 class ReviewIn(Schema):
-    decision: Literal["revoke", "amend", "reassign", "uphold", "escalate"]
+    decision: ReviewDecision
     notes: str
 
 
@@ -228,7 +244,7 @@ class CancelIn(Schema):
 
 class IdentityRequestOut(Schema):
     id: int
-    state: Literal["pending", "approved", "rejected"]
+    state: IdentityRequest.State
     reason: str
 
 
@@ -261,30 +277,13 @@ REPORT_JSON_SCHEMA: dict[str, Any] = {
                 "title": {"type": "string"},
                 "number": {"type": "string"},
                 "date": {"type": "string", "format": "date"},
-                "kind": {
-                    "type": "string",
-                    "enum": ["admission", "procurement", "staffing", "grading", "school_fund", "other"],
-                },
+                "kind": {"type": "string", "enum": list(DecisionKind.values)},
             },
         },
         "categories": {
             "type": "array",
             "minItems": 1,
-            "items": {
-                "type": "string",
-                "enum": [
-                    "affiliation",
-                    "gratification",
-                    "side_job",
-                    "insider_information",
-                    "procurement",
-                    "family_community",
-                    "external_position",
-                    "previous_position",
-                    "concurrent_position",
-                    "other",
-                ],
-            },
+            "items": {"type": "string", "enum": list(Category.values)},
         },
         "description": {"type": "string", "description": "Chronology: what, who, when, where, how"},
         "reporter": {
@@ -304,26 +303,36 @@ REPORT_JSON_SCHEMA: dict[str, Any] = {
 }
 
 
-def multipart_body(description: str) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "description": description,
-            "content": {
-                "application/json": {"schema": REPORT_JSON_SCHEMA},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["data"],
-                        "properties": {
-                            "data": {"type": "string", "description": "The same JSON, as text"},
-                            "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                        },
-                    }
-                },
+MESSAGE_JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": {"type": "string"}},
+}
+
+
+def multipart_body(
+    json_schema: dict[str, Any], *, data: str = "The same JSON, as text", description: str | None = None
+) -> dict[str, Any]:
+    """A body that comes as JSON, or as multipart: the JSON in a part ``data``, plus ``evidence`` files."""
+    body: dict[str, Any] = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": json_schema},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["data"],
+                    "properties": {
+                        "data": {"type": "string", "description": data},
+                        "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    },
+                }
             },
-        }
+        },
     }
+    if description is not None:
+        body["description"] = description
+    return {"requestBody": body}
 
 
 class AuditEntryOut(Schema):

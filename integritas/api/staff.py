@@ -6,8 +6,10 @@ Handlers only translate HTTP into one service call; visibility comes from cases.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -17,11 +19,13 @@ from pydantic import Field
 
 from integritas.api import schemas as s
 from integritas.audit import selectors as audit_selectors
-from integritas.audit.chain import record
-from integritas.cases import access, content, identity, presenters, services, stats
-from integritas.cases.models import Evidence, Status
-from integritas.errors import Forbidden, Invalid, NotFound
-from integritas.orgs import totp
+from integritas.audit.models import AuditEntry
+from integritas.cases import access, conflict, identity, presenters, services, stats
+from integritas.cases.evidence import open_for_download
+from integritas.cases.models import Case, Status, Via
+from integritas.errors import Forbidden, Invalid, NotFound, Problem
+from integritas.http import attachment
+from integritas.orgs import auth, totp
 from integritas.orgs.auth import (
     check_password,
     check_second_factor,
@@ -29,17 +33,17 @@ from integritas.orgs.auth import (
     token_person,
     token_revoke,
     totp_begin,
-    totp_confirm,
 )
 from integritas.orgs.models import Holding, Person, Unit
 from integritas.security.throttle import client_address
+from integritas.validation import iso_date
 
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Person | None:
         person = token_person(token)
         if person is not None:
-            request.user = person  # type: ignore[assignment]
+            request.user = person
         return person
 
 
@@ -50,7 +54,10 @@ CASE_ERRORS = {400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR, 422: ERR}
 
 
 def me_of(request: HttpRequest) -> Person:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    """The person whose bearer token the request carries (endpoints with ``auth=bearer``)."""
+    person = request.auth  # type: ignore[attr-defined]
+    assert isinstance(person, Person)
+    return person
 
 
 @router.post(
@@ -89,10 +96,9 @@ def two_factor_setup(request: HttpRequest, payload: s.TwoFactorSetupIn):
     summary="Confirm TOTP two-factor with a code from the app; from then on sign-in needs a code",
 )
 def two_factor_confirm(request: HttpRequest, payload: s.TwoFactorConfirmIn):
-    person = check_password(
-        username=payload.username, password=payload.password, address=client_address(request)
-    )
-    totp_confirm(person, payload.otp)
+    address = client_address(request)
+    person = check_password(username=payload.username, password=payload.password, address=address)
+    auth.two_factor_confirm(person=person, otp=payload.otp, address=address)
     return Reply(204, None)
 
 
@@ -136,27 +142,19 @@ class CaseFilters(Schema):
 )
 def cases_list(request: HttpRequest, filters: Query[CaseFilters]):
     person = me_of(request)
-    qs = access.cases_visible_to(person)
+    qs: QuerySet[Case] = access.cases_handled_by(person) if filters.mine else access.cases_visible_to(person)
     if filters.status:
         if filters.status not in Status.values:
-            raise Invalid({"status": "must be one of: " + ", ".join(Status.values)})
+            raise Invalid({"status": Problem("choice", choices=Status.values)})
         qs = qs.filter(status=filters.status)
-    if filters.mine:
-        team_ids = access.team_unit_ids(person)
-        mine = qs.filter(handler_person=person)
-        if team_ids:
-            mine = mine | qs.filter(handler_team_id__in=team_ids, handler_person__isnull=True).exclude(
-                recusals__person=person
-            )
-        qs = mine.exclude(status=Status.CLOSED)
     if filters.unit:
         unit = Unit.objects.filter(code=filters.unit).first() if "\x00" not in filters.unit else None
         if unit is None:
-            raise Invalid({"unit": "unknown unit code"})
+            raise Invalid({"unit": Problem("unknown_code", value=filters.unit)})
         qs = qs.filter(unit__path__startswith=unit.path)
     if filters.cursor:
         qs = qs.filter(pk__lt=filters.cursor)
-    page = list(presenters.summary_queryset(qs.order_by("-pk").distinct())[: filters.limit + 1])
+    page = list(presenters.summary_queryset(qs.order_by("-pk"))[: filters.limit + 1])
     next_url = None
     if len(page) > filters.limit:
         page = page[: filters.limit]
@@ -180,13 +178,15 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]):
     "/cases/{reference}", response={200: s.CaseOut, 401: ERR, 404: ERR}, auth=bearer, summary="One case"
 )
 def case_detail(request: HttpRequest, reference: str):
-    case = access.get_case_for(me_of(request), reference)
-    return Reply(200, presenters.detail(case, me_of(request)))
+    """The first read by someone who has not stated having no conflict records the statement (via api)."""
+    person = me_of(request)
+    case = services.case_open(case=access.get_case_for(person, reference), actor=person, via=Via.API)
+    return Reply(200, presenters.detail(case, person))
 
 
-def _done(request: HttpRequest, reference: str):
-    case = access.get_case_for(me_of(request), reference)
-    return Reply(200, presenters.detail(case, me_of(request)))
+def _case_now(request: HttpRequest, reference: str):
+    """The case as it is after an action, for the one who took it."""
+    return Reply(200, presenters.detail(access.get_case_for(me_of(request), reference), me_of(request)))
 
 
 @router.post(
@@ -198,9 +198,9 @@ def _done(request: HttpRequest, reference: str):
 def case_examination(request: HttpRequest, reference: str, payload: s.ExaminationIn):
     case = access.get_case_for(me_of(request), reference)
     services.case_examine(
-        case=case, actor=me_of(request), conclusion=payload.conclusion, findings=payload.findings
+        case=case, actor=me_of(request), conclusion=payload.conclusion, findings=payload.findings, via=Via.API
     )
-    return _done(request, reference)
+    return _case_now(request, reference)
 
 
 @router.post(
@@ -211,8 +211,10 @@ def case_examination(request: HttpRequest, reference: str, payload: s.Examinatio
 )
 def case_review(request: HttpRequest, reference: str, payload: s.ReviewIn):
     case = access.get_case_for(me_of(request), reference)
-    services.case_review(case=case, actor=me_of(request), decision=payload.decision, notes=payload.notes)
-    return _done(request, reference)
+    services.case_review(
+        case=case, actor=me_of(request), decision=payload.decision, notes=payload.notes, via=Via.API
+    )
+    return _case_now(request, reference)
 
 
 @router.post(
@@ -222,10 +224,12 @@ def case_review(request: HttpRequest, reference: str, payload: s.ReviewIn):
     summary="Withdraw from the case (penarikan diri); it moves up the chain",
 )
 def case_recuse(request: HttpRequest, reference: str, payload: s.RecuseIn):
-    case = access.get_case_for(me_of(request), reference)
-    moved = services.case_recuse(case=case, actor=me_of(request), reason=payload.reason)
-    # The last view the one who withdrew gets: from now on the case is hidden from them.
-    return Reply(200, presenters.detail(moved, me_of(request)))
+    person = me_of(request)
+    case = access.get_case_for(person, reference)
+    moved = services.case_recuse(case=case, actor=person, reason=payload.reason)
+    # The last view the one who withdrew gets (the case is hidden from them from now on): without
+    # the content unless they had stated having no conflict before.
+    return Reply(200, presenters.detail(moved, person, with_content=not conflict.pending(person, moved)))
 
 
 @router.post(
@@ -236,20 +240,20 @@ def case_recuse(request: HttpRequest, reference: str, payload: s.RecuseIn):
 )
 def case_triage(request: HttpRequest, reference: str, payload: s.TriageIn):
     case = access.get_case_for(me_of(request), reference)
-    services.case_triage(case=case, actor=me_of(request), position=payload.position)
-    return _done(request, reference)
+    services.case_triage(case=case, actor=me_of(request), position=payload.position, via=Via.API)
+    return _case_now(request, reference)
 
 
 @router.post(
     "/cases/{reference}/confirm-no-conflict",
     response={200: s.CaseOut, **CASE_ERRORS},
     auth=bearer,
-    summary="Handler: confirm having no conflict with the case (asked at first opening)",
+    summary="Confirm having no conflict with the case (otherwise recorded at the first read or action)",
 )
 def case_confirm(request: HttpRequest, reference: str):
     case = access.get_case_for(me_of(request), reference)
-    services.case_confirm_no_conflict(case=case, actor=me_of(request))
-    return _done(request, reference)
+    services.case_confirm_no_conflict(case=case, actor=me_of(request), via=Via.API)
+    return _case_now(request, reference)
 
 
 @router.post(
@@ -260,7 +264,7 @@ def case_confirm(request: HttpRequest, reference: str):
 )
 def case_message(request: HttpRequest, reference: str, payload: s.TextIn):
     case = access.get_case_for(me_of(request), reference)
-    message = services.case_message(case=case, actor=me_of(request), text=payload.text)
+    message = services.case_message(case=case, actor=me_of(request), text=payload.text, via=Via.API)
     return Reply(201, {"id": message.pk})
 
 
@@ -273,7 +277,11 @@ def case_message(request: HttpRequest, reference: str, payload: s.TextIn):
 def follow_up_add(request: HttpRequest, reference: str, payload: s.FollowUpIn):
     case = access.get_case_for(me_of(request), reference)
     item = services.follow_up_add(
-        case=case, actor=me_of(request), title=payload.title, due_date=payload.due_date
+        case=case,
+        actor=me_of(request),
+        title=payload.title,
+        due_date=iso_date(payload.due_date, "due_date"),
+        via=Via.API,
     )
     return Reply(201, presenters.follow_up(item))
 
@@ -287,7 +295,11 @@ def follow_up_add(request: HttpRequest, reference: str, payload: s.FollowUpIn):
 def follow_up_done(request: HttpRequest, reference: str, follow_up_id: str, payload: s.DoneIn | None = None):
     case = access.get_case_for(me_of(request), reference)
     item = services.follow_up_done(
-        case=case, actor=me_of(request), follow_up_id=follow_up_id, notes=payload.notes if payload else None
+        case=case,
+        actor=me_of(request),
+        follow_up=services.follow_up_for(case, follow_up_id),
+        notes=(payload.notes if payload else None) or "",
+        via=Via.API,
     )
     return Reply(200, presenters.follow_up(item))
 
@@ -301,7 +313,11 @@ def follow_up_done(request: HttpRequest, reference: str, follow_up_id: str, payl
 def follow_up_cancel(request: HttpRequest, reference: str, follow_up_id: str, payload: s.CancelIn):
     case = access.get_case_for(me_of(request), reference)
     item = services.follow_up_cancel(
-        case=case, actor=me_of(request), follow_up_id=follow_up_id, reason=payload.reason
+        case=case,
+        actor=me_of(request),
+        follow_up=services.follow_up_for(case, follow_up_id),
+        reason=payload.reason,
+        via=Via.API,
     )
     return Reply(200, presenters.follow_up(item))
 
@@ -314,8 +330,8 @@ def follow_up_cancel(request: HttpRequest, reference: str, follow_up_id: str, pa
 )
 def case_close(request: HttpRequest, reference: str, payload: s.CloseIn):
     case = access.get_case_for(me_of(request), reference)
-    services.case_close(case=case, actor=me_of(request), summary=payload.summary)
-    return _done(request, reference)
+    services.case_close(case=case, actor=me_of(request), summary=payload.summary, via=Via.API)
+    return _case_now(request, reference)
 
 
 @router.get(
@@ -332,30 +348,10 @@ def case_close(request: HttpRequest, reference: str, payload: s.CloseIn):
         }
     },
 )
-def evidence_download(request: HttpRequest, reference: str, evidence_id: str):
-    case = access.get_case_for(me_of(request), reference)
-    if not evidence_id.isdigit() or len(evidence_id) > 18:
-        raise NotFound("Evidence not found")
-    evidence = Evidence.objects.filter(case=case, pk=int(evidence_id)).first()
-    if evidence is None:
-        raise NotFound("Evidence not found")
-    evidence.case = case
-    name = content.open_text(case, evidence.sealed_name, "evidence-name")
-    record(
-        "case.evidence_downloaded",
-        actor=me_of(request).username,
-        case_reference=case.reference,
-        unit_code=case.unit.code,
-        data={"evidence": evidence.pk},
-    )
-    response = StreamingHttpResponse(content.read_file(evidence), content_type=evidence.content_type)
-    response["Content-Length"] = str(evidence.size)
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "no-store"
-    return response
+def evidence_download(request: HttpRequest, reference: str, evidence_id: str) -> StreamingHttpResponse:
+    person = me_of(request)
+    case = access.get_case_for(person, reference)
+    return attachment(open_for_download(person=person, case=case, evidence_id=evidence_id, via=Via.API))
 
 
 @router.post(
@@ -366,7 +362,7 @@ def evidence_download(request: HttpRequest, reference: str, evidence_id: str):
 )
 def identity_request_create(request: HttpRequest, reference: str, payload: s.RecuseIn):
     case = access.get_case_for(me_of(request), reference)
-    item = identity.identity_request(case=case, actor=me_of(request), reason=payload.reason)
+    item = identity.identity_request(case=case, actor=me_of(request), reason=payload.reason, via=Via.API)
     return Reply(201, {"id": item.pk, "state": item.state, "reason": item.reason})
 
 
@@ -381,7 +377,12 @@ def identity_request_decide(
 ):
     case = access.get_case_for(me_of(request), reference)
     item = identity.identity_decide(
-        case=case, actor=me_of(request), request_id=request_id, approve=payload.approve, note=payload.note
+        case=case,
+        actor=me_of(request),
+        request=identity.request_for(case, request_id),
+        approve=payload.approve,
+        note=payload.note or "",
+        via=Via.API,
     )
     return Reply(200, {"id": item.pk, "state": item.state, "reason": item.reason})
 
@@ -391,7 +392,9 @@ class AuditQuery(Schema):
     limit: int = Field(default=100, ge=1, le=500)
 
 
-def _audit_page(request: HttpRequest, qs, filters: AuditQuery, newest_first: bool):
+def _audit_page(
+    request: HttpRequest, qs: QuerySet[AuditEntry], filters: AuditQuery, newest_first: bool
+) -> dict[str, Any]:
     if filters.cursor:
         qs = qs.filter(seq__lt=filters.cursor) if newest_first else qs.filter(seq__gt=filters.cursor)
     page = list(qs[: filters.limit + 1])
@@ -441,9 +444,9 @@ def stats_view(request: HttpRequest, filters: Query[StatsQuery]):
     person = me_of(request)
     unit = Unit.objects.filter(code=filters.unit).first() if "\x00" not in filters.unit else None
     if unit is None:
-        raise NotFound("Unit not found")
-    if not set(access.team_unit_ids(person)) & set(unit.ancestor_ids()):
-        raise Forbidden("Only the COI handling team of this unit or of a unit above it sees its figures")
+        raise NotFound(reason="unit")
+    if not access.oversees_unit(person, unit):
+        raise Forbidden(reason="stats_team_only")
     if filters.from_ and filters.to and filters.to < filters.from_:
-        raise Invalid({"to": "must not be before 'from'"})
+        raise Invalid({"to": Problem("date_order")})
     return Reply(200, stats.figures(unit, date_from=filters.from_, date_to=filters.to))

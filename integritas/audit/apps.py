@@ -5,6 +5,3 @@ class AuditConfig(AppConfig):
     name = "integritas.audit"
     label = "audit"
     verbose_name = "Audit log"
-
-    def ready(self) -> None:
-        from integritas.audit import receivers  # noqa: F401

@@ -1,7 +1,10 @@
-"""The append-only, hash-chained audit log.
+"""The append-only, keyed hash chain of the audit log.
 
-Each entry holds the hash of the previous entry and the hash of its own content; the head row keeps
-the number and hash of the last entry, so removing the newest entries is caught too.
+Each entry holds the hash of the previous entry and an HMAC of its own content (with that previous
+hash), keyed with a secret derived from the master key: the database never holds the key in clear,
+so someone who can write to the database cannot recompute the chain after changing an entry. The
+head row keeps the number and hash of the last entry; an anchor outside the database (a file in the
+data dir, and e-mail) keeps past heads, so cutting the newest entries is caught too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="id of the master key whose derived audit key made the hash; empty: made before the "
+        "chain was keyed (unkeyed SHA-256, only up to AuditHead.legacy_seq)",
+    )
 
     class Meta:
         ordering = ["seq"]
@@ -33,6 +43,25 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    key_id = models.CharField(max_length=16, blank=True, default="", help_text="key id of the last entry")
+    legacy_seq = models.PositiveBigIntegerField(
+        default=0, help_text="entries up to this number were written before the chain was keyed"
+    )
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class AuditKey(models.Model):
+    """The audit key derived from each master key that made entries, sealed with the current master key.
+
+    A master key is gone after a rotation; its audit key stays here (re-sealed by `keys rotate` like
+    every master-sealed value), so entries made under it still verify.
+    """
+
+    key_id = models.CharField(max_length=16, primary_key=True, help_text="hex id of the master key")
+    sealed = models.BinaryField(help_text="the derived audit key, sealed with the current master key")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"audit key {self.key_id}"

@@ -6,8 +6,10 @@ reporter wrote and who they are lives in sealed (encrypted) fields opened throug
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -30,7 +32,7 @@ class Category(models.TextChoices):
 
     @property
     def help_text(self) -> str:
-        return str(CATEGORY_HELP[self.value])
+        return str(CATEGORY_HELP[Category(self.value)])
 
 
 CATEGORY_HELP = {
@@ -68,10 +70,20 @@ class DecisionKind(models.TextChoices):
 
 
 # Other spellings integrators send for a decision kind.
-DECISION_KIND_ALIASES = {"ppdb": "admission", "school-fund": "school_fund", "bos": "school_fund"}
+DECISION_KIND_ALIASES = {
+    "ppdb": "admission",
+    "school-fund": "school_fund",
+    "fund": "school_fund",
+    "bos": "school_fund",
+}
 
 CATEGORIES: tuple[str, ...] = tuple(Category.values)  # TRANSITIONAL (issue 8): use Category
 DECISION_KINDS: tuple[str, ...] = tuple(DecisionKind.values)  # TRANSITIONAL (issue 8): use DecisionKind
+
+
+# Limits of what people type, in one place (services, forms and the report intake use them).
+NOTE_MAX = 20000  # findings, notes, reasons, summaries, messages, the chronology
+TITLE_MAX = 500  # a follow-up action's title, a decision's title, a name
 
 
 class Status(models.TextChoices):
@@ -92,19 +104,19 @@ class Conclusion(models.TextChoices):
 
 
 class ReviewDecision(models.TextChoices):
-    REVOKE = "revoke", _("Revoke")
-    AMEND = "amend", _("Amend")
-    REASSIGN = "reassign", _("Reassign")
-    UPHOLD = "uphold", _("Uphold")
-    ESCALATE = "escalate", _("Escalate")
+    REVOKE = "revoke", _("Revoked")
+    AMEND = "amend", _("Amended")
+    REASSIGN = "reassign", _("Reassigned")
+    UPHOLD = "uphold", _("Upheld")
+    ESCALATE = "escalate", _("Passed to the next superior up")
 
 
 class Outcome(models.TextChoices):
-    UNFOUNDED = "unfounded", _("Unfounded")
-    REVOKED = "revoked", _("Revoked")
-    AMENDED = "amended", _("Amended")
-    REASSIGNED = "reassigned", _("Reassigned")
-    UPHELD = "upheld", _("Upheld")
+    UNFOUNDED = "unfounded", _("Unfounded: the decision stays in force")
+    REVOKED = "revoked", _("The decision was revoked")
+    AMENDED = "amended", _("The decision was amended")
+    REASSIGNED = "reassigned", _("The decision was reassigned")
+    UPHELD = "upheld", _("The decision was upheld")
 
 
 OUTCOME_OF_DECISION = {
@@ -115,14 +127,145 @@ OUTCOME_OF_DECISION = {
 }
 
 
+class EventKind(models.TextChoices):
+    """What happened to a case: the ``event`` of the API's history and timeline items."""
+
+    SUBMITTED = "submitted", _("Report received")
+    TRIAGE = "triage", _("Sent to the COI handling team to name the official concerned")
+    TRIAGED = "triaged", _("The team named the position of the reported official")
+    ROUTED = "routed", _("Sent to the direct superior for examination")
+    # Internal only (never in the reporter's timeline): routing passed over a handler whose declarations
+    # name the reported official (data "outcome": "skipped"), or kept them with a warning ("warned").
+    SCREENED = "screened", _("Screening: a handler's declarations name the reported official")
+    NO_CONFLICT_CONFIRMED = "no_conflict_confirmed", _("Confirmed having no conflict of interest")
+    EXAMINED_FOUNDED = "examined_founded", _("Examination: the report is founded")
+    EXAMINED_UNFOUNDED = (
+        "examined_unfounded",
+        _("Examination: the report is unfounded; the decision stays in force"),
+    )
+    REVIEWED_REVOKE = "reviewed_revoke", _("Review: the decision is revoked")
+    REVIEWED_AMEND = "reviewed_amend", _("Review: the decision is amended")
+    REVIEWED_REASSIGN = (
+        "reviewed_reassign",
+        _("Review: the decision is reassigned to an official without the conflict"),
+    )
+    REVIEWED_UPHOLD = "reviewed_uphold", _("Review: the decision is upheld, with mitigation")
+    ESCALATED = "escalated", _("The review was passed to the next superior up")
+    OVERDUE = "overdue", _("Deadline missed")
+    ESCALATED_OVERDUE = "escalated_overdue", _("Deadline missed: the case was passed to the next level up")
+    RECUSED = "recused", _("A handler withdrew from the case (recusal)")
+    MESSAGE_TO_REPORTER = "message_to_reporter", _("Message sent to the reporter")
+    MESSAGE_FROM_REPORTER = "message_from_reporter", _("Message from the reporter")
+    FOLLOW_UP_ADDED = "follow_up_added", _("Follow-up action set")
+    FOLLOW_UP_DONE = "follow_up_done", _("Follow-up action done")
+    FOLLOW_UP_CANCELLED = "follow_up_cancelled", _("Follow-up action cancelled")
+    CLOSED = "closed", _("Case closed")
+    IDENTITY_REQUESTED = "identity_requested", _("Request to see the reporter's identity")
+    IDENTITY_APPROVED = "identity_approved", _("Request to see the reporter's identity approved")
+    IDENTITY_REJECTED = "identity_rejected", _("Request to see the reporter's identity rejected")
+
+
+REVIEW_KIND = {
+    ReviewDecision.REVOKE: EventKind.REVIEWED_REVOKE,
+    ReviewDecision.AMEND: EventKind.REVIEWED_AMEND,
+    ReviewDecision.REASSIGN: EventKind.REVIEWED_REASSIGN,
+    ReviewDecision.UPHOLD: EventKind.REVIEWED_UPHOLD,
+}
+REVIEWED_KINDS = frozenset(REVIEW_KIND.values())
+# Events after which the case is with someone else (``to_position`` / ``to_team`` say who).
+HANDOVER_KINDS = frozenset(
+    {
+        EventKind.TRIAGE,
+        EventKind.ROUTED,
+        EventKind.EXAMINED_FOUNDED,
+        EventKind.ESCALATED,
+        EventKind.ESCALATED_OVERDUE,
+        EventKind.RECUSED,
+    }
+)
+# What the reporter's timeline shows (never who, only positions and teams; never internal notes).
+REPORTER_KINDS = frozenset(
+    {
+        EventKind.SUBMITTED,
+        EventKind.TRIAGE,
+        EventKind.TRIAGED,
+        EventKind.ROUTED,
+        EventKind.EXAMINED_FOUNDED,
+        EventKind.EXAMINED_UNFOUNDED,
+        *REVIEWED_KINDS,
+        EventKind.ESCALATED,
+        EventKind.OVERDUE,
+        EventKind.ESCALATED_OVERDUE,
+        EventKind.RECUSED,
+        EventKind.FOLLOW_UP_ADDED,
+        EventKind.FOLLOW_UP_DONE,
+        EventKind.FOLLOW_UP_CANCELLED,
+        EventKind.CLOSED,
+    }
+)
+# Events whose note (what a person wrote) the reporter reads: the reasons of an unfounded report and
+# the closing summary. Every other note stays inside.
+REPORTER_NOTES = frozenset({EventKind.EXAMINED_UNFOUNDED, EventKind.CLOSED})
+
+
+class Stage(models.TextChoices):
+    """A stage with a clock: the step that ends it is recorded with when the clock started and the
+    deadline then in force (``Event.stage_started_at`` / ``stage_due_at``)."""
+
+    TRIAGE = "triage", _("Triage")
+    EXAMINATION = "examination", _("Examination")
+    REVIEW = "review", _("Review")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class ActorRole(models.TextChoices):
+    """In what capacity someone acted (the reporter never sees names, only these and titles)."""
+
+    REPORTER = "reporter", _("Reporter")
+    SYSTEM = "system", _("System")
+    TEAM = "team", _("COI handling team")
+    POSITION = "position", _("Position holder")
+
+
+class Via(models.TextChoices):
+    """Where a person acted from."""
+
+    WEB = "web", _("Web pages")
+    API = "api", _("API")
+
+
+def team_title(unit_name: str) -> str:
+    """The COI handling team of a unit ("Tim Penanganan Benturan Kepentingan <unit>")."""
+    return _("the conflict-of-interest handling team of %(unit)s") % {"unit": unit_name}
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def with_handler(self) -> CaseQuerySet:
+        return self.select_related(
+            "unit", "subject_position", "handler_position", "handler_person", "handler_team"
+        )
+
+    def locked(self, case: Case) -> Case:
+        """The case re-read under a row lock (inside a transaction), so concurrent actions see each other."""
+        return self.with_handler().select_for_update(of=("self",)).get(pk=case.pk)
+
+    def claim_overdue(self, pk: int, now: dt.datetime) -> Case | None:
+        """The case if it is (still) past its deadline and not marked, under a row lock other
+        claimers skip (inside a transaction); None when it is not, or someone else holds it."""
+        qs = self.filter(pk=pk, status__in=TIMED_STATUSES, due_at__lt=now, overdue=False)
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        return qs.with_handler().first()
+
+
 class Case(models.Model):
-    reference = models.CharField(max_length=20, unique=True)
+    reference = models.CharField(max_length=20, unique=True)  # BK-YYYY-NNNNNN, number drawn at random
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
     status = models.CharField(max_length=16, choices=Status.choices)
     subject_position = models.ForeignKey(
         Position, null=True, blank=True, on_delete=models.PROTECT, related_name="subject_cases"
     )
-    decision_kind = models.CharField(max_length=32, blank=True)
+    decision_kind = models.CharField(max_length=32, choices=DecisionKind.choices, blank=True)
     decision_date = models.DateField(null=True, blank=True)
     anonymous = models.BooleanField(default=False)
     reporter_person = models.ForeignKey(
@@ -162,6 +305,8 @@ class Case(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["status", "due_at"], name="case_status_due"),
@@ -178,16 +323,27 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def stage_clock(self) -> tuple[str, dt.datetime | None, dt.datetime | None]:
+        """(stage, when its clock started, the deadline in force) as the case stands now."""
+        stage = self.status if self.status in Stage.values else ""
+        return stage, self.stage_started_at, self.due_at
+
 
 class CaseCategory(models.Model):
-    """One row per category of a case: statistics group and filter by it."""
+    """One row per category of a case: statistics group and filter by it. The case's unit and date
+    are copied here so that counts by category over a subtree and a period need no join."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="category_rows")
-    code = models.CharField(max_length=32)
+    code = models.CharField(max_length=32, choices=Category.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "code"], name="unique_case_category")]
-        indexes = [models.Index(fields=["code", "case"], name="category_code_case")]
+        indexes = [
+            models.Index(fields=["code", "case"], name="category_code_case"),
+            models.Index(fields=["unit", "created_at"], name="category_unit_created"),
+        ]
 
 
 class CaseHandler(models.Model):
@@ -198,10 +354,24 @@ class CaseHandler(models.Model):
     position = models.ForeignKey(Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     level = models.PositiveIntegerField(default=0)
     assigned_at = models.DateTimeField()
-    no_conflict_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["person", "case"], name="handler_person_case")]
+
+
+class NoConflictConfirmation(models.Model):
+    """A person who sees a case's content (a handler, a member of an overseeing team) stated once,
+    before seeing it, that they have no conflict of interest with it (SPEC §3)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="no_conflict_confirmations")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    via = models.CharField(max_length=8, choices=Via.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person"], name="unique_no_conflict_confirmation")
+        ]
 
 
 class Recusal(models.Model):
@@ -215,24 +385,59 @@ class Recusal(models.Model):
 
 
 class Event(models.Model):
-    """One row per transition: who, when, what and why. ``public_note`` is what the reporter sees."""
+    """One row per thing that happened to a case, as data: what (``kind``), who in which capacity,
+    where the case went, which follow-up it concerns, parameters in ``data``. ``note`` holds only
+    what a person wrote. Every interface renders the rows in its reader's language.
+
+    A step that ends a stage's clock (examination, review, triage, a follow-up action done, the
+    close) carries ``stage``, when that clock started and the deadline then in force, so that
+    monitoring counts steps on time and their durations with aggregate queries alone.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
-    event = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_title = models.CharField(max_length=255, blank=True)
+    actor_role = models.CharField(max_length=16, choices=ActorRole.choices)
+    actor_position = models.ForeignKey(
+        Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_team = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
+    # Where the case went (hand-over events).
+    to_position = models.ForeignKey(
+        Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_team = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    follow_up = models.ForeignKey(
+        "FollowUp", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    data = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
-    public_note = models.TextField(blank=True)
-    public = models.BooleanField(default=True)
+    stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    stage_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="event_case_at"),
+            models.Index(fields=["kind", "at"], name="event_kind_at"),
+            models.Index(fields=["stage", "at"], name="event_stage_at"),
+            models.Index(fields=["stage", "stage_started_at"], name="event_stage_started"),
+            models.Index(fields=["stage", "stage_due_at"], name="event_stage_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def event(self) -> str:
+        """The API's name for the kind."""
+        return self.kind
 
 
 class Sender(models.TextChoices):
@@ -275,7 +480,7 @@ class FollowUp(models.Model):
     """A follow-up action supervised by the team (SOP B.6)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
-    title = models.CharField(max_length=500)
+    title = models.CharField(max_length=TITLE_MAX)
     due_date = models.DateField()
     done = models.BooleanField(default=False)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -293,13 +498,6 @@ class FollowUp(models.Model):
     @property
     def settled(self) -> bool:
         return self.done or self.cancelled
-
-
-class ReferenceCounter(models.Model):
-    """Last sequence number of BK-YYYY-NNNNNN for a year; incremented under a row lock."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
 
 
 class IdentityRequest(models.Model):

@@ -1,4 +1,7 @@
-"""What a case looks like to staff and to the reporter (shared by the API and the web pages)."""
+"""What a case looks like to staff (shared by the API and the back-office pages).
+
+``detail`` opens sealed content: call it only after ``services.case_open`` (the no-conflict guard).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,16 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from integritas.cases import content
-from integritas.cases.models import Case, CaseCategory, Event, Evidence, FollowUp, Message, Status
+from integritas.cases import content, identity, timeline
+from integritas.cases.models import (
+    TIMED_STATUSES,
+    Case,
+    CaseCategory,
+    Evidence,
+    FollowUp,
+    Message,
+)
+from integritas.cases.tracking import reporter_view
 from integritas.orgs.models import Holding, Person
 
 
@@ -19,22 +30,12 @@ def local(case: Case, value: dt.datetime | None) -> str | None:
     return value.astimezone(case.unit.tz).isoformat()
 
 
-def handler_title(case: Case) -> str | None:
-    if case.status == Status.CLOSED:
-        return None
-    if case.handler_position is not None:
-        return case.handler_position.title
-    if case.handler_team is not None:
-        return f"Tim Penanganan Benturan Kepentingan {case.handler_team.name}"
-    return None
-
-
 def handler_info(case: Case) -> dict[str, Any] | None:
     if case.handler_position is None and case.handler_team is None:
         return None
     return {
         "position": case.handler_position.code if case.handler_position else None,
-        "title": handler_title(case) or (case.handler_position.title if case.handler_position else None),
+        "title": timeline.handler_label(case.handler_position, case.handler_team),
         "username": case.handler_person.username if case.handler_person else None,
         "team": case.handler_team.code if case.handler_team else None,
     }
@@ -44,17 +45,18 @@ def is_overdue(case: Case, now: dt.datetime | None = None) -> bool:
     if case.overdue:
         return True
     now = now or timezone.now()
-    return (
-        case.due_at is not None
-        and case.status in (Status.TRIAGE, Status.EXAMINATION, Status.REVIEW)
-        and case.due_at < now
-    )
+    return case.due_at is not None and case.status in TIMED_STATUSES and case.due_at < now
 
 
 def summary_queryset(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.select_related("unit", "handler_position", "handler_person", "handler_team").prefetch_related(
         Prefetch("category_rows", queryset=CaseCategory.objects.order_by("id"))
     )
+
+
+def categories_of(case: Case) -> list[str]:
+    """As the reporter listed them, prefetched or not."""
+    return [row.code for row in sorted(case.category_rows.all(), key=lambda row: row.pk)]
 
 
 def summary(case: Case, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -66,8 +68,7 @@ def summary(case: Case, now: dt.datetime | None = None) -> dict[str, Any]:
         "due_at": local(case, case.due_at),
         "overdue": is_overdue(case, now),
         "handler": handler_info(case),
-        # as the reporter listed them, prefetched or not
-        "categories": [row.code for row in sorted(case.category_rows.all(), key=lambda row: row.pk)],
+        "categories": categories_of(case),
         "decision_kind": case.decision_kind or None,
         "created_at": local(case, case.created_at),
         "conclusion": case.conclusion or None,
@@ -76,7 +77,9 @@ def summary(case: Case, now: dt.datetime | None = None) -> dict[str, Any]:
     }
 
 
-def _subject(case: Case, sealed: dict[str, Any]) -> dict[str, Any]:
+def subject_of(case: Case, sealed: dict[str, Any]) -> dict[str, Any]:
+    """The reported official: the position and who held it when the report was filed, or what the
+    reporter wrote when no position was chosen."""
     if case.subject_position is None:
         free = sealed.get("subject") or {}
         return {
@@ -100,10 +103,13 @@ def _subject(case: Case, sealed: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def decision_of(sealed: dict[str, Any]) -> dict[str, Any]:
+    decision = dict(sealed.get("decision") or {})
+    return {key: decision.get(key) or None for key in ("title", "number", "date", "kind")}
+
+
 def reporter_for(case: Case, sealed: dict[str, Any], viewer: Person | None) -> dict[str, Any] | None:
     """The identity for those who may see it (each view audited); {"withheld": true} for the others."""
-    from integritas.cases import identity
-
     if case.anonymous:
         return None
     if not identity.may_see_identity(viewer, case):
@@ -125,63 +131,77 @@ def follow_up(item: FollowUp) -> dict[str, Any]:
     }
 
 
-def detail(case: Case, viewer: Person | None = None) -> dict[str, Any]:
+def evidence_item(case: Case, item: Evidence) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "name": content.evidence_name(item, case),
+        "size": item.size,
+        "content_type": item.content_type,
+        "from": item.sender,
+        "at": local(case, item.created_at),
+    }
+
+
+def history_item(case: Case, event: Any) -> dict[str, Any]:
+    return {
+        "at": local(case, event.at),
+        "event": event.kind,
+        "actor_title": timeline.actor_label(event) or None,
+        "note": timeline.history_note(event),
+    }
+
+
+def detail(case: Case, viewer: Person | None = None, *, with_content: bool = True) -> dict[str, Any]:
+    """The whole case for staff. ``with_content`` False leaves out what the reporter wrote, who they
+    are, the files and the messages (for one who withdrew without having stated no conflict)."""
     sealed = content.report(case)
     data = summary(case)
-    decision = dict(sealed.get("decision") or {})
-    for key in ("title", "number", "date", "kind"):
-        decision[key] = decision.get(key) or None
-    events = Event.objects.filter(case=case).order_by("at", "id")
-    messages = Message.objects.filter(case=case).order_by("at", "id")
     data.update(
         {
-            "subject": _subject(case, sealed),
-            "decision": decision,
-            "description": sealed.get("description", ""),
-            "reporter": reporter_for(case, sealed, viewer),
+            "subject": subject_of(case, sealed),
+            "decision": decision_of(sealed),
+            "description": sealed.get("description", "") if with_content else "",
+            "reporter": reporter_for(case, sealed, viewer)
+            if with_content
+            else (None if case.anonymous else {"withheld": True}),
             "anonymous": case.anonymous,
+            "screening_warning": _screening_warning(case),  # PREVENTION SCREENING (issue 9)
             "follow_ups": [
                 follow_up(f) for f in FollowUp.objects.filter(case=case).order_by("due_date", "id")
             ],
             "evidence": [
-                {
-                    "id": e.pk,
-                    "name": content.open_text(case, e.sealed_name, "evidence-name"),
-                    "size": e.size,
-                    "content_type": e.content_type,
-                    "from": e.sender,
-                    "at": local(case, e.created_at),
-                }
+                evidence_item(case, e)
                 for e in Evidence.objects.filter(case=case).order_by("created_at", "id")
-            ],
-            "history": [
-                {
-                    "at": local(case, ev.at),
-                    "event": ev.event,
-                    "actor_title": ev.actor_title or None,
-                    "note": ev.note or ev.public_note or None,
-                }
-                for ev in events
-            ],
+            ]
+            if with_content
+            else [],
+            "history": [history_item(case, ev) for ev in timeline.events_for_staff(case)],
             "messages": [
                 {
                     "id": m.pk,
                     "at": local(case, m.at),
                     "from": m.sender,
                     "author_title": m.author_title or None,
-                    "text": content.open_text(case, m.sealed, "message"),
+                    "text": content.message_text(m, case),
                 }
-                for m in messages
-            ],
+                for m in Message.objects.filter(case=case).order_by("at", "id")
+            ]
+            if with_content
+            else [],
         }
     )
     return data
 
 
+def _screening_warning(case: Case) -> bool:  # PREVENTION SCREENING (issue 9)
+    from integritas.prevention.screening import warned
+
+    return warned(case)
+
+
 def for_reporter(case: Case) -> dict[str, Any]:
-    """The reporter's view: no staff names, no internal notes."""
-    events = Event.objects.filter(case=case, public=True).order_by("at", "id")
-    messages = Message.objects.filter(case=case).order_by("at", "id")
+    """``GET /track``: the reporter's view (``tracking.reporter_view``) as JSON."""
+    view = reporter_view(case)
     return {
         "reference": case.reference,
         "status": case.status,
@@ -189,28 +209,22 @@ def for_reporter(case: Case) -> dict[str, Any]:
         "review_decision": case.review_decision or None,
         "outcome": case.outcome or None,
         "due_at": local(case, case.due_at),
-        "handler_title": handler_title(case),
+        "handler_title": view.handler,
         "timeline": [
-            {"at": local(case, ev.at), "event": ev.event, "note": ev.public_note or None} for ev in events
+            {"at": local(case, line.at), "event": line.event, "note": line.note} for line in view.timeline
         ],
         "messages": [
-            {
-                "id": m.pk,
-                "at": local(case, m.at),
-                "from": m.sender,
-                "text": content.open_text(case, m.sealed, "message"),
-            }
-            for m in messages
+            {"id": m.id, "at": local(case, m.at), "from": m.sender, "text": m.text} for m in view.messages
         ],
         "evidence": [
             {
-                "id": e.pk,
-                "name": content.open_text(case, e.sealed_name, "evidence-name"),
-                "size": e.size,
-                "content_type": e.content_type,
-                "from": e.sender,
-                "at": local(case, e.created_at),
+                "id": f.id,
+                "name": f.name,
+                "size": f.size,
+                "content_type": f.content_type,
+                "from": f.sender,
+                "at": local(case, f.at),
             }
-            for e in Evidence.objects.filter(case=case).order_by("created_at", "id")
+            for f in view.evidence
         ],
     }

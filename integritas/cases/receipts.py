@@ -1,17 +1,20 @@
-"""References (BK-YYYY-NNNNNN) and receipts (secret, ≥ 80 random bits, stored only as a hash)."""
+"""References (BK-YYYY-NNNNNN) and receipts (secret, ≥ 80 random bits, stored only as a hash).
+
+The number of a reference is drawn at random, so that references say nothing about how many reports
+there are or which exist (a hidden case leaves no gap between two visible ones), and no counter row
+is locked while a report is filed. Uniqueness is the database's: ``Case.reference`` is unique, and
+``case_submit`` draws again when a number is taken.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
-from django.db.models import F
-
-from integritas.cases.models import ReferenceCounter
-
 # No look-alikes: no 0/O, 1/I/L, no U/V pairs confusion.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 RECEIPT_LENGTH = 20  # 20 × log2(29) ≈ 97 bits
+REFERENCE_DIGITS = 6
 
 
 def new_receipt() -> str:
@@ -20,16 +23,14 @@ def new_receipt() -> str:
 
 
 def normalise_receipt(text: str) -> str:
-    return "".join(ch for ch in text.upper() if ch.isalnum())
+    return "".join(ch for ch in text.upper() if ch.isascii() and ch.isalnum())
 
 
 def receipt_hash(text: str) -> str:
     return hashlib.sha256(b"integritas-receipt:" + normalise_receipt(text).encode()).hexdigest()
 
 
-def next_reference(year: int) -> str:
-    """Allocate the next number of the year; runs inside the caller's transaction (row lock)."""
-    ReferenceCounter.objects.get_or_create(year=year)
-    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
-    number = ReferenceCounter.objects.get(year=year).last
-    return f"BK-{year:04d}-{number:06d}"
+def random_reference(year: int) -> str:
+    """BK-<year>-<six random digits> (000001 to 999999); the caller makes sure it is free."""
+    number = 1 + secrets.randbelow(10**REFERENCE_DIGITS - 1)
+    return f"BK-{year:04d}-{number:0{REFERENCE_DIGITS}d}"

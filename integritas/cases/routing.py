@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from integritas.cases.models import Case, Recusal
+from integritas.cases.models import Case, Recusal, team_title
 from integritas.orgs.models import Holding, Person, Position, TeamMembership, Unit
 
 
@@ -22,10 +22,11 @@ class Assignment:
 
     @property
     def title(self) -> str:
+        """The position's title, or the team's in the active language."""
         if self.position is not None:
             return self.position.title
         if self.team is not None:
-            return f"Tim Penanganan Benturan Kepentingan {self.team.name}"
+            return team_title(self.team.name)
         return ""
 
 
@@ -39,6 +40,10 @@ def excluded_people(case: Case, today: dt.date) -> set[int]:
         )
     if case.reporter_person_id:
         excluded.add(case.reporter_person_id)
+    # PREVENTION SCREENING (issue 9): handlers passed over because their declarations name the subject.
+    from integritas.prevention.screening import passed_over
+
+    excluded |= passed_over(case)
     return excluded
 
 

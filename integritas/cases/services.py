@@ -1,55 +1,68 @@
 """The handling procedure of the SOP (part B), top to bottom.
 
-B.1–B.2  case_submit     a report reaches the direct superior (case_route), or the team (triage)
+B.1–B.2  case_submit     a report reaches the direct superior (routing), or the team (triage)
+         case_triage     the team names the subject's position of a report that could not be routed
 B.3–B.4  case_examine    the direct superior examines within 3 working days: unfounded closes
 B.5      case_review     the superior's superior reviews within 2 days: revoke, amend, reassign,
-                         uphold, or case_escalate ("dan seterusnya")
+                         uphold, or escalate ("dan seterusnya")
 C        case_recuse     a handler withdraws; the next one up takes over
+         case_confirm_no_conflict   whoever sees the content first states having no conflict
 B.6      follow_up_*     the team supervises the follow-up; case_close when every action is settled
+         case_message, reporter_message   the handlers and the reporter write to each other
+         case_deadline_missed             the sweep: a missed deadline is marked, the case moves up
 
-Every service checks the state (409) and the actor (403), changes the rows, writes one Event row
-(which signals audit and notifications inside the same transaction) and returns the case.
+Every service follows one pattern: a transaction; the case re-read under a row lock; the guards (the
+state → 409, then the actor → 403, then the no-conflict statement); the change; one history entry
+through ``history.record_event``, which writes the audit entry and queues the notifications in the
+same transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integritas.cases import access, content, routing
+from integritas.cases import access, conflict, content, routing
+from integritas.cases.access import Capability
 from integritas.cases.evidence import CheckedFile, store_files
+from integritas.cases.history import REPORTER, SYSTEM, Actor, Clock, actor_of, clock_of, record_event
 from integritas.cases.intake import ReportInput
 from integritas.cases.models import (
+    NOTE_MAX,
     OPEN_STATUSES,
     OUTCOME_OF_DECISION,
+    REVIEW_KIND,
     TIMED_STATUSES,
+    TITLE_MAX,
     Case,
     CaseCategory,
     CaseHandler,
     Conclusion,
-    Event,
+    EventKind,
     FollowUp,
     Message,
     Outcome,
     Recusal,
     ReviewDecision,
     Sender,
+    Stage,
     Status,
+    Via,
 )
-from integritas.cases.receipts import new_receipt, next_reference, receipt_hash
-from integritas.cases.signals import case_event
-from integritas.errors import Forbidden, Invalid, NotFound, WrongState
+from integritas.cases.receipts import new_receipt, random_reference, receipt_hash
+from integritas.errors import Invalid, NotFound, Problem, WrongState
 from integritas.orgs.calendar import deadline
 from integritas.orgs.models import Person, Position
+from integritas.validation import clean_text
 from integritas.vault import storage
 
-MAX_NOTE = 20000
 SUBMITTED = "submitted"  # recorded in history before the case is routed
+REFERENCE_ATTEMPTS = 20
 
 
 @dataclass
@@ -71,77 +84,33 @@ def _due(case: Case, stage: str, start: dt.datetime) -> dt.datetime:
     return deadline(case.unit, start, int(policy[f"{stage}_days"]), str(policy[f"{stage}_day_kind"]))
 
 
-def actor_title(person: Person | None, case: Case) -> str:
-    """The title under which a person acts on a case (never their name: the reporter sees it)."""
-    if person is None:
-        return "Sistem"
-    if case.handler_person_id == person.pk and case.handler_position is not None:
-        return case.handler_position.title
-    row = CaseHandler.objects.filter(case=case, person=person, position__isnull=False).select_related(
-        "position"
-    )
-    last = row.order_by("-assigned_at").first()
-    if last is not None and last.position is not None:
-        return last.position.title
-    if access.oversees(person, case):
-        return "Tim Penanganan Benturan Kepentingan"
-    return "Petugas"
-
-
-def _event(
-    case: Case,
-    event: str,
-    *,
-    at: dt.datetime,
-    actor: Person | None = None,
-    from_status: str = "",
-    note: str = "",
-    public_note: str = "",
-    public: bool = True,
-    title: str | None = None,
-    to_status: str | None = None,
-) -> Event:
-    row = Event.objects.create(
-        case=case,
-        at=at,
-        event=event,
-        actor=actor,
-        actor_title=title if title is not None else actor_title(actor, case),
-        from_status=from_status,
-        to_status=to_status if to_status is not None else case.status,
-        note=note,
-        public_note=public_note,
-        public=public,
-    )
-    case_event.send(sender=Case, case=case, event=row)
-    return row
-
-
-def _text(value: Any, field: str, *, required: bool = True, limit: int = MAX_NOTE) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise Invalid({field: "is required"})
-        return ""
-    if not isinstance(value, str):
-        raise Invalid({field: "must be a string"})
-    if "\x00" in value:
-        raise Invalid({field: "must not contain NUL characters"})
-    if len(value) > limit:
-        raise Invalid({field: f"must be at most {limit} characters"})
-    return value.strip()
-
-
 def _require_state(case: Case, *allowed: str) -> None:
     if case.status not in allowed:
-        raise WrongState(
-            f"Case {case.reference} is in state '{case.status}'; this needs: {', '.join(allowed)}",
-            code="wrong_state",
-        )
+        raise WrongState(reason="case", state=Status(case.status).label)
 
 
-def _require(person: Person, capability: str, case: Case, message: str) -> None:
-    if not access.can(person, capability, case):
-        raise Forbidden(message)
+def _guarded(
+    case: Case,
+    actor: Person,
+    *,
+    states: tuple[str, ...],
+    capability: Capability,
+    via: Via,
+    now: dt.datetime,
+) -> tuple[Case, Actor, Clock | None]:
+    """The guards of every action (inside its transaction): the case re-read under a row lock, the
+    state (409), the actor (403), the no-conflict statement. The locked case, who acts as what, and
+    the clock of the stage before the change."""
+    case = Case.objects.locked(case)
+    _require_state(case, *states)
+    access.require(actor, capability, case)
+    conflict.require(case, actor, via=via, now=now)
+    return case, actor_of(actor, case), clock_of(case)
+
+
+def _choice(value: str, choices: type[Conclusion] | type[ReviewDecision], field: str) -> None:
+    if value not in choices.values:
+        raise Invalid({field: Problem("choice", choices=choices.values)})
 
 
 def _assign(case: Case, assignment: routing.Assignment, *, at: dt.datetime, stage: str) -> None:
@@ -162,14 +131,53 @@ def _assign(case: Case, assignment: routing.Assignment, *, at: dt.datetime, stag
         )
 
 
-def _lock(case: Case) -> Case:
-    """Re-read the case under a row lock so that concurrent actions see each other."""
-    fresh = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("unit", "subject_position", "handler_position", "handler_person", "handler_team")
-        .get(pk=case.pk)
-    )
-    return fresh
+def _stop_clock(case: Case) -> None:
+    case.due_at = None
+    case.overdue = False
+
+
+def _follow_up_clock(case: Case, item: FollowUp) -> Clock:
+    """A follow-up action's clock: from the start of the follow-up stage to the end of its due date."""
+    due = dt.datetime.combine(item.due_date, dt.time(23, 59, 59), tzinfo=case.unit.tz)
+    return Clock(Stage.FOLLOW_UP, case.reviewed_at, due)
+
+
+def _discard(names: list[str]) -> None:
+    """Files written for a change that did not happen."""
+    for name in names:
+        with contextlib.suppress(Exception):
+            storage.delete(name)
+
+
+# ---------------------------------------------------------------- PREVENTION SCREENING (issue 9)
+# The one touch point of prevention in the handling procedure: routing's choice of handler is screened
+# against that handler's own declarations (integritas.prevention.screening). Policy "skip": whoever's
+# declarations name the subject's current holder is passed over (a Screening row keeps them out of
+# later routings and out of the case) and routing chooses again; policy "warn": they keep the case,
+# which shows "screening_warning". Both leave an internal history row the reporter never sees.
+
+
+def _screened(case: Case, pick: Callable[[], routing.Assignment | None], now: dt.datetime):
+    from integritas.prevention import screening
+
+    today = _local_today(case, now)
+    while True:
+        assignment = pick()
+        verdict = screening.judge_case(case, assignment, today)
+        if verdict.skip:
+            screening.record_case(case, verdict.people, skipped=True, at=now)
+            record_event(
+                case, EventKind.SCREENED, at=now, actor=SYSTEM, from_status=case.status,
+                data={"outcome": "skipped"},
+            )  # fmt: skip
+            continue
+        if verdict.warn:
+            screening.record_case(case, verdict.people, skipped=False, at=now)
+            record_event(
+                case, EventKind.SCREENED, at=now, actor=SYSTEM, from_status=case.status,
+                data={"outcome": "warned"},
+            )  # fmt: skip
+        return assignment
 
 
 # ---------------------------------------------------------------- B.1–B.2 submission and routing
@@ -182,153 +190,149 @@ def case_submit(
     reporter_person: Person | None = None,
     now: dt.datetime | None = None,
 ) -> Submitted:
-    """File a report: reference, receipt, sealed content, evidence; then route it at once."""
+    """File a report: reference, receipt, sealed content, evidence; then route it at once.
+
+    The reference's number is drawn at random (no counter is locked while reports come in); a number
+    already taken is drawn again.
+    """
     now = now or timezone.now()
     written: list[str] = []
     try:
         with transaction.atomic():
             unit = report.unit
-            year = now.astimezone(unit.tz).year
             receipt = new_receipt()
-            case = Case(
-                reference=next_reference(year),
-                unit=unit,
-                status=Status.TRIAGE,
-                subject_position=report.subject_position,
-                decision_kind=report.decision.get("kind", ""),
-                decision_date=dt.date.fromisoformat(report.decision["date"])
-                if report.decision.get("date")
-                else None,
-                anonymous=report.anonymous,
-                receipt_hash=receipt_hash(receipt),
-                created_at=now,
-            )
             if reporter_person is None and report.reporter and report.reporter.get("email"):
                 reporter_person = Person.objects.filter(
                     email__iexact=report.reporter["email"], is_active=True
                 ).first()
-            case.reporter_person = reporter_person
-            key = content.new_case_key(case)
-            content.seal_report(
-                case,
-                key,
-                {
-                    "description": report.description,
-                    "reporter": report.reporter,
-                    "decision": {k: report.decision.get(k, "") for k in ("title", "number", "date", "kind")},
-                    "subject": report.subject_text,
-                },
+            case = Case(
+                unit=unit,
+                status=Status.TRIAGE,
+                subject_position=report.subject_position,
+                decision_kind=report.decision_kind,
+                decision_date=report.decision_date,
+                anonymous=report.anonymous,
+                reporter_person=reporter_person,
+                receipt_hash=receipt_hash(receipt),
+                created_at=now,
             )
-            case.save()
+            content.new_case_key(case)
+            _save_with_a_free_reference(case, report, year=now.astimezone(unit.tz).year)
             CaseCategory.objects.bulk_create(
-                [CaseCategory(case=case, code=code) for code in report.categories]
+                [CaseCategory(case=case, code=code, unit=unit, created_at=now) for code in report.categories]
             )
             _, written = store_files(case, files, sender=Sender.REPORTER, at=now)
-            # "submitted" is the moment before routing, not a state a case rests in.
-            _event(
-                case,
-                "submitted",
-                at=now,
-                title="Pelapor",
-                to_status=SUBMITTED,
-                public_note="Laporan diterima.",
-            )
+            # "submitted" is the moment before routing, not a state a case rests in: the history
+            # chains submitted → triage or examination.
+            case.status = SUBMITTED
+            record_event(case, EventKind.SUBMITTED, at=now, actor=REPORTER, from_status="")
             if case.subject_position is not None:
-                case_route(case=case, now=now, from_status=SUBMITTED)
+                _route(case, now=now, actor=SYSTEM)
             else:
-                _to_triage(case, now=now, from_status=SUBMITTED)
+                _to_triage(case, now=now, actor=SYSTEM)
             return Submitted(case=case, receipt=receipt)
     except BaseException:
-        for name in written:
-            with contextlib.suppress(Exception):
-                storage.delete(name)
+        _discard(written)
         raise
 
 
-def _to_triage(case: Case, *, now: dt.datetime, from_status: str | None = None) -> None:
+def _save_with_a_free_reference(case: Case, report: ReportInput, *, year: int) -> None:
+    sealed = {
+        "description": report.description,
+        "reporter": report.reporter,
+        "decision": {k: report.decision.get(k, "") for k in ("title", "number", "date", "kind")},
+        "subject": report.subject_text,
+    }
+    for _ in range(REFERENCE_ATTEMPTS):
+        case.reference = random_reference(year)
+        if Case.objects.filter(reference=case.reference).exists():
+            continue
+        content.seal_report(case, sealed)  # the reference is bound into the sealed content
+        try:
+            with transaction.atomic():
+                case.save()
+            return
+        except IntegrityError:
+            if not Case.objects.filter(reference=case.reference).exists():
+                raise  # another constraint than the reference's
+    raise RuntimeError("no free reference number found; widen REFERENCE_DIGITS")
+
+
+def _to_triage(case: Case, *, now: dt.datetime, actor: Actor) -> None:
+    """The team of the case's unit (or the nearest above) names the official concerned."""
     assignment = routing.team_from(case.unit, routing.excluded_people(case, _local_today(case, now)))
-    from_status = from_status if from_status is not None else case.status
+    from_status = case.status
     case.status = Status.TRIAGE
     case.level = 0
     if assignment is not None:
-        _assign(case, assignment, at=now, stage="triage")
+        _assign(case, assignment, at=now, stage=Stage.TRIAGE)
     case.save()
-    _event(
-        case,
-        "triage",
-        at=now,
-        title="Sistem",
-        from_status=from_status,
-        public_note=f"Laporan diteruskan kepada {assignment.title if assignment else 'Tim Penanganan'} "
-        "untuk menentukan pejabat yang berwenang.",
-    )
+    record_event(case, EventKind.TRIAGE, at=now, actor=actor, from_status=from_status, to=assignment)
 
 
-def case_route(
-    *, case: Case, now: dt.datetime | None = None, actor: Person | None = None, from_status: str | None = None
-) -> Case:
-    """Send the case to the direct superior of the subject's position (skipping whoever may not handle)."""
-    now = now or timezone.now()
-    from_status = from_status if from_status is not None else case.status
-    assignment = routing.first_handler(case, _local_today(case, now))
+def _route(case: Case, *, now: dt.datetime, actor: Actor) -> None:
+    """Send the case to the direct superior of the subject's position (skipping whoever may not
+    handle); to triage when nobody can. The caller holds the row lock and has checked the actor."""
+    from_status = case.status
+    assignment = _screened(case, lambda: routing.first_handler(case, _local_today(case, now)), now)
     if assignment is None:
-        _to_triage(case, now=now, from_status=from_status)
-        return case
+        _to_triage(case, now=now, actor=actor)
+        return
     case.status = Status.EXAMINATION
     case.level = 1
-    _assign(case, assignment, at=now, stage="examination")
+    _assign(case, assignment, at=now, stage=Stage.EXAMINATION)
     case.save()
-    _event(
-        case,
-        "routed",
-        at=now,
-        actor=actor,
-        from_status=from_status,
-        title=actor_title(actor, case) if actor else "Sistem",
-        public_note=f"Laporan diteruskan kepada {assignment.title} untuk diperiksa.",
-    )
-    return case
+    record_event(case, EventKind.ROUTED, at=now, actor=actor, from_status=from_status, to=assignment)
 
 
-def case_triage(*, case: Case, actor: Person, position: Any, now: dt.datetime | None = None) -> Case:
-    """The team names the subject's position of a report that could not be routed; then it is routed."""
+def case_triage(
+    *, case: Case, actor: Person, position: str, via: Via, now: dt.datetime | None = None
+) -> Case:
+    """The team names the subject's position (a code) of a report that could not be routed; then it is
+    routed to that position's superior."""
     now = now or timezone.now()
-    code = _text(position, "position", limit=64)
+    code = clean_text(position, "position", limit=64)
     with transaction.atomic():
-        case = _lock(case)
-        _require_state(case, Status.TRIAGE)
-        _require(actor, access.CAN_TRIAGE, case, "Only the COI handling team can triage this case")
+        case, who, clock = _guarded(
+            case, actor, states=(Status.TRIAGE,), capability=Capability.TRIAGE, via=via, now=now
+        )
         chosen = Position.objects.filter(code=code).select_related("unit").first()
         if chosen is None or not chosen.unit.path.startswith(case.unit.path):
-            raise Invalid({"position": "is not a position of this case's unit or a unit below it"})
+            raise Invalid({"position": Problem("position_outside_unit")})
         case.subject_position = chosen
-        _event(
+        case.save(update_fields=["subject_position"])
+        record_event(
             case,
-            "triaged",
+            EventKind.TRIAGED,
             at=now,
-            actor=actor,
+            actor=who,
             from_status=Status.TRIAGE,
-            note=f"Terlapor: {chosen.title} ({chosen.code})",
-            public_note="Tim menentukan pejabat yang berwenang memeriksa laporan.",
+            data={"subject_position": chosen.pk},
+            clock=clock,
         )
-        return case_route(case=case, now=now, actor=actor)
+        _route(case, now=now, actor=who)
+        return case
 
 
 # ---------------------------------------------------------------- B.3–B.4 examination
 
 
 def case_examine(
-    *, case: Case, actor: Person, conclusion: Any, findings: Any, now: dt.datetime | None = None
+    *,
+    case: Case,
+    actor: Person,
+    conclusion: Conclusion,
+    findings: str,
+    via: Via,
+    now: dt.datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
-    if conclusion not in Conclusion.values:
-        raise Invalid({"conclusion": "must be 'founded' or 'unfounded'"})
-    findings_text = _text(findings, "findings")
+    _choice(conclusion, Conclusion, "conclusion")
+    findings_text = clean_text(findings, "findings", limit=NOTE_MAX)
     with transaction.atomic():
-        case = _lock(case)
-        _require_state(case, Status.EXAMINATION)
-        _require(actor, access.CAN_EXAMINE, case, "Only the current handler can conclude the examination")
-        title = actor_title(actor, case)
+        case, who, clock = _guarded(
+            case, actor, states=(Status.EXAMINATION,), capability=Capability.EXAMINE, via=via, now=now
+        )
         case.conclusion = conclusion
         case.concluded_at = now
         if conclusion == Conclusion.UNFOUNDED:
@@ -336,38 +340,35 @@ def case_examine(
             case.status = Status.CLOSED
             case.outcome = Outcome.UNFOUNDED
             case.closed_at = now
-            case.due_at = None
-            case.overdue = False
+            _stop_clock(case)
             case.save()
-            _event(
+            record_event(
                 case,
-                "examined_unfounded",
+                EventKind.EXAMINED_UNFOUNDED,
                 at=now,
-                actor=actor,
-                title=title,
+                actor=who,
                 from_status=Status.EXAMINATION,
                 note=findings_text,
-                public_note="Hasil pemeriksaan: laporan tidak terbukti; keputusan tetap berlaku. "
-                f"Alasan: {findings_text}",
+                clock=clock,
             )
             return case
         # B.5: the superior of the direct superior reviews the decision.
-        assignment = routing.next_up(case, _local_today(case, now))
+        assignment = _screened(case, lambda: routing.next_up(case, _local_today(case, now)), now)
         if assignment is None:
-            raise WrongState("No one above this handler can review the decision: the unit needs a team")
+            raise WrongState("no_higher_level")
         case.status = Status.REVIEW
         case.level += 1
-        _assign(case, assignment, at=now, stage="review")
+        _assign(case, assignment, at=now, stage=Stage.REVIEW)
         case.save()
-        _event(
+        record_event(
             case,
-            "examined_founded",
+            EventKind.EXAMINED_FOUNDED,
             at=now,
-            actor=actor,
-            title=title,
+            actor=who,
             from_status=Status.EXAMINATION,
+            to=assignment,
             note=findings_text,
-            public_note=f"Hasil pemeriksaan: laporan terbukti. Keputusan ditinjau kembali oleh {assignment.title}.",
+            clock=clock,
         )
         return case
 
@@ -376,96 +377,105 @@ def case_examine(
 
 
 def case_review(
-    *, case: Case, actor: Person, decision: Any, notes: Any, now: dt.datetime | None = None
+    *,
+    case: Case,
+    actor: Person,
+    decision: ReviewDecision,
+    notes: str,
+    via: Via,
+    now: dt.datetime | None = None,
 ) -> Case:
     now = now or timezone.now()
-    if decision not in ReviewDecision.values:
-        raise Invalid({"decision": "must be one of: " + ", ".join(ReviewDecision.values)})
-    notes_text = _text(notes, "notes")
+    _choice(decision, ReviewDecision, "decision")
+    notes_text = clean_text(notes, "notes", limit=NOTE_MAX)
     with transaction.atomic():
-        case = _lock(case)
-        _require_state(case, Status.REVIEW)
-        _require(actor, access.CAN_REVIEW, case, "Only the current reviewer can decide")
+        case, who, clock = _guarded(
+            case, actor, states=(Status.REVIEW,), capability=Capability.REVIEW, via=via, now=now
+        )
         if decision == ReviewDecision.ESCALATE:
-            return case_escalate(case=case, actor=actor, reason=notes_text, now=now)
-        title = actor_title(actor, case)
+            _escalate(case, actor=who, note=notes_text, now=now, kind=EventKind.ESCALATED)
+            return case
         case.review_decision = decision
         case.reviewed_at = now
         case.status = Status.FOLLOW_UP
-        case.due_at = None
-        case.overdue = False
+        _stop_clock(case)
         case.save()
-        label = {
-            "revoke": "dicabut",
-            "amend": "diubah",
-            "reassign": "ditetapkan ulang oleh pejabat lain",
-            "uphold": "tetap berlaku dengan mitigasi",
-        }[decision]
-        _event(
+        record_event(
             case,
-            f"reviewed_{decision}",
+            REVIEW_KIND[ReviewDecision(decision)],
             at=now,
-            actor=actor,
-            title=title,
+            actor=who,
             from_status=Status.REVIEW,
             note=notes_text,
-            public_note=f"Hasil peninjauan: keputusan {label}. Tindak lanjut diawasi oleh Tim Penanganan.",
+            clock=clock,
         )
         return case
 
 
-def case_escalate(
-    *, case: Case, actor: Person | None, reason: str, now: dt.datetime | None = None, automatic: bool = False
-) -> Case:
-    """Move the case one level up with a fresh deadline for its stage. Caller holds the row lock."""
-    now = now or timezone.now()
-    if case.status not in TIMED_STATUSES:
-        raise WrongState(f"Case {case.reference} in state '{case.status}' cannot be escalated")
-    assignment = routing.next_up(case, _local_today(case, now))
+def _escalate(case: Case, *, actor: Actor, note: str, now: dt.datetime, kind: EventKind) -> None:
+    """Move the case one level up with a fresh deadline for its stage ("dan seterusnya"). The caller
+    holds the row lock and has checked the state and the actor."""
+    assignment = _screened(case, lambda: routing.next_up(case, _local_today(case, now)), now)
     if assignment is None:
-        raise WrongState("There is no higher level to escalate to")
-    title = actor_title(actor, case) if actor else "Sistem"
+        raise WrongState("no_higher_level")
+    clock = clock_of(case)
     stage = str(case.status)
     case.level += 1
     _assign(case, assignment, at=now, stage=stage)
     case.save()
-    _event(
-        case,
-        "escalated_overdue" if automatic else "escalated",
-        at=now,
-        actor=actor,
-        title=title,
-        from_status=stage,
-        note=reason,
-        public_note=(
-            "Batas waktu terlewati; laporan diteruskan kepada "
-            if automatic
-            else "Peninjauan diteruskan kepada "
-        )
-        + f"{assignment.title}.",
-    )
-    return case
+    record_event(case, kind, at=now, actor=actor, from_status=stage, to=assignment, note=note, clock=clock)
 
 
-# ---------------------------------------------------------------- C recusal
+@dataclass(frozen=True)
+class Missed:
+    reference: str
+    escalated: bool
 
 
-def case_recuse(*, case: Case, actor: Person, reason: Any, now: dt.datetime | None = None) -> Case:
-    now = now or timezone.now()
-    reason_text = _text(reason, "reason")
+def case_deadline_missed(*, case_id: int, now: dt.datetime) -> Missed | None:
+    """The sweep's step for one case past its deadline: mark it overdue and, under policy
+    ``auto_escalate``, move it one level up with a fresh deadline.
+
+    The case is claimed under a row lock that other sweeps skip and re-checked after the lock is
+    taken, so running the sweep twice, or in two processes, acts once. None when there is nothing to do.
+    """
     with transaction.atomic():
-        case = _lock(case)
+        case = Case.objects.claim_overdue(case_id, now)
+        if case is None:
+            return None  # handled meanwhile by another sweep, or being handled right now
+        clock = clock_of(case)
+        case.overdue = True
+        case.save(update_fields=["overdue"])
+        record_event(case, EventKind.OVERDUE, at=now, actor=SYSTEM, from_status=case.status, clock=clock)
+        if not case.unit.effective_policy.get("auto_escalate", True):
+            return Missed(case.reference, escalated=False)
+        if routing.next_up(case, _local_today(case, now)) is None:
+            return Missed(case.reference, escalated=False)  # nobody above: stays marked for the team
+        _escalate(case, actor=SYSTEM, note="", now=now, kind=EventKind.ESCALATED_OVERDUE)
+        return Missed(case.reference, escalated=True)
+
+
+# ---------------------------------------------------------------- C recusal and the no-conflict statement
+
+
+def case_recuse(*, case: Case, actor: Person, reason: str, now: dt.datetime | None = None) -> Case:
+    """The handler withdraws (penarikan diri); another holder of the position or the next one up takes
+    over with a fresh deadline. No no-conflict statement is needed: this is the other answer to it."""
+    now = now or timezone.now()
+    reason_text = clean_text(reason, "reason", limit=NOTE_MAX)
+    with transaction.atomic():
+        case = Case.objects.locked(case)
         _require_state(case, *TIMED_STATUSES)
-        _require(actor, access.CAN_RECUSE, case, "Only the current handler can recuse from this case")
-        title = actor_title(actor, case)
+        access.require(actor, Capability.RECUSE, case)
+        who, clock = actor_of(actor, case), clock_of(case)
         old_position = case.handler_position_id
         old_team = case.handler_team_id
         Recusal.objects.create(
             case=case, person=actor, position=case.handler_position, reason=reason_text, at=now
         )
-        assignment = routing.after_recusal(case, _local_today(case, now))
+        assignment = _screened(case, lambda: routing.after_recusal(case, _local_today(case, now)), now)
         if assignment is None:
-            raise WrongState("No one else can take over this case: the unit needs another handler or a team")
+            raise WrongState("no_one_to_take_over")
         moved = (assignment.position.pk if assignment.position else None) != old_position or (
             assignment.team.pk if assignment.team else None
         ) != old_team
@@ -473,26 +483,33 @@ def case_recuse(*, case: Case, actor: Person, reason: Any, now: dt.datetime | No
             case.level += 1
         _assign(case, assignment, at=now, stage=str(case.status))
         case.save()
-        _event(
+        record_event(
             case,
-            "recused",
+            EventKind.RECUSED,
             at=now,
-            actor=actor,
-            title=title,
+            actor=who,
             from_status=case.status,
+            to=assignment,
             note=reason_text,
-            public_note=f"Petugas menarik diri (penarikan diri); laporan ditangani oleh {assignment.title}.",
+            clock=clock,
         )
         return case
 
 
-def case_confirm_no_conflict(*, case: Case, actor: Person, now: dt.datetime | None = None) -> None:
-    """A handler opening a case for the first time confirms they have no conflict with it."""
+def case_confirm_no_conflict(*, case: Case, actor: Person, via: Via, now: dt.datetime | None = None) -> bool:
+    """The person opening a case they see states having no conflict with it (once; True when now)."""
     now = now or timezone.now()
     with transaction.atomic():
-        rows = CaseHandler.objects.filter(case=case, person=actor, no_conflict_confirmed_at__isnull=True)
-        if rows.update(no_conflict_confirmed_at=now):
-            _event(case, "no_conflict_confirmed", at=now, actor=actor, public=False)
+        case = Case.objects.locked(case)
+        return conflict.confirm(case=case, actor=actor, via=via, now=now)
+
+
+def case_open(*, case: Case, actor: Person, via: Via, now: dt.datetime | None = None) -> Case:
+    """Every read of a case's content by staff: the no-conflict guard (recorded now through the API)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        conflict.require(case, actor, via=via, now=now)
+    return case
 
 
 # ---------------------------------------------------------------- messages
@@ -502,184 +519,201 @@ def case_message(
     *,
     case: Case,
     actor: Person,
-    text: Any,
+    text: str,
     files: list[CheckedFile] | None = None,
+    via: Via,
     now: dt.datetime | None = None,
 ) -> Message:
-    """A handler or the team writes to the reporter."""
+    """A handler or the team writes to the reporter (who reads it with the receipt)."""
     now = now or timezone.now()
-    body = _text(text, "text")
-    _require_state(case, *OPEN_STATUSES)
-    _require(
-        actor, access.CAN_MESSAGE, case, "Only the current handler or the team can write to the reporter"
-    )
-    return _add_message(case, sender=Sender.HANDLER, author=actor, body=body, files=files or [], now=now)
-
-
-def reporter_message(
-    *, case: Case, text: Any, files: list[CheckedFile] | None = None, now: dt.datetime | None = None
-) -> Message:
-    """The reporter answers (with the receipt) and may add evidence."""
-    now = now or timezone.now()
-    files = files or []
-    body = _text(text, "text", required=not files)
-    return _add_message(case, sender=Sender.REPORTER, author=None, body=body, files=files, now=now)
-
-
-def _add_message(
-    case: Case, *, sender: str, author: Person | None, body: str, files: list[CheckedFile], now: dt.datetime
-) -> Message:
+    body = clean_text(text, "text", limit=NOTE_MAX)
     written: list[str] = []
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                case=case,
-                at=now,
-                sender=sender,
-                author=author,
-                author_title=actor_title(author, case) if author else "Pelapor",
-                sealed=content.seal_text(case, body, "message"),
+            case, who, _ = _guarded(
+                case, actor, states=OPEN_STATUSES, capability=Capability.MESSAGE, via=via, now=now
             )
-            _, written = store_files(case, files, sender=sender, at=now, message=message)
-            _event(
-                case,
-                "message_from_reporter" if sender == Sender.REPORTER else "message_to_reporter",
-                at=now,
-                actor=author,
-                title=message.author_title,
-                public=False,
+            message, written = _add_message(
+                case, sender=Sender.HANDLER, actor=who, body=body, files=files or [], now=now
             )
             return message
     except BaseException:
-        for name in written:
-            with contextlib.suppress(Exception):
-                storage.delete(name)
+        _discard(written)
         raise
+
+
+def reporter_message(
+    *, case: Case, text: str, files: list[CheckedFile] | None = None, now: dt.datetime | None = None
+) -> Message:
+    """The reporter answers (with the receipt) and may add evidence, while the case is open."""
+    now = now or timezone.now()
+    files = files or []
+    if not files and (not isinstance(text, str) or not text.strip()):
+        raise Invalid({"text": Problem("message_or_file")})
+    body = clean_text(text, "text", limit=NOTE_MAX, required=False)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            case = Case.objects.locked(case)
+            if case.status not in OPEN_STATUSES:
+                raise WrongState("case_closed")
+            message, written = _add_message(
+                case, sender=Sender.REPORTER, actor=REPORTER, body=body, files=files, now=now
+            )
+            return message
+    except BaseException:
+        _discard(written)
+        raise
+
+
+def _add_message(
+    case: Case, *, sender: Sender, actor: Actor, body: str, files: list[CheckedFile], now: dt.datetime
+) -> tuple[Message, list[str]]:
+    message = Message.objects.create(
+        case=case,
+        at=now,
+        sender=sender,
+        author=actor.person,
+        author_title=actor.position.title if actor.position else "",
+        sealed=content.seal_message(case, body),
+    )
+    _, written = store_files(case, files, sender=sender, at=now, message=message)
+    kind = EventKind.MESSAGE_FROM_REPORTER if sender == Sender.REPORTER else EventKind.MESSAGE_TO_REPORTER
+    record_event(case, kind, at=now, actor=actor, data={"message": message.pk})
+    return message, written
 
 
 # ---------------------------------------------------------------- B.6 follow-up and closing
 
 
-def _parse_date(value: Any, field: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str) or len(value) != 10:
-        raise Invalid({field: "must be a date YYYY-MM-DD"})
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Invalid({field: "must be a date YYYY-MM-DD"}) from None
-
-
-def follow_up_add(
-    *, case: Case, actor: Person, title: Any, due_date: Any, now: dt.datetime | None = None
-) -> FollowUp:
-    now = now or timezone.now()
-    title_text = _text(title, "title", limit=500)
-    due = _parse_date(due_date, "due_date")
-    with transaction.atomic():
-        case = _lock(case)
-        _require_state(case, Status.FOLLOW_UP)
-        _require(actor, access.CAN_MANAGE_FOLLOW_UP, case, "Only the COI handling team manages follow-up")
-        item = FollowUp.objects.create(
-            case=case, title=title_text, due_date=due, created_by=actor, created_at=now
-        )
-        _event(
-            case,
-            "follow_up_added",
-            at=now,
-            actor=actor,
-            note=title_text,
-            public_note=f"Tindak lanjut ditetapkan: {title_text} (paling lambat {due.isoformat()}).",
-        )
-        return item
-
-
-def _follow_up_for(case: Case, follow_up_id: Any) -> FollowUp:
-    try:
-        pk = int(follow_up_id)
-    except (TypeError, ValueError):
-        raise NotFound("Follow-up action not found") from None
-    item = FollowUp.objects.filter(case=case, pk=pk).first()
+def follow_up_for(case: Case, follow_up_id: str | int) -> FollowUp:
+    """A follow-up action of this case by its id as it comes in a path, or NotFound."""
+    text = str(follow_up_id)
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise NotFound(reason="follow_up")
+    item = FollowUp.objects.filter(case=case, pk=int(text)).first()
     if item is None:
-        raise NotFound("Follow-up action not found")
+        raise NotFound(reason="follow_up")
     return item
 
 
-def follow_up_done(
-    *, case: Case, actor: Person, follow_up_id: Any, notes: Any, now: dt.datetime | None = None
+def follow_up_add(
+    *,
+    case: Case,
+    actor: Person,
+    title: str,
+    due_date: dt.date,
+    via: Via,
+    now: dt.datetime | None = None,
 ) -> FollowUp:
     now = now or timezone.now()
-    notes_text = _text(notes, "notes", required=False)
+    title_text = clean_text(title, "title", limit=TITLE_MAX)
+    if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
+        raise Invalid({"due_date": Problem("bad_date")})
     with transaction.atomic():
-        case = _lock(case)
-        _require_state(case, Status.FOLLOW_UP)
-        _require(actor, access.CAN_MANAGE_FOLLOW_UP, case, "Only the COI handling team manages follow-up")
-        item = _follow_up_for(case, follow_up_id)
-        if item.settled:
-            raise WrongState("This follow-up action is already " + ("done" if item.done else "cancelled"))
+        case, who, _ = _guarded(
+            case, actor, states=(Status.FOLLOW_UP,), capability=Capability.MANAGE_FOLLOW_UP, via=via, now=now
+        )
+        item = FollowUp.objects.create(
+            case=case, title=title_text, due_date=due_date, created_by=actor, created_at=now
+        )
+        record_event(case, EventKind.FOLLOW_UP_ADDED, at=now, actor=who, follow_up=item)
+        return item
+
+
+def _settle(
+    case: Case, actor: Person, follow_up: FollowUp, *, via: Via, now: dt.datetime
+) -> tuple[Case, Actor, FollowUp]:
+    """The guards of marking a follow-up action done or cancelled; the case and the action, locked."""
+    case, who, _ = _guarded(
+        case, actor, states=(Status.FOLLOW_UP,), capability=Capability.MANAGE_FOLLOW_UP, via=via, now=now
+    )
+    item = FollowUp.objects.select_for_update().filter(case=case, pk=follow_up.pk).first()
+    if item is None:
+        raise NotFound(reason="follow_up")
+    if item.settled:
+        raise WrongState("follow_up_settled")
+    return case, who, item
+
+
+def follow_up_done(
+    *,
+    case: Case,
+    actor: Person,
+    follow_up: FollowUp,
+    notes: str = "",
+    via: Via,
+    now: dt.datetime | None = None,
+) -> FollowUp:
+    now = now or timezone.now()
+    notes_text = clean_text(notes, "notes", limit=NOTE_MAX, required=False)
+    with transaction.atomic():
+        case, who, item = _settle(case, actor, follow_up, via=via, now=now)
         item.done, item.done_at, item.notes = True, now, notes_text
         item.save()
-        _event(
+        record_event(
             case,
-            "follow_up_done",
+            EventKind.FOLLOW_UP_DONE,
             at=now,
-            actor=actor,
-            note=f"{item.title}: {notes_text}",
-            public_note=f"Tindak lanjut selesai: {item.title}.",
+            actor=who,
+            follow_up=item,
+            note=notes_text,
+            clock=_follow_up_clock(case, item),
         )
         return item
 
 
 def follow_up_cancel(
-    *, case: Case, actor: Person, follow_up_id: Any, reason: Any, now: dt.datetime | None = None
+    *,
+    case: Case,
+    actor: Person,
+    follow_up: FollowUp,
+    reason: str,
+    via: Via,
+    now: dt.datetime | None = None,
 ) -> FollowUp:
     now = now or timezone.now()
-    reason_text = _text(reason, "reason")
+    reason_text = clean_text(reason, "reason", limit=NOTE_MAX)
     with transaction.atomic():
-        case = _lock(case)
-        _require_state(case, Status.FOLLOW_UP)
-        _require(actor, access.CAN_MANAGE_FOLLOW_UP, case, "Only the COI handling team manages follow-up")
-        item = _follow_up_for(case, follow_up_id)
-        if item.settled:
-            raise WrongState("This follow-up action is already " + ("done" if item.done else "cancelled"))
+        case, who, item = _settle(case, actor, follow_up, via=via, now=now)
         item.cancelled, item.cancel_reason, item.done_at = True, reason_text, now
         item.save()
-        _event(
+        record_event(
             case,
-            "follow_up_cancelled",
+            EventKind.FOLLOW_UP_CANCELLED,
             at=now,
-            actor=actor,
-            note=f"{item.title}: {reason_text}",
-            public_note=f"Tindak lanjut dibatalkan: {item.title}.",
+            actor=who,
+            follow_up=item,
+            note=reason_text,
         )
         return item
 
 
-def case_close(*, case: Case, actor: Person, summary: Any, now: dt.datetime | None = None) -> Case:
+def case_close(*, case: Case, actor: Person, summary: str, via: Via, now: dt.datetime | None = None) -> Case:
     now = now or timezone.now()
-    summary_text = _text(summary, "summary")
+    summary_text = clean_text(summary, "summary", limit=NOTE_MAX)
     with transaction.atomic():
-        case = _lock(case)
-        _require_state(case, Status.FOLLOW_UP)
-        _require(actor, access.CAN_CLOSE, case, "Only the COI handling team can close the case")
-        open_items = [f.title for f in FollowUp.objects.filter(case=case) if not f.settled]
+        case, who, _ = _guarded(
+            case, actor, states=(Status.FOLLOW_UP,), capability=Capability.CLOSE, via=via, now=now
+        )
+        open_items = [
+            f.title for f in FollowUp.objects.filter(case=case).order_by("due_date", "pk") if not f.settled
+        ]
         if open_items:
-            raise WrongState(
-                "Follow-up actions are still open: " + "; ".join(open_items), code="follow_up_open"
-            )
+            raise WrongState("follow_up_open", open=len(open_items), titles=open_items)
+        clock = Clock(Stage.FOLLOW_UP, case.reviewed_at, None)
         case.status = Status.CLOSED
         case.outcome = OUTCOME_OF_DECISION[ReviewDecision(case.review_decision)]
         case.closed_at = now
-        case.due_at = None
+        _stop_clock(case)
         case.save()
-        _event(
+        record_event(
             case,
-            "closed",
+            EventKind.CLOSED,
             at=now,
-            actor=actor,
+            actor=who,
             from_status=Status.FOLLOW_UP,
             note=summary_text,
-            public_note=f"Laporan selesai ditangani. {summary_text}",
+            clock=clock,
         )
         return case

@@ -1,54 +1,33 @@
-"""What the reporter sees on the tracking pages (web): the case a receipt opens, and its timeline as
-structured items (event code, who acted by position title, to whom it went, free text people wrote),
-so that the pages render every label in the visitor's language. The API keeps
-``presenters.for_reporter``.
+"""What the reporter sees: the case a receipt opens, and one view of it (status, who handles it, the
+timeline, messages both ways, evidence) that the tracking page and ``GET /track`` both render.
+
+Words are in the active language: the view is built per request. It never names a member of staff:
+positions and teams only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from integritas.cases.models import Case, CaseHandler, Event, FollowUp
+from integritas.cases import content, timeline
+from integritas.cases.models import ActorRole, Case, Evidence, Message, Sender, Status
 from integritas.cases.receipts import receipt_hash
 from integritas.errors import NotAuthenticated
 from integritas.security.throttle import receipt_throttle
 
-TEAM_PREFIX = "Tim Penanganan Benturan Kepentingan"
-# Events whose public note names the handler the case went to.
-HANDOVER_EVENTS = {"triage", "routed", "examined_founded", "escalated", "escalated_overdue", "recused"}
-_TEAM_IN_NOTE = re.compile(re.escape(TEAM_PREFIX) + r" (?P<unit>.+?)(?: untuk |\.$)")
-
-
-@dataclass(frozen=True)
-class Handler:
-    """A position title, or the COI handling team of a unit (``team`` True, ``title`` the unit name)."""
-
-    title: str
-    team: bool = False
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    at: dt.datetime
-    event: str
-    actor_title: str  # a position title, or "Sistem" / "Pelapor" / the team (as stored)
-    handler: Handler | None  # who the case went to (hand-over events)
-    text: str | None  # free text people wrote that the reporter may read (findings, summary)
-    follow_up_title: str | None = None
-    follow_up_due: dt.date | None = None
+MAX_RECEIPT = 100
 
 
 def case_for_receipt(receipt: str | None, address: str) -> Case:
     """The case a receipt opens. Raises TooManyAttempts while the address is locked out, and
     NotAuthenticated (counted as a failure) for a receipt that opens nothing."""
     if not receipt or not receipt.strip():
-        raise NotAuthenticated("Enter the receipt", code="receipt_required")
+        raise NotAuthenticated("receipt_required")
     throttle = receipt_throttle()
     throttle.check(address)
     case = None
-    if len(receipt) <= 100 and "\x00" not in receipt:
+    if len(receipt) <= MAX_RECEIPT and "\x00" not in receipt:
         case = (
             Case.objects.select_related("unit", "handler_position", "handler_team")
             .filter(receipt_hash=receipt_hash(receipt))
@@ -56,63 +35,97 @@ def case_for_receipt(receipt: str | None, address: str) -> Case:
         )
     if case is None:
         throttle.fail(address)
-        raise NotAuthenticated("Receipt not recognised", code="bad_receipt")
+        raise NotAuthenticated("bad_receipt")
     return case
 
 
-def current_handler(case: Case) -> Handler | None:
-    if not case.is_open:
-        return None
-    if case.handler_position is not None:
-        return Handler(case.handler_position.title)
-    if case.handler_team is not None:
-        return Handler(case.handler_team.name, team=True)
-    return None
+@dataclass(frozen=True)
+class FileLine:
+    id: int
+    name: str
+    size: int
+    content_type: str
+    sender: str
+    at: dt.datetime
+    message_id: int | None
 
 
-def _handler_from_note(note: str) -> Handler | None:
-    match = _TEAM_IN_NOTE.search(note or "")
-    return Handler(match.group("unit"), team=True) if match else None
+@dataclass(frozen=True)
+class TimelineLine:
+    at: dt.datetime
+    event: str
+    sentence: str
+    text: str | None  # what a person wrote that the reporter reads (reasons, summary)
+    actor: str  # the position or team that acted; "" for the system and the reporter
+
+    @property
+    def note(self) -> str:
+        return f"{self.sentence} {self.text}" if self.text else self.sentence
 
 
-def reporter_timeline(case: Case) -> list[TimelineItem]:
-    """The public events of the case, oldest first, without names of people or internal notes."""
-    events = list(Event.objects.filter(case=case, public=True).order_by("at", "id"))
-    assigned = {
-        row.assigned_at: row.position.title
-        for row in CaseHandler.objects.filter(case=case, position__isnull=False).select_related("position")
-    }
-    follow_ups = list(FollowUp.objects.filter(case=case))
-    items: list[TimelineItem] = []
-    for ev in events:
-        handler: Handler | None = None
-        text: str | None = None
-        fu_title: str | None = None
-        fu_due: dt.date | None = None
-        if ev.event in HANDOVER_EVENTS:
-            title = assigned.get(ev.at)
-            handler = Handler(title) if title else _handler_from_note(ev.public_note)
-        if ev.event in ("examined_unfounded", "closed"):
-            text = ev.note or None  # the findings / the summary: the reporter is told the reasons
-        elif ev.event == "follow_up_added":
-            match = next((f for f in follow_ups if f.created_at == ev.at and f.title == ev.note), None)
-            fu_title = ev.note or None
-            fu_due = match.due_date if match else None
-        elif ev.event in ("follow_up_done", "follow_up_cancelled"):
-            done = ev.event == "follow_up_done"
-            match = next(
-                (f for f in follow_ups if f.done_at == ev.at and (f.done if done else f.cancelled)), None
-            )
-            fu_title = match.title if match else None
-        items.append(
-            TimelineItem(
-                at=ev.at,
-                event=ev.event,
-                actor_title=ev.actor_title,
-                handler=handler,
-                text=text,
-                follow_up_title=fu_title,
-                follow_up_due=fu_due,
-            )
+@dataclass(frozen=True)
+class MessageLine:
+    id: int
+    at: dt.datetime
+    sender: str
+    author: str  # the position that wrote ("" for the reporter)
+    text: str
+    files: list[FileLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    case: Case
+    handler: str | None
+    timeline: list[TimelineLine]
+    messages: list[MessageLine]
+    evidence: list[FileLine]
+
+    @property
+    def report_files(self) -> list[FileLine]:
+        """The files sent with the report itself (not with a message)."""
+        return [f for f in self.evidence if f.message_id is None]
+
+    @property
+    def due_at(self) -> dt.datetime | None:
+        """The deadline of the stage the reporter waits for (none in follow-up or once closed)."""
+        return self.case.due_at if self.case.is_open and self.case.status != Status.FOLLOW_UP else None
+
+
+def reporter_view(case: Case) -> ReporterView:
+    files = [
+        FileLine(
+            id=e.pk,
+            name=content.evidence_name(e, case),
+            size=e.size,
+            content_type=e.content_type,
+            sender=e.sender,
+            at=e.created_at,
+            message_id=e.message_id,
         )
-    return items
+        for e in Evidence.objects.filter(case=case).order_by("created_at", "id")
+    ]
+    messages = [
+        MessageLine(
+            id=m.pk,
+            at=m.at,
+            sender=m.sender,
+            author=m.author_title if m.sender == Sender.HANDLER else "",
+            text=content.message_text(m, case),
+            files=[f for f in files if f.message_id == m.pk],
+        )
+        for m in Message.objects.filter(case=case).order_by("at", "id")
+    ]
+    lines = [
+        TimelineLine(
+            at=ev.at,
+            event=ev.kind,
+            sentence=timeline.sentence(ev),
+            text=timeline.reporter_text(ev),
+            actor=timeline.actor_label(ev) if ev.actor_role in (ActorRole.POSITION, ActorRole.TEAM) else "",
+        )
+        for ev in timeline.events_for_reporter(case)
+    ]
+    return ReporterView(
+        case=case, handler=timeline.current_handler(case), timeline=lines, messages=messages, evidence=files
+    )

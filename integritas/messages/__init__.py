@@ -55,7 +55,12 @@ def error_text(error: DomainError) -> str:
     detail = error.params.get("detail")  # TRANSITIONAL (issue 8): an English sentence
     if detail:
         return str(detail)
-    words = ERRORS.get(error.code)
+    reason = error.params.get("reason")
+    # A reason refines the words of a code that interfaces rely on (``not_found`` for a case,
+    # ``forbidden`` for the team only): the code stays what clients see.
+    words = ERRORS.get(f"{error.code}.{reason}") if reason else None
+    if words is None:
+        words = ERRORS.get(error.code)
     if words is None:
         words = ERRORS.get(f"_status_{error.status}", ERRORS["_status_400"])
     return _render(words, error.params)

@@ -32,8 +32,8 @@ register(
         "number_range": _("Enter a whole number from %(low)s to %(high)s."),
         "policy_unknown_key": _("%(key)s is not a policy setting (known: %(keys)s)."),
         # references and the tree
-        "unknown_unit": _("There is no unit with the code %(value)s (in the file or the organisation)."),
-        "unknown_position": _(
+        "unknown_unit_code": _("There is no unit with the code %(value)s (in the file or the organisation)."),
+        "unknown_position_code": _(
             "There is no position with the code %(value)s (in the file or the organisation)."
         ),
         "parent_self": _("Give the code of another unit (or nothing, for the top of the tree)."),
@@ -79,7 +79,7 @@ register(
         "not_json": _("The file is not valid JSON (line %(line)s, column %(column)s)."),
         "not_org_file": _("Upload the org file as JSON or as an Excel workbook (.xlsx)."),
         "not_workbook": _("The workbook cannot be read: save it as an Excel workbook (.xlsx)."),
-        "file_too_large": _("The file is larger than %(mb)s MB."),
+        "import_too_large": _("The file is larger than %(mb)s MB."),
         "unknown_sheet": _("The sheet %(sheet)s is not known (the sheets are: %(sheets)s)."),
         "sheet_twice": _("The sheet %(sheet)s appears twice."),
         "unknown_column": _("The column %(column)s is not known (the columns are: %(columns)s)."),

@@ -20,8 +20,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from integritas.cases import routing
-from integritas.cases.models import Case, Event, Status
+from django.utils import translation
+
+from integritas.cases import routing, timeline
+from integritas.cases.models import HANDOVER_KINDS, REVIEWED_KINDS, Case, Event, EventKind, Status
 from integritas.notify import outbox
 from integritas.notify.models import Milestone, Role
 from integritas.notify.render import (
@@ -35,23 +37,21 @@ from integritas.notify.render import (
 )
 from integritas.orgs.models import Person, Unit
 
-ASSIGNING = {"routed", "triage", "escalated", "escalated_overdue", "recused", "examined_founded"}
+ASSIGNING = HANDOVER_KINDS
 # What the reporter is told about: every change of stage or of who handles the case.
-REPORTER_UPDATES = {
-    "routed",
-    "triage",
-    "examined_unfounded",
-    "examined_founded",
-    "reviewed_revoke",
-    "reviewed_amend",
-    "reviewed_reassign",
-    "reviewed_uphold",
-    "escalated",
-    "escalated_overdue",
-    "recused",
-    "closed",
-}
-REVIEWED = {"reviewed_revoke", "reviewed_amend", "reviewed_reassign", "reviewed_uphold"}
+REPORTER_UPDATES = frozenset(
+    {
+        EventKind.ROUTED,
+        EventKind.TRIAGE,
+        EventKind.EXAMINED_UNFOUNDED,
+        EventKind.EXAMINED_FOUNDED,
+        *REVIEWED_KINDS,
+        EventKind.ESCALATED,
+        EventKind.ESCALATED_OVERDUE,
+        EventKind.RECUSED,
+        EventKind.CLOSED,
+    }
+)
 
 
 # ---------------------------------------------------------------- recipients
@@ -90,11 +90,8 @@ def handler_unit(case: Case) -> Unit | None:
 
 
 def handler_title(case: Case) -> str:
-    if case.handler_position is not None:
-        return case.handler_position.title
-    if case.handler_team is not None:
-        return f"Tim Penanganan Benturan Kepentingan {case.handler_team.name}"
-    return ""
+    """The handler of the open case in the active language (a position's title, or a unit's team)."""
+    return timeline.current_handler(case) or ""
 
 
 def first_time(case: Case, key: str, at: dt.datetime) -> bool:
@@ -116,13 +113,9 @@ class Recipients:
     def send(self, case: Case, context: dict[str, Any], at: dt.datetime) -> None:
         for person, kind, role, extra in self.items.values():
             language = language_of(person.language)
-            # Dates are written in the reader's language.
-            extra = {
-                k: format_date(v, language)
-                if isinstance(v, dt.date) and not isinstance(v, dt.datetime)
-                else v
-                for k, v in extra.items()
-            }
+            # Dates and titles are written in the reader's language.
+            with translation.override(language):
+                extra = {k: _in_language(v) for k, v in extra.items()}
             outbox.queue_staff(
                 person=person,
                 kind=kind,
@@ -133,31 +126,49 @@ class Recipients:
             )
 
 
+def _in_language(value: Any) -> Any:
+    if callable(value):
+        return value()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return format_date(value)
+    return value
+
+
 def context_for(case: Case, language: str) -> dict[str, Any]:
     """What staff mail may say about a case: no identity, no chronology, no decision details."""
+    with translation.override(language):
+        return _staff_context(case)
+
+
+def _staff_context(case: Case) -> dict[str, Any]:
     return {
         "reference": case.reference,
         "unit_name": case.unit.name,
         "unit_code": case.unit.code,
-        "stage": stage_label(case.status, language),
+        "stage": stage_label(case.status),
         "status": case.status,
-        "due": format_local(case.due_at, case.unit.effective_timezone, language),
+        "due": format_local(case.due_at, case.unit.effective_timezone),
         "handler_title": handler_title(case),
         "link": public_url(case_path(case.reference)),
     }
 
 
 def reporter_context(case: Case, event: Event | None, language: str) -> dict[str, Any]:
+    with translation.override(language):
+        return _reporter_context(case, event)
+
+
+def _reporter_context(case: Case, event: Event | None) -> dict[str, Any]:
     return {
         "reference": case.reference,
-        "stage": stage_label(case.status, language),
+        "stage": stage_label(case.status),
         "status": case.status,
-        "due": format_local(case.due_at, case.unit.effective_timezone, language)
+        "due": format_local(case.due_at, case.unit.effective_timezone)
         if case.status in (Status.TRIAGE, Status.EXAMINATION, Status.REVIEW)
         else "",
-        "handler_title": handler_title(case) if case.status != Status.CLOSED else "",
-        "note": event.public_note if event is not None else "",
-        "event": event.event if event is not None else "",
+        "handler_title": handler_title(case),
+        "note": timeline.reporter_note(event) if event is not None else "",
+        "event": event.kind if event is not None else "",
         "link": public_url(TRACK_PATH),
     }
 
@@ -166,7 +177,8 @@ def reporter_context(case: Case, event: Event | None, language: str) -> dict[str
 
 
 def on_case_event(case: Case, event: Event) -> None:
-    code = event.event
+    """Called by ``cases.history.record_event`` for every history row, in its transaction."""
+    code = event.kind
     at = event.at
     excluded = routing.excluded_people(case, local_today(case, at))
     staff = Recipients()
@@ -178,10 +190,10 @@ def on_case_event(case: Case, event: Event) -> None:
             if first_time(case, f"entered:{unit.pk}", at):
                 staff.add(team_members(unit, excluded), "team_entered", Role.TEAM, entered_unit=unit.name)
 
-    elif code == "overdue":
+    elif code == EventKind.OVERDUE:
         above = routing.next_up(case, local_today(case, at))
         escalating = bool(case.unit.effective_policy.get("auto_escalate", True)) and above is not None
-        missed = {"missed_title": handler_title(case), "escalating": escalating}
+        missed = {"missed_title": lambda: handler_title(case), "escalating": escalating}
         staff.add(current_handlers(case, excluded), "overdue", Role.HANDLER, **missed)
         # When the sweep escalates at once, the next superior hears it from the assignment mail
         # (which says why); otherwise they are told here.
@@ -190,10 +202,10 @@ def on_case_event(case: Case, event: Event) -> None:
             staff.add(people, "overdue", Role.SUPERIOR, **missed)
         staff.add(overseeing_team(case, excluded), "overdue", Role.TEAM, **missed)
 
-    elif code in REVIEWED:
+    elif code in REVIEWED_KINDS:
         staff.add(overseeing_team(case, excluded), "follow_up_needed", Role.TEAM)
 
-    elif code == "message_from_reporter":
+    elif code == EventKind.MESSAGE_FROM_REPORTER:
         if case.status in (Status.TRIAGE, Status.EXAMINATION, Status.REVIEW):
             people = current_handlers(case, excluded)
         else:
@@ -205,12 +217,12 @@ def on_case_event(case: Case, event: Event) -> None:
 
 
 def _tell_reporter(case: Case, event: Event) -> None:
-    code = event.event
-    if code in ("routed", "triage") and first_time(case, "reporter_ack", event.at):
+    code = event.kind
+    if code in (EventKind.ROUTED, EventKind.TRIAGE) and first_time(case, "reporter_ack", event.at):
         kind = "reporter_ack"
     elif code in REPORTER_UPDATES:
         kind = "reporter_status"
-    elif code == "message_to_reporter":
+    elif code == EventKind.MESSAGE_TO_REPORTER:
         kind = "reporter_message"
     else:
         return

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
-from integritas.errors import Forbidden, Invalid, NotFound, WrongState
+from integritas.errors import Forbidden, Invalid, NotFound, Problem, WrongState
 from integritas.notify import outbox
 from integritas.notify.models import Notice, OutboxMessage, Role, State
 from integritas.orgs.models import Person
@@ -29,10 +29,10 @@ def _notice_of(person: Person, notice_id: Any) -> Notice:
     try:
         pk = int(notice_id)
     except (TypeError, ValueError):
-        raise NotFound("Notice not found") from None
+        raise NotFound(reason="notice") from None
     notice = Notice.objects.filter(person=person, pk=pk).select_related("case").first()
     if notice is None:
-        raise NotFound("Notice not found")  # someone else's notice does not exist for you
+        raise NotFound(reason="notice")  # someone else's notice does not exist for you
     return notice
 
 
@@ -54,7 +54,7 @@ def notice_data(notice: Notice) -> dict[str, Any]:
         "at": timezone.localtime(notice.created_at).isoformat(),
         "kind": notice.kind,
         "text": notice.text,
-        "case": notice.case.reference if notice.case_id else None,
+        "case": notice.case.reference if notice.case else None,
         "link": notice.link or None,
         "read": notice.read_at is not None,
         "read_at": timezone.localtime(notice.read_at).isoformat() if notice.read_at else None,
@@ -66,7 +66,7 @@ def notice_data(notice: Notice) -> dict[str, Any]:
 
 def require_admin(person: Person) -> None:
     if not person.is_admin:
-        raise Forbidden("Only administrators see the outbox")
+        raise Forbidden(reason="admin_only")
 
 
 def outbox_counts() -> dict[str, int]:
@@ -78,7 +78,7 @@ def outbox_counts() -> dict[str, int]:
 
 def outbox_rows(*, state: str | None = None) -> Any:
     if state and state not in State.values:
-        raise Invalid({"state": "must be one of: " + ", ".join(State.values)})
+        raise Invalid({"state": Problem("choice", choices=State.values)})
     qs = OutboxMessage.objects.select_related("recipient").defer(
         "subject", "body_text", "body_html", "sealed", "to_address"
     )
@@ -94,7 +94,7 @@ def outbox_row_data(row: OutboxMessage) -> dict[str, Any]:
         "id": row.pk,
         "kind": row.kind,
         "recipient_role": row.recipient_role,
-        "recipient": row.recipient.username if staff and row.recipient_id else None,
+        "recipient": row.recipient.username if staff and row.recipient else None,
         "state": row.state,
         "attempts": row.attempts,
         "created_at": timezone.localtime(row.created_at).isoformat(),
@@ -111,12 +111,12 @@ def outbox_retry(*, person: Person, row_id: Any) -> OutboxMessage:
     try:
         pk = int(row_id)
     except (TypeError, ValueError):
-        raise NotFound("Outbox message not found") from None
+        raise NotFound(reason="outbox_message") from None
     row = OutboxMessage.objects.filter(pk=pk).first()
     if row is None:
-        raise NotFound("Outbox message not found")
+        raise NotFound(reason="outbox_message")
     if row.state != State.FAILED:
-        raise WrongState(f"Only a failed message can be sent again; this one is {row.state}")
+        raise WrongState("retry_not_failed", state=row.state)
     outbox.requeue(pk)
     row.refresh_from_db()
     return row

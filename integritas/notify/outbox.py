@@ -11,7 +11,6 @@ holder of its claim. A worker that dies mid-send leaves a lease that expires: th
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -37,7 +36,6 @@ BACKOFF_MAX = dt.timedelta(hours=1)
 # many times before it is marked failed for an administrator to look at.
 MAX_REFUSALS = 8
 BATCH = 50
-OUTBOX_PURPOSE = "outbox"
 
 
 def _ready_at(at: dt.datetime | None) -> dt.datetime:
@@ -110,7 +108,7 @@ def queue_reporter(*, case: Case, kind: str, context: dict[str, Any], at: dt.dat
         recipient_role=Role.REPORTER,
         case=case,
         language=language,
-        sealed=content.seal_text(case, json.dumps(payload), OUTBOX_PURPOSE),
+        sealed=content.seal_outbox(case, payload),
         next_attempt_at=when,
         created_at=when,
     )
@@ -163,7 +161,7 @@ def _envelope(row: OutboxMessage) -> tuple[str, str, str, str]:
     if row.recipient_role == Role.REPORTER:
         if row.case is None or not row.sealed:
             raise mail.Refused("sealed message without its case", permanent=True)
-        payload = json.loads(content.open_text(row.case, bytes(row.sealed), OUTBOX_PURPOSE))
+        payload = content.open_outbox(row.case, row.sealed)
         return payload["to"], payload["subject"], payload["text"], payload["html"]
     return row.to_address, row.subject, row.body_text, row.body_html
 

@@ -1,8 +1,11 @@
-"""Templates to messages: ``notify/<lang>/<kind>.txt`` (first line the subject, then a blank line,
-then the body) and ``notify/<lang>/<kind>.html`` (simple HTML extending ``notify/base.html``).
+"""Templates to messages: one template per mail and form, ``notify/<kind>.txt`` (first line the
+subject, then a blank line, then the body) and ``notify/<kind>.html`` (simple HTML extending
+``notify/base.html``), worded with ``{% translate %}`` / ``{% blocktranslate %}`` and rendered in the
+recipient's language.
 
 The templates live in this app's folder and render with engines of their own, so plain text is never
-HTML-escaped and the HTML always is, whatever the project's TEMPLATES setting says.
+HTML-escaped (autoescape off: a summary with ``<script>`` reads as typed) and the HTML always is,
+whatever the project's TEMPLATES setting says.
 """
 
 from __future__ import annotations
@@ -16,60 +19,23 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template import Context, Engine
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
+
+from integritas import timefmt
+from integritas.cases.models import Status
 
 LANGUAGES = ("id", "en")
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-DAYS = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-MONTHS = {
-    "id": (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-STAGES = {
-    "id": {
-        "triage": "penelaahan oleh Tim (triase)",
-        "examination": "pemeriksaan",
-        "review": "peninjauan",
-        "follow_up": "tindak lanjut",
-        "closed": "selesai",
-    },
-    "en": {
-        "triage": "triage by the team",
-        "examination": "examination",
-        "review": "review",
-        "follow_up": "follow-up",
-        "closed": "closed",
-    },
+# A stage as a mail names it in a sentence ("the deadline of the examination of report …").
+STAGE_WORDS: dict[str, Promise] = {
+    Status.TRIAGE: pgettext_lazy("stage in a sentence", "triage by the team"),
+    Status.EXAMINATION: pgettext_lazy("stage in a sentence", "examination"),
+    Status.REVIEW: pgettext_lazy("stage in a sentence", "review"),
+    Status.FOLLOW_UP: pgettext_lazy("stage in a sentence", "follow-up"),
+    Status.CLOSED: pgettext_lazy("stage in a sentence", "closed"),
 }
 
 
@@ -85,25 +51,17 @@ def language_of(value: str | None) -> str:
     return value if value in LANGUAGES else "id"
 
 
-def format_local(when: dt.datetime | None, tz_name: str, language: str) -> str:
-    """A due instant as people read it: in the unit's zone, with the zone's Indonesian abbreviation."""
-    if when is None:
-        return ""
-    local = when.astimezone(ZoneInfo(tz_name))
-    zone = ZONE_NAMES.get(tz_name, tz_name)
-    day = DAYS[language][local.weekday()]
-    month = MONTHS[language][local.month - 1]
-    if language == "id":
-        return f"{day}, {local.day} {month} {local.year} pukul {local:%H.%M} {zone}"
-    return f"{day}, {local.day} {month} {local.year} at {local:%H:%M} {zone}"
+def format_local(when: dt.datetime | None, tz_name: str) -> str:
+    """A due instant as people read it, in the active language: in the unit's zone, with its name."""
+    return timefmt.spoken(when, ZoneInfo(tz_name))
 
 
-def format_date(day: dt.date, language: str) -> str:
-    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
+def format_date(day: dt.date) -> str:
+    return timefmt.day_long(day)
 
 
-def stage_label(status: str, language: str) -> str:
-    return STAGES[language].get(status, status)
+def stage_label(status: str) -> str:
+    return str(STAGE_WORDS.get(status, status))
 
 
 def public_url(path: str) -> str:
@@ -115,12 +73,13 @@ def case_path(reference: str) -> str:
 
 
 TRACK_PATH = "/pantau/"
+LIBRARIES = {"i18n": "django.templatetags.i18n"}
 
 
 @lru_cache(maxsize=1)
 def _engines() -> tuple[Engine, Engine]:
-    text = Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False)
-    html = Engine(dirs=[str(TEMPLATE_DIR)], autoescape=True)
+    text = Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False, libraries=LIBRARIES)
+    html = Engine(dirs=[str(TEMPLATE_DIR)], autoescape=True, libraries=LIBRARIES)
     return text, html
 
 
@@ -128,14 +87,15 @@ def render(kind: str, language: str, context: dict[str, Any]) -> Rendered:
     language = language_of(language)
     text_engine, html_engine = _engines()
     ctx = {**context, "language": language}
-    raw = text_engine.get_template(f"notify/{language}/{kind}.txt").render(Context(ctx))
-    subject, _, body = raw.lstrip("\n").partition("\n")
-    subject = " ".join(subject.split())[:255]
-    body = _tidy(body)
-    html = html_engine.get_template(f"notify/{language}/{kind}.html").render(
-        Context({**ctx, "subject": subject})
-    )
-    return Rendered(subject=subject, text=body, html=html.strip() + "\n")
+    with translation.override(language):
+        # Plain text is never escaped: what people wrote reads as they wrote it.
+        raw = text_engine.get_template(f"notify/{kind}.txt").render(Context(ctx, autoescape=False))
+        subject, _, body = raw.lstrip("\n").partition("\n")
+        subject = " ".join(subject.split())[:255]
+        html = html_engine.get_template(f"notify/{kind}.html").render(
+            Context({**ctx, "subject": subject}, autoescape=True)
+        )
+    return Rendered(subject=subject, text=_tidy(body), html=html.strip() + "\n")
 
 
 def _tidy(text: str) -> str:

@@ -1,10 +1,18 @@
-"""Staff sign-in: argon2 passwords, lockout after repeated failures, TOTP, bearer tokens (hashed)."""
+"""Staff sign-in: argon2 passwords, lockout after repeated failures, TOTP, bearer tokens (hashed).
+
+The whole flow lives here, and so does every call to the throttles: the pages and the API only ask
+for the next step (:func:`sign_in_password` → :func:`sign_in_code` or :func:`two_factor_confirm` →
+:func:`signed_in`), so both count failures the same way.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import secrets
+from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -14,11 +22,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from integritas.audit.chain import record
-from integritas.errors import NotAuthenticated, TooManyAttempts
+from integritas.errors import NotAuthenticated
 from integritas.orgs import totp
 from integritas.orgs.models import ApiToken, Holding, Person, TeamMembership, Unit
 from integritas.security.throttle import password_account_throttle, password_address_throttle
 from integritas.vault import crypto
+
+MAX_USERNAME = 150
+MAX_PASSWORD = 1024
 
 
 def _hash(token: str) -> str:
@@ -41,43 +52,89 @@ def totp_secret(person: Person) -> str | None:
     return crypto.unseal_master(bytes(person.totp_sealed), f"totp:{person.pk}").decode()
 
 
+def _check_throttles(person_or_username: Person | str, address: str) -> None:
+    """TooManyAttempts while the address or the account is locked out."""
+    username = person_or_username if isinstance(person_or_username, str) else person_or_username.username
+    password_address_throttle().check(address)
+    password_account_throttle().check(username.lower())
+
+
+def _fail_code(person: Person, address: str) -> None:
+    """A wrong one-time code counts against the account, like a wrong password."""
+    password_account_throttle().fail(person.username.lower())
+    record("auth.failed_otp", actor=person.username, data={"address": address})
+
+
 def check_password(*, username: str, password: str, address: str) -> Person:
     """The person, or NotAuthenticated / TooManyAttempts. Failures count per account and per address."""
-    account, by_address = password_account_throttle(), password_address_throttle()
-    by_address.check(address)
-    account.check(username.lower())
+    _check_throttles(username, address)
     person = None
     # Text no account can have (NUL characters, absurd lengths) never reaches the database.
-    if 0 < len(username) <= 150 and len(password) <= 1024 and "\x00" not in username + password:
+    if (
+        0 < len(username) <= MAX_USERNAME
+        and len(password) <= MAX_PASSWORD
+        and "\x00" not in username + password
+    ):
         person = authenticate(username=username, password=password)
     if person is None or not person.is_active:
-        account.fail(username.lower())
-        by_address.fail(address)
-        record("auth.failed", actor=username[:150], data={"address": address})
-        raise NotAuthenticated("Wrong username or password", code="bad_credentials")
+        password_account_throttle().fail(username.lower())
+        password_address_throttle().fail(address)
+        record("auth.failed", actor=username[:MAX_USERNAME], data={"address": address})
+        raise NotAuthenticated("bad_credentials")
+    assert isinstance(person, Person)
     return person
 
 
 def check_second_factor(person: Person, otp: str | None, *, address: str) -> None:
+    """The one-time code of a person who has two-factor sign-in (a failure counts), or
+    ``two_factor_setup_required`` when their unit requires it and they have none yet."""
     if person.totp_enabled:
         with transaction.atomic():
             locked = Person.objects.select_for_update().get(pk=person.pk)
             counter = totp.verify(totp_secret(locked) or "", otp, last_counter=locked.totp_last_counter)
-            if counter is None:
-                password_account_throttle().fail(person.username.lower())
-                record("auth.failed_otp", actor=person.username, data={"address": address})
-                raise NotAuthenticated(
-                    "Enter the 6-digit code from your authenticator app"
-                    if not otp
-                    else "Wrong or expired code",
-                    code="otp_required" if not otp else "bad_otp",
-                )
-            Person.objects.filter(pk=person.pk).update(totp_last_counter=counter)
+            if counter is not None:
+                Person.objects.filter(pk=person.pk).update(totp_last_counter=counter)
+        if counter is None:  # recorded outside the transaction above, so that it stays
+            _fail_code(person, address)
+            raise NotAuthenticated("otp_required" if not otp else "bad_otp")
     elif two_factor_required(person):
-        raise NotAuthenticated(
-            "Your unit requires two-factor sign-in: set up an authenticator app first",
-            code="two_factor_setup_required",
-        )
+        raise NotAuthenticated("two_factor_setup_required")
+
+
+class Step(enum.StrEnum):
+    """What a person who gave the right password still has to do."""
+
+    DONE = "done"
+    CODE = "code"  # enter the code of their authenticator app
+    SETUP = "setup"  # their unit requires two-factor sign-in: set up an app first
+
+
+@dataclass(frozen=True)
+class PasswordChecked:
+    person: Person
+    next: Step
+
+
+def sign_in_password(*, username: str, password: str, address: str) -> PasswordChecked:
+    """The first step of signing in on the pages: the password, then what is still needed."""
+    person = check_password(username=username, password=password, address=address)
+    if person.totp_enabled:
+        return PasswordChecked(person, Step.CODE)
+    if two_factor_required(person):
+        return PasswordChecked(person, Step.SETUP)
+    return PasswordChecked(person, Step.DONE)
+
+
+def sign_in_code(*, person: Person, otp: str | None, address: str) -> None:
+    """The second step: the one-time code (failures count; locked accounts and addresses wait)."""
+    _check_throttles(person, address)
+    check_second_factor(person, otp, address=address)
+
+
+def signed_in(person: Person, *, address: str, via: str) -> None:
+    """The person is in: the failure count of the account starts again; the sign-in is audited."""
+    password_account_throttle().reset(person.username.lower())
+    record("auth.signed_in", actor=person.username, data={"address": address, "via": via})
 
 
 def token_issue(
@@ -85,12 +142,11 @@ def token_issue(
 ) -> tuple[str, dt.datetime]:
     person = check_password(username=username, password=password, address=address)
     check_second_factor(person, otp, address=address)
-    password_account_throttle().reset(username.lower())
     now = timezone.now()
     token = secrets.token_urlsafe(32)
-    expires = now + dt.timedelta(hours=settings.INTEGRITAS["TOKEN_HOURS"])
+    expires = now + dt.timedelta(hours=cast(int, settings.INTEGRITAS["TOKEN_HOURS"]))
     ApiToken.objects.create(person=person, key_hash=_hash(token), created_at=now, expires_at=expires)
-    record("auth.signed_in", actor=person.username, data={"address": address, "via": "api"})
+    signed_in(person, address=address, via="api")
     return token, expires
 
 
@@ -145,13 +201,22 @@ def totp_begin(person: Person) -> str:
 
 
 def totp_confirm(person: Person, otp: str | None) -> None:
+    """Switch two-factor sign-in on with a first code (no throttling: see two_factor_confirm)."""
     counter = totp.verify(totp_secret(person) or "", otp)
     if counter is None:
-        raise NotAuthenticated("Wrong or expired code", code="bad_otp")
+        raise NotAuthenticated("bad_otp")
     person.totp_enabled = True
     person.totp_last_counter = counter
     person.save(update_fields=["totp_enabled", "totp_last_counter"])
     record("auth.two_factor_enabled", actor=person.username)
 
 
-__all__ = ["TooManyAttempts"]
+def two_factor_confirm(*, person: Person, otp: str | None, address: str) -> None:
+    """Confirm a new authenticator app with a code, from the pages or the API: a wrong code counts
+    against the account like a wrong password, and locked accounts and addresses wait."""
+    _check_throttles(person, address)
+    try:
+        totp_confirm(person, otp)
+    except NotAuthenticated:
+        _fail_code(person, address)
+        raise

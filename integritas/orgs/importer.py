@@ -257,7 +257,7 @@ def read_file(raw: bytes, name: str = "") -> tuple[Any, dict[tuple[str, int], Wh
     """A JSON file or an XLSX workbook (told apart by content), as the JSON value and the places of
     its entries."""
     if len(raw) > MAX_BYTES:
-        raise ImportProblem([Issue(None, None, Problem("file_too_large", mb=MAX_BYTES // (1024 * 1024)))])
+        raise ImportProblem([Issue(None, None, Problem("import_too_large", mb=MAX_BYTES // (1024 * 1024)))])
     if raw[:4] == b"PK\x03\x04":
         from integritas.orgs.workbook import read_workbook
 
@@ -591,19 +591,19 @@ def _check_references(plan: Plan, sections: dict[str, list], c: _Checker) -> Non
     known_people = _existing(Person, "username", members - in_file_people) | in_file_people
     for spec in plan.units:
         if spec.parent and spec.parent not in known_units:
-            c.add(spec.ref, "parent", Problem("unknown_unit", value=spec.parent))
+            c.add(spec.ref, "parent", Problem("unknown_unit_code", value=spec.parent))
     for spec in plan.positions:
         if spec.unit not in known_units:
-            c.add(spec.ref, "unit", Problem("unknown_unit", value=spec.unit))
+            c.add(spec.ref, "unit", Problem("unknown_unit_code", value=spec.unit))
         if spec.reports_to and spec.reports_to not in known_positions:
-            c.add(spec.ref, "reports_to", Problem("unknown_position", value=spec.reports_to))
+            c.add(spec.ref, "reports_to", Problem("unknown_position_code", value=spec.reports_to))
     for items in plan.holdings.values():
         for item in items:
             if item.position not in known_positions:
-                c.add(item.ref, "code", Problem("unknown_position", value=item.position))
+                c.add(item.ref, "code", Problem("unknown_position_code", value=item.position))
     for unit, listed in plan.teams.items():
         if unit not in known_units:
-            c.add(plan.refs[("teams", unit)], "unit", Problem("unknown_unit", value=unit))
+            c.add(plan.refs[("teams", unit)], "unit", Problem("unknown_unit_code", value=unit))
         for member in listed:
             if member not in known_people:
                 c.add(
@@ -611,7 +611,7 @@ def _check_references(plan: Plan, sections: dict[str, list], c: _Checker) -> Non
                 )
     for spec in plan.holidays:
         if spec.unit and spec.unit not in known_units:
-            c.add(spec.ref, "unit", Problem("unknown_unit", value=spec.unit))
+            c.add(spec.ref, "unit", Problem("unknown_unit_code", value=spec.unit))
     c.issues.sort(key=_order)
 
 

@@ -18,6 +18,7 @@ from integritas.errors import Problem
 
 DAY_KINDS = ("working", "calendar")
 IDENTITY_DISCLOSURE = ("handlers", "on_request")
+SCREENING = ("skip", "warn")  # prevention (issue 9)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ KEYS: dict[str, Key] = {
         _int("max_upload_mb", 20, 500),
         _choice("identity_disclosure", "handlers", IDENTITY_DISCLOSURE),
         _bool("require_two_factor", False),
+        # prevention (issue 9, SPEC §5): handler screening, self-declared conflicts, gratification reports
+        _choice("screening", "skip", SCREENING),
+        _int("self_declaration_days", 7, 60),
+        _int("gratification_days", 30, 60),
     )
 }
 
@@ -118,6 +123,9 @@ class Policy:
     max_upload_mb: int
     identity_disclosure: str
     require_two_factor: bool
+    screening: str
+    self_declaration_days: int
+    gratification_days: int
 
     @classmethod
     def of(cls, resolved: Mapping[str, Any]) -> Policy:

@@ -263,7 +263,7 @@ def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") ->
         elif unit is None and by_upper.get(spec.code.upper(), spec.code) != spec.code:
             p.add(spec.ref, "code", Problem("code_taken", value=by_upper[spec.code.upper()]))
         if spec.parent and spec.parent not in in_batch and spec.parent not in by_code:
-            p.add(spec.ref, "parent", Problem("unknown_unit", value=spec.parent))
+            p.add(spec.ref, "parent", Problem("unknown_unit_code", value=spec.parent))
     p.check()
 
     # Parents as they will be: the database, then the batch. A cycle is reported at its first item.
@@ -452,9 +452,9 @@ def positions_save(*, actor: Actor, specs: Sequence[PositionSpec], via: str = "p
         elif position is None and spec.code in taken:
             p.add(spec.ref, "code", Problem("code_taken", value=taken[spec.code]))
         if spec.unit not in units:
-            p.add(spec.ref, "unit", Problem("unknown_unit", value=spec.unit))
+            p.add(spec.ref, "unit", Problem("unknown_unit_code", value=spec.unit))
         if spec.reports_to and spec.reports_to not in codes and spec.reports_to not in existing:
-            p.add(spec.ref, "reports_to", Problem("unknown_position", value=spec.reports_to))
+            p.add(spec.ref, "reports_to", Problem("unknown_position_code", value=spec.reports_to))
     p.check()
 
     # Cycles over the whole graph of superiors, read once (only when a superior changes).
@@ -913,7 +913,7 @@ def holdings_add(*, actor: Actor, specs: Sequence[HoldingSpec], via: str = "page
         elif person.is_admin:
             p.add(spec.ref, "position", Problem("admin_holds_no_position", username=person.username))
         if spec.position not in positions:
-            p.add(spec.ref, "position", Problem("unknown_position", value=spec.position))
+            p.add(spec.ref, "position", Problem("unknown_position_code", value=spec.position))
     p.check()
     existing: dict[tuple[int, int], list[Holding]] = defaultdict(list)
     for holding in Holding.objects.filter(
@@ -1060,7 +1060,7 @@ def holdings_sync(
     for items in wanted.values():
         for item in items:
             if item.position not in positions:
-                p.add(item.ref, "code", Problem("unknown_position", value=item.position))
+                p.add(item.ref, "code", Problem("unknown_position_code", value=item.position))
             if item.start and item.end and item.end < item.start:
                 p.add(item.ref, "end", Problem("end_before_start", start=item.start.isoformat()))
     p.check()
@@ -1218,7 +1218,7 @@ def teams_change(
     )
     for change in changes:
         if change.unit not in units:
-            p.add(change.ref, "unit", Problem("unknown_unit", value=change.unit))
+            p.add(change.ref, "unit", Problem("unknown_unit_code", value=change.unit))
         person = people.get(change.username)
         if person is None:
             p.add(change.ref, "person", Problem("unknown_person", value=change.username))
@@ -1537,7 +1537,7 @@ def holidays_save(*, actor: Actor, specs: Sequence[HolidaySpec], via: str = "pag
     units = _by_key(Unit, "code", [s.unit for s in specs if s.unit], only=("id", "code"))
     for spec in specs:
         if spec.unit and spec.unit not in units:
-            p.add(spec.ref, "unit", Problem("unknown_unit", value=spec.unit))
+            p.add(spec.ref, "unit", Problem("unknown_unit_code", value=spec.unit))
     p.check()
     dates = {s.date for s in specs}
     rows = Holiday.objects.filter(date__in=dates) if len(dates) <= LOOKUP_LIMIT else Holiday.objects.all()

@@ -35,7 +35,8 @@ def verify(secret: str, code: str | None, *, at: float | None = None, last_count
     if not code or not secret:
         return None
     code = code.strip().replace(" ", "")
-    if len(code) != DIGITS or not code.isdigit():
+    # ASCII digits only: "١٢٣٤٥٦" and "１２３４５６" are digits to str.isdigit, but no code.
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     current = int((at if at is not None else time.time()) // STEP)
     for counter in (current - 1, current, current + 1):

@@ -65,6 +65,9 @@ POLICY_HEADERS = {
     "max_upload_mb": "Berkas maksimal (MB)",
     "identity_disclosure": "Identitas pelapor",
     "require_two_factor": "Wajib masuk dua langkah",
+    "screening": "Penyaringan penangan",
+    "self_declaration_days": "Batas pernyataan konflik (hari)",
+    "gratification_days": "Batas laporan gratifikasi (hari)",
 }
 
 
@@ -177,6 +180,8 @@ CHOICES: dict[str, dict[str, Any]] = {
     },
     "language": {"id": "id", "indonesia": "id", "bahasa_indonesia": "id", "en": "en", "inggris": "en",
                  "english": "en"},
+    "screening": {"skip": "skip", "lewati": "skip", "dilewati": "skip", "warn": "warn",
+                  "peringatkan": "warn", "peringatan": "warn"},
 }  # fmt: skip
 # How the export writes a value of each kind (Indonesian words, read back by CHOICES).
 WRITTEN = {
@@ -184,6 +189,7 @@ WRITTEN = {
     "work_week": {"mon-fri": "senin-jumat", "mon-sat": "senin-sabtu"},
     "day_kind": {"working": "kerja", "calendar": "kalender"},
     "identity_disclosure": {"handlers": "penangan", "on_request": "atas permintaan"},
+    "screening": {"skip": "lewati", "warn": "peringatkan"},
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,7 +26,6 @@ class Throttle:
     limit: int  # failures allowed within the window
     window: int  # seconds
     lockout: int  # seconds locked once the limit is reached
-    message: str
 
     def _key(self, kind: str, subject: str) -> str:
         digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
@@ -36,7 +36,7 @@ class Throttle:
         if until is not None:
             retry = int(until - time.time()) + 1
             if retry > 0:
-                raise TooManyAttempts(self.message, retry_after=retry)
+                raise TooManyAttempts(retry_after=retry, scope=self.scope)
 
     def fail(self, subject: str) -> None:
         key = self._key("count", subject)
@@ -54,38 +54,28 @@ class Throttle:
         cache.delete_many([self._key("count", subject), self._key("lock", subject)])
 
 
-def _limits() -> dict:
-    return settings.INTEGRITAS["THROTTLE"]
+def _limits() -> dict[str, tuple[int, int, int]]:
+    return cast(dict[str, tuple[int, int, int]], settings.INTEGRITAS["THROTTLE"])
 
 
 def receipt_throttle() -> Throttle:
     limit, window, lockout = _limits()["receipt"]
-    return Throttle(
-        "receipt", limit, window, lockout, "Too many wrong receipts from this address; try again later"
-    )
+    return Throttle("receipt", limit, window, lockout)
 
 
 def password_account_throttle() -> Throttle:
     limit, window, lockout = _limits()["password_account"]
-    return Throttle(
-        "pw-account",
-        limit,
-        window,
-        lockout,
-        "This account is locked for a while after repeated wrong passwords; try again later",
-    )
+    return Throttle("pw-account", limit, window, lockout)
 
 
 def password_address_throttle() -> Throttle:
     limit, window, lockout = _limits()["password_address"]
-    return Throttle(
-        "pw-address", limit, window, lockout, "Too many failed sign-ins from this address; try again later"
-    )
+    return Throttle("pw-address", limit, window, lockout)
 
 
 def client_address(request: HttpRequest) -> str:
     """The client's address; with N trusted proxies in front, the Nth address from the right."""
-    proxies = settings.INTEGRITAS["TRUSTED_PROXIES"]
+    proxies = cast(int, settings.INTEGRITAS["TRUSTED_PROXIES"])
     if proxies:
         chain = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
         if len(chain) >= proxies:

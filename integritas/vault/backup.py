@@ -6,9 +6,16 @@ AES-GCM stream of ``crypto.encrypt_stream`` over a tar archive holding
   db.jsonl        every row of every model, read in one snapshot (REPEATABLE READ on PostgreSQL,
                   one read transaction on SQLite, where WAL lets the server keep writing meanwhile)
   files/<name>    every stored file the snapshot refers to, as stored (already encrypted)
+  audit-anchor.log  the audit chain's anchor file, as far as it was written before the snapshot
 The archive key is derived from the master key with HKDF (salted per backup): the file opens with
 that master key only, and nothing in it is readable without it. Datetimes keep their microseconds
 (the audit chain hashes them), so a restored chain verifies.
+
+A restore verifies the audit chain it brought back against the backup's anchor lines. The restored
+data dir's anchor file then starts with those lines and a line for the restored head; an anchor file
+that was already there is renamed (``audit-anchor.log.replaced-<time>``), not merged: it may name
+entries newer than the backup, which the restore does not bring back. The ``backup.restored`` entry
+records how far that old anchor went, so the entries lost by going back to the backup are on record.
 """
 
 from __future__ import annotations
@@ -41,7 +48,8 @@ from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from integritas.audit.chain import record, verify
+from integritas.audit import anchor
+from integritas.audit.chain import record, verification
 from integritas.vault import crypto
 from integritas.vault.crypto import VaultError, key_id
 from integritas.vault.keyring import current_keyring, env_name, hex_id, key_file, key_source_exists
@@ -55,6 +63,10 @@ CHUNK = crypto.CHUNK
 EXCLUDED_MODELS = {"sessions.session"}
 # Rebuilt by `migrate` on the target, and replaced by the backup's own rows.
 REPLACED_MODELS = {"contenttypes.contenttype", "auth.permission", "vault.keycheck"}
+ANCHOR_MEMBER = "audit-anchor.log"
+# Data migrations whose effect a backup made before them must get on restore (rows are loaded as
+# they were dumped, after the target's own migrations ran on an empty database).
+KEYED_AUDIT_MIGRATION = "audit.0002_keyed_chain"
 
 
 class BackupError(Exception):
@@ -186,6 +198,17 @@ def _stored_chunks(name: str) -> Iterator[bytes]:
         yield from _read_chunks(fh)
 
 
+def _file_prefix(path: Path, size: int) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        left = size
+        while left > 0:
+            piece = fh.read(min(CHUNK, left))
+            if not piece:
+                break
+            left -= len(piece)
+            yield piece
+
+
 def _applied_migrations() -> list[str]:
     return sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations())
 
@@ -213,6 +236,8 @@ def backup_write(path: str | os.PathLike[str]) -> BackupResult:
     stats = _Stats()
     from integritas.audit.models import AuditHead
 
+    anchor_file = anchor.anchor_path()
+    anchor_size = anchor.snapshot_length(anchor_file)  # before the snapshot: every line is in it
     with tempfile.TemporaryFile() as dump:
         with read_snapshot():
             for block in crypto.encrypt_stream(scratch, _dump_rows(stats), "backup:db"):
@@ -237,6 +262,7 @@ def backup_write(path: str | os.PathLike[str]) -> BackupResult:
                 "files": names,
                 "migrations": migrations,
                 "audit": {"seq": head.seq if head else 0, "hash": head.hash if head else None},
+                "anchor_bytes": anchor_size,
             },
             indent=1,
         ).encode()
@@ -246,6 +272,8 @@ def backup_write(path: str | os.PathLike[str]) -> BackupResult:
             yield "db.jsonl", stats.db_bytes, crypto.decrypt_stream(scratch, dump.read, "backup:db")
             for name in names:
                 yield f"files/{name}", default_storage.size(name), _stored_chunks(name)
+            if anchor_size:
+                yield ANCHOR_MEMBER, anchor_size, _file_prefix(anchor_file, anchor_size)
 
         partial = path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -329,6 +357,8 @@ class RestoreResult:
     files: int
     audit: str
     created_at: str
+    audit_ok: bool = True
+    anchor_moved: Path | None = None
 
 
 def read_header(fh: IO[bytes]) -> tuple[bytes, bytes, bytes]:
@@ -368,33 +398,85 @@ def backup_restore(path: str | os.PathLike[str]) -> RestoreResult:
             )
         reader = _ChunkReader(crypto.decrypt_stream(_archive_key(master, salt), fh.read, _purpose(header)))
         written: list[str] = []
+        anchor_lines = tempfile.TemporaryFile()
         try:
             with tempfile.TemporaryFile() as dump:
                 scratch = AESGCM.generate_key(bit_length=256)
-                manifest = _unpack(reader, dump, scratch, written)
+                manifest = _unpack(reader, dump, scratch, written, anchor_lines)
                 reader.drain()
                 dump.seek(0)
                 loaded = _load(crypto.decrypt_stream(scratch, dump.read, "restore:db"))
         except VaultError as exc:
             _remove(written)
+            anchor_lines.close()
             raise BackupError(f"the backup cannot be read: {exc}") from None
         except BaseException:
             _remove(written)
+            anchor_lines.close()
             raise
-    key_check()
-    ok, message = verify()
+    with anchor_lines:
+        _upgrade_restored(manifest)
+        key_check()
+        anchor_lines.seek(0)
+        moved, previous = _restart_anchor(path, manifest, anchor_lines)
+    # The chain brought back, against the anchor lines it had when the backup was made.
+    checked = verification()
     record(
         "backup.restored",
         actor="system",
         data={"file": path.name, "made": manifest["created_at"], "cases": loaded.get("cases.case", 0),
-              "files": len(written), "audit_seq": manifest["audit"]["seq"]},
+              "files": len(written), "audit_seq": manifest["audit"]["seq"], "audit_intact": checked.ok,
+              "previous_anchor": previous},
     )  # fmt: skip
     return RestoreResult(
-        kid.hex(), loaded, len(written), message if ok else f"WARNING: {message}", manifest["created_at"]
+        kid.hex(),
+        loaded,
+        len(written),
+        checked.message if checked.ok else f"WARNING: {checked.message}",
+        manifest["created_at"],
+        audit_ok=checked.ok,
+        anchor_moved=moved,
     )
 
 
-def _unpack(reader: _ChunkReader, dump: IO[bytes], scratch: bytes, written: list[str]) -> dict[str, Any]:
+def _upgrade_restored(manifest: dict[str, Any]) -> None:
+    """A backup from before the keyed audit chain: its entries are the chain's unkeyed first segment."""
+    from integritas.audit.models import AuditHead
+
+    if KEYED_AUDIT_MIGRATION not in manifest.get("migrations", []):
+        AuditHead.objects.filter(pk=1).update(legacy_seq=models.F("seq"))
+
+
+def _restart_anchor(
+    path: Path, manifest: dict[str, Any], lines: IO[bytes]
+) -> tuple[Path | None, dict | None]:
+    """The anchor of this data dir now starts from the backup's (see the module's docstring)."""
+    from integritas.audit.models import AuditHead
+
+    previous = None
+    current = anchor.anchor_path()
+    if current.exists():
+        try:
+            newest = max((a.seq for a in anchor.read_lines(current)), default=0)
+            previous = {"file": current.name, "newest_seq": newest}
+        except (anchor.AnchorUnreadable, OSError):
+            previous = {"file": current.name, "newest_seq": None}
+    head = AuditHead.objects.filter(pk=1).first()
+    note = (
+        f"restored {timezone.now().isoformat(timespec='seconds')} from {path.name} (made "
+        f"{manifest['created_at']}): the lines below come from the backup, the last one is the restored head"
+    )
+    moved = anchor.replace_after_restore(
+        lines, head_seq=head.seq if head else 0, head_hash=head.hash if head else "", note=note
+    )
+    if previous is not None and moved is not None:
+        previous["kept_as"] = moved.name
+    return moved, previous
+
+
+def _unpack(
+    reader: _ChunkReader, dump: IO[bytes], scratch: bytes, written: list[str], anchor_lines: IO[bytes]
+) -> dict[str, Any]:
     manifest: dict[str, Any] | None = None
     has_db = False
     with tarfile.open(fileobj=io.BufferedReader(reader, CHUNK), mode="r|") as archive:
@@ -413,6 +495,9 @@ def _unpack(reader: _ChunkReader, dump: IO[bytes], scratch: bytes, written: list
                 has_db = True
             elif name.startswith("files/"):
                 written.append(_restore_file(name.removeprefix("files/"), source))
+            elif name == ANCHOR_MEMBER:
+                while piece := source.read(CHUNK):
+                    anchor_lines.write(piece)
             else:
                 raise BackupError(f"the backup holds an unexpected entry {name!r}")
     if manifest is None or not has_db:
@@ -484,6 +569,11 @@ def _load(chunks: Iterable[bytes]) -> dict[str, int]:
         # contents, maybe other ids) replace them so that every reference in the dump holds.
         ContentType.objects.all().delete()
         KeyCheck.objects.all().delete()
+        # Other rows `migrate` seeds (registered by their apps, e.g. gratification thresholds) likewise.
+        for label in sorted(
+            REPLACED_MODELS - {"contenttypes.contenttype", "auth.permission", "vault.keycheck"}
+        ):
+            apps.get_model(label)._base_manager.all().delete()
         batch: list[dict[str, Any]] = []
 
         def flush() -> None:
@@ -503,8 +593,9 @@ def _load(chunks: Iterable[bytes]) -> dict[str, int]:
         tables = set(seen)
         for model in seen:
             for m2m in model._meta.many_to_many:
-                if m2m.remote_field.through._meta.auto_created:
-                    tables.add(m2m.remote_field.through)
+                through = m2m.remote_field.through
+                if through is not None and through._meta.auto_created:
+                    tables.add(through)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(tables)):
                 cursor.execute(sql)

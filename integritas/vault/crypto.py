@@ -26,7 +26,7 @@ class VaultError(Exception):
     """The master key cannot open what was stored (wrong key, or tampered data)."""
 
 
-def _decode_master(text: str) -> bytes:
+def decode_master(text: str) -> bytes:
     text = text.strip()
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

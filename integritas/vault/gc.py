@@ -26,14 +26,24 @@ def _walk(path: str):
         yield from _walk(f"{path}/{sub}")
 
 
+def _file_models() -> list:
+    """Every model that names a stored file in a ``storage_name`` field (case evidence, gratification
+    evidence, …): a file any of them names is not an orphan."""
+    return [m for m in apps.get_models() if any(f.name == "storage_name" for f in m._meta.concrete_fields)]
+
+
 def remove_orphans(*, min_age: dt.timedelta = MIN_AGE, now: dt.datetime | None = None) -> list[str]:
-    Evidence = apps.get_model("cases", "Evidence")
+    models = _file_models()
     now = now or timezone.now()
     removed: list[str] = []
     batch: list[str] = []
 
     def flush() -> None:
-        known = set(Evidence.objects.filter(storage_name__in=batch).values_list("storage_name", flat=True))
+        known: set[str] = set()
+        for model in models:
+            known |= set(
+                model._base_manager.filter(storage_name__in=batch).values_list("storage_name", flat=True)
+            )
         for name in batch:
             if name not in known:
                 default_storage.delete(name)

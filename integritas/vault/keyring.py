@@ -2,9 +2,10 @@
 
 Where keys come from:
 - env mode: ``INTEGRITAS_MASTER_KEY`` is the current key;
-- file mode (no variable): ``<data dir>/master_key``, generated on first start (mode 0600);
+- file mode (no variable): ``INTEGRITAS_MASTER_KEY_FILE`` or ``<data dir>/master_key``, generated on
+  first start (mode 0600); every command warns while the key sits inside the data dir;
 - older keys, while a rotation runs: ``INTEGRITAS_MASTER_KEY_PREVIOUS`` (comma-separated) and, in file
-  mode, ``<data dir>/master_key.previous``.
+  mode, ``<key file>.previous``.
 
 ``integritas keys rotate`` replaces the key file while servers run. A server notices it by the file's
 inode and mtime before it wraps a new data key, and reloads its sources when it meets a wrapped key
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from integritas.vault.crypto import VaultError, _decode_master, generate_master_key_text, key_id
+from integritas.vault.crypto import VaultError, decode_master, generate_master_key_text, key_id
 
 KEY_FILE = "master_key"
 PREVIOUS_FILE = "master_key.previous"
@@ -45,16 +46,64 @@ def data_dir() -> Path:
     return Path(settings.DATA_DIR)
 
 
+def configured_key_file() -> Path | None:
+    """``INTEGRITAS_MASTER_KEY_FILE``: a key file outside the data dir (generated there on first start)."""
+    value = str(getattr(settings, "MASTER_KEY_FILE", "") or "").strip()
+    return Path(value).expanduser().absolute() if value else None
+
+
 def key_file(directory: Path | None = None) -> Path:
-    return (directory or data_dir()) / KEY_FILE
+    return configured_key_file() or (directory or data_dir()) / KEY_FILE
 
 
 def previous_file(directory: Path | None = None) -> Path:
+    configured = configured_key_file()
+    if configured is not None:
+        return configured.with_name(configured.name + ".previous")
     return (directory or data_dir()) / PREVIOUS_FILE
+
+
+def placement_warning(directory: Path | None = None) -> str | None:
+    """Why the master key's placement defeats encryption at rest, or None.
+
+    Whoever copies the data dir (a stolen laptop, a copied backup of the folder) must not find the key
+    beside the data it opens.
+    """
+    directory = (directory or data_dir()).resolve()
+    in_dir = directory / KEY_FILE
+    advice = (
+        f"keep it apart: give it as {env_name()} from the service manager, or as "
+        f"INTEGRITAS_MASTER_KEY_FILE=<a file outside {directory}> (see SECURITY.md)"
+    )
+    path = None if env_key_text() else key_file(directory).resolve()
+    if path is not None and (path == directory or directory in path.parents):
+        return (
+            f"the master key is stored inside the data dir ({path}): anyone with a copy of the data dir "
+            f"can read every report; {advice}"
+        )
+    if in_dir.exists():
+        return (
+            f"a master key file is still in the data dir ({in_dir}) although the key in use is kept "
+            "elsewhere: anyone with a copy of the data dir may hold a key to it; remove the file once "
+            "it is not needed"
+        )
+    return None
 
 
 def env_key_text() -> str:
     return os.environ.get(env_name(), "").strip()
+
+
+_placement_warned = False
+
+
+def placement_warning_once(directory: Path | None = None) -> str | None:
+    """:func:`placement_warning`, the first time a process asks (serve starts the web app too)."""
+    global _placement_warned
+    if _placement_warned:
+        return None
+    _placement_warned = True
+    return placement_warning(directory)
 
 
 def key_source_exists(directory: Path | None = None) -> bool:
@@ -63,7 +112,7 @@ def key_source_exists(directory: Path | None = None) -> bool:
 
 def decode_key(text: str, where: str) -> bytes:
     try:
-        return _decode_master(text)
+        return decode_master(text)
     except VaultError as exc:
         raise VaultError(f"{where}: {str(exc).replace('INTEGRITAS_MASTER_KEY ', '')}") from None
 

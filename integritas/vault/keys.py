@@ -6,9 +6,11 @@ so a new sealed field is covered once it is listed here.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
@@ -34,8 +36,15 @@ from integritas.vault.models import KeyCheck
 
 # (app label, model, field): per-row data keys wrapped by the master key.
 WRAPPED_KEY_FIELDS = [("cases", "Case", "wrapped_key")]
-# (app label, model, field, purpose with {pk}): values sealed directly with the master key.
-MASTER_SEALED_FIELDS = [("orgs", "Person", "totp_sealed", "totp:{pk}")]
+# (app label, model, field, purpose with {pk}): values sealed directly with the master key. The audit
+# keys of earlier master keys live here too: rotation re-seals them, so the audit chain made under an
+# old master key still verifies once that key is gone (integritas.audit.chain).
+MASTER_SEALED_FIELDS = [
+    ("orgs", "Person", "totp_sealed", "totp:{pk}"),
+    ("audit", "AuditKey", "sealed", "audit-key:{pk}"),
+]
+
+log = logging.getLogger(__name__)
 
 CHECK_VALUE = b"integritas master key check"
 CHECK_PURPOSE = "vault:key-check"
@@ -135,7 +144,7 @@ def _first_check() -> str:
 
 def _record_check(key: bytes, *, rotated: bool) -> None:
     now = timezone.now()
-    values = {"key_id": hex_id(key), "sealed": crypto.seal(key, CHECK_VALUE, CHECK_PURPOSE)}
+    values: dict[str, Any] = {"key_id": hex_id(key), "sealed": crypto.seal(key, CHECK_VALUE, CHECK_PURPOSE)}
     if rotated:
         values["rotated_at"] = now
         if KeyCheck.objects.filter(pk=1).update(**values):
@@ -151,6 +160,11 @@ def key_check_on_start() -> None:
     """The web app's start: the same check, skipped while the database is not migrated yet."""
     from django.core.exceptions import ImproperlyConfigured
 
+    from integritas.vault.keyring import placement_warning_once
+
+    warning = placement_warning_once()
+    if warning:
+        log.warning(warning)
     try:
         key_check()
     except KeyProblem as problem:
@@ -175,8 +189,8 @@ def key_status() -> dict[str, object]:
     sealed: dict[str, int] = {}
     for model, name, _ in _sealed_fields():
         for value in model._base_manager.exclude(**{f"{name}__isnull": True}).values_list(name, flat=True):
-            kid = crypto.sealed_master_key_id(value)
-            label = kid.hex() if kid else "unnamed"
+            master_id = crypto.sealed_master_key_id(value)
+            label = master_id.hex() if master_id else "unnamed"
             sealed[label] = sealed.get(label, 0) + 1
     row = KeyCheck.objects.filter(pk=1).first()
     return {
@@ -340,7 +354,7 @@ def _prepare_file(ring: Keyring, new_key: bytes | None) -> tuple[Rotation, bytes
         olds = [k for k in ring.keys() if k != current]
         return Rotation("file", [hex_id(k) for k in olds], hex_id(current), resumed=True), current
     old = ring.current()
-    target = new_key or crypto._decode_master(crypto.generate_master_key_text())
+    target = new_key or crypto.decode_master(crypto.generate_master_key_text())
     if target == old:
         raise RotationError("the new master key is the current one")
     write_key_file(old_path, encode_key(old), replace=False)

@@ -54,12 +54,18 @@ POLICY_LABELS = {
     "max_upload_mb": _("Largest evidence file (MB)"),
     "identity_disclosure": _("Reporter's identity for the handlers"),
     "require_two_factor": _("Require two-step sign-in for staff"),
+    # prevention (issue 9)
+    "screening": _("A handler whose declarations name the reported official"),
+    "self_declaration_days": _("Period to decide on a self-declared conflict (working days)"),
+    "gratification_days": _("Period for a gratification report to reach the KPK (working days)"),
 }
 POLICY_VALUE_LABELS = {
     "working": _("working days"),
     "calendar": _("calendar days"),
     "handlers": _("shown to the handlers"),
     "on_request": _("shown only on a request approved by the team"),
+    "skip": _("is passed over: the next official up handles the case"),  # prevention (issue 9)
+    "warn": _("keeps the case, with a warning"),
 }
 
 

@@ -3,14 +3,13 @@ that errors come back in the page's language; the rules of the procedure stay in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from integritas.cases.models import Status
-
-MAX_NOTE = 20000
+from integritas.cases.models import NOTE_MAX, TITLE_MAX
+from integritas.web.labels import EXAMINATION_CHOICES, REVIEW_CHOICES
 
 
 class StaffForm(forms.Form):
@@ -26,7 +25,7 @@ class StaffForm(forms.Form):
 
 
 def _text(
-    label: Any, *, required: bool = True, help_text: Any = "", max_length: int = MAX_NOTE
+    label: Any, *, required: bool = True, help_text: Any = "", max_length: int = NOTE_MAX
 ) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -69,14 +68,6 @@ class CodeForm(StaffForm):
 
 # ---------------------------------------------------------------- case lists
 
-OPEN_STATE_CHOICES = [
-    (Status.TRIAGE, _("Triage")),
-    (Status.EXAMINATION, _("Examination")),
-    (Status.REVIEW, _("Review")),
-    (Status.FOLLOW_UP, _("Follow-up")),
-]
-STATE_CHOICES = [*OPEN_STATE_CHOICES, (Status.CLOSED, _("Closed"))]
-
 
 class CaseFilterForm(StaffForm):
     state = forms.ChoiceField(label=_("State"), required=False)
@@ -86,8 +77,8 @@ class CaseFilterForm(StaffForm):
         self, *args: Any, units: list[tuple[str, str]], states: list[tuple[str, Any]], **kwargs: Any
     ):
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("All states")), *states]
-        self.fields["unit"].choices = [("", _("All units")), *units]
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", _("All states")), *states]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", _("All units")), *units]
 
 
 class TeamFilterForm(CaseFilterForm):
@@ -100,10 +91,7 @@ class TeamFilterForm(CaseFilterForm):
 class ExaminationForm(StaffForm):
     conclusion = forms.ChoiceField(
         label=_("Is the report founded?"),
-        choices=[
-            ("founded", _("Yes, founded: the decision goes to review by the next superior up")),
-            ("unfounded", _("No, unfounded: the decision stays in force and the case closes")),
-        ],
+        choices=EXAMINATION_CHOICES,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whether the report is founded or unfounded.")},
     )
@@ -118,13 +106,7 @@ class ExaminationForm(StaffForm):
 class ReviewForm(StaffForm):
     decision = forms.ChoiceField(
         label=_("What happens to the decision?"),
-        choices=[
-            ("revoke", _("Revoke it")),
-            ("amend", _("Amend it")),
-            ("reassign", _("Reassign it: an official without the conflict takes the decision again")),
-            ("uphold", _("Uphold it: it stays in force, with the mitigation written below")),
-            ("escalate", _("Pass the review to the next superior up")),
-        ],
+        choices=REVIEW_CHOICES,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose the result of the review.")},
     )
@@ -148,7 +130,7 @@ class TriageForm(StaffForm):
 
     def __init__(self, *args: Any, positions: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["position"].choices = [("", _("Choose a position")), *positions]
+        cast(forms.ChoiceField, self.fields["position"]).choices = [("", _("Choose a position")), *positions]
 
 
 class MessageForm(StaffForm):
@@ -161,7 +143,7 @@ class MessageForm(StaffForm):
 
 
 class FollowUpForm(StaffForm):
-    title = forms.CharField(label=_("Follow-up action"), max_length=500)
+    title = forms.CharField(label=_("Follow-up action"), max_length=TITLE_MAX)
     due_date = forms.DateField(
         label=_("Due date"),
         help_text=_("Year-month-day, for example 2026-12-31."),
@@ -172,12 +154,12 @@ class FollowUpForm(StaffForm):
 
 class FollowUpDoneForm(StaffForm):
     notes = forms.CharField(
-        label=_("How it was done (optional)"), required=False, max_length=MAX_NOTE, widget=forms.TextInput
+        label=_("How it was done (optional)"), required=False, max_length=NOTE_MAX, widget=forms.TextInput
     )
 
 
 class FollowUpCancelForm(StaffForm):
-    reason = forms.CharField(label=_("Reason for cancelling"), max_length=MAX_NOTE, widget=forms.TextInput)
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=NOTE_MAX, widget=forms.TextInput)
 
 
 class CloseForm(StaffForm):
@@ -199,5 +181,5 @@ class IdentityDecisionForm(StaffForm):
         error_messages={"required": _("Choose to approve or to reject the request.")},
     )
     note = forms.CharField(
-        label=_("Note (optional)"), required=False, max_length=MAX_NOTE, widget=forms.TextInput
+        label=_("Note (optional)"), required=False, max_length=NOTE_MAX, widget=forms.TextInput
     )

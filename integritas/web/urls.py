@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("integritas.web.urls_public")),
     path("", include("integritas.web.urls_staff")),
     path("kelola/", include("integritas.web.urls_manage")),
+    path("", include("integritas.web.urls_prevention")),  # issue 9
     path("persetujuan/", approvals, name="approvals"),
 ]

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from integritas.cases import services
-from integritas.cases.models import CATEGORIES, DECISION_KINDS
+from integritas.cases.models import Category, DecisionKind, Via
 from tests.factories import PASSWORD, PDF_BYTES, reload, submit
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ decision = st.fixed_dictionaries(
         "title": maybe(text),
         "number": maybe(text),
         "date": maybe(days),
-        "kind": maybe(st.sampled_from([*DECISION_KINDS, "PPDB", "bos", "bribe"])),
+        "kind": maybe(st.sampled_from([*DecisionKind.values, "PPDB", "bos", "bribe"])),
     },
 )
 reporter = st.fixed_dictionaries(
@@ -94,7 +94,7 @@ wild_report = st.fixed_dictionaries(
         "unit": maybe(unit_codes),
         "subject": maybe(subject),
         "decision": maybe(decision),
-        "categories": maybe(st.lists(st.sampled_from([*CATEGORIES, "bribery", ""]), max_size=4)),
+        "categories": maybe(st.lists(st.sampled_from([*Category.values, "bribery", ""]), max_size=4)),
         "description": maybe(text),
         "reporter": maybe(reporter),
         "anonymous": maybe(st.booleans()),
@@ -114,7 +114,7 @@ valid_report = st.fixed_dictionaries(
             st.fixed_dictionaries({"position": st.sampled_from(["GURU", "WAKA", "KS"])}),
             st.fixed_dictionaries({"name": clean_text}, optional={"description": clean_text}),
         ),
-        "categories": st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3),
+        "categories": st.lists(st.sampled_from(Category.values), min_size=1, max_size=3),
         "description": clean_text,
         "reporter": st.fixed_dictionaries(
             {"name": clean_text, "email": st.just("siti@example.net")},
@@ -133,7 +133,7 @@ valid_report = st.fixed_dictionaries(
                 "title": clean_text,
                 "number": clean_text,
                 "date": valid_day,
-                "kind": st.sampled_from(DECISION_KINDS),
+                "kind": st.sampled_from(DecisionKind.values),
             },
         ),
         "anonymous": st.just(False),
@@ -143,7 +143,7 @@ WRONG = {
     "unit": unit_codes,
     "subject": subject,
     "decision": decision,
-    "categories": st.lists(st.sampled_from([*CATEGORIES, "bribery", ""]), max_size=4),
+    "categories": st.lists(st.sampled_from([*Category.values, "bribery", ""]), max_size=4),
     "description": text,
     "reporter": reporter,
     "anonymous": st.booleans(),
@@ -266,12 +266,20 @@ def staff(org, client):
     """Cases in every open state, and the tokens of the people who may act on them."""
     examination = submit(org.school, org.p_teacher).case
     review = submit(org.school, org.p_teacher).case
-    services.case_examine(case=review, actor=org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(via=Via.API, case=review, actor=org.vice, conclusion="founded", findings="Terbukti")
     follow_up = submit(org.school, org.p_teacher).case
-    services.case_examine(case=follow_up, actor=org.vice, conclusion="founded", findings="Terbukti")
-    services.case_review(case=reload(follow_up), actor=org.principal, decision="revoke", notes="Dicabut")
+    services.case_examine(
+        via=Via.API, case=follow_up, actor=org.vice, conclusion="founded", findings="Terbukti"
+    )
+    services.case_review(
+        via=Via.API, case=reload(follow_up), actor=org.principal, decision="revoke", notes="Dicabut"
+    )
     item = services.follow_up_add(
-        case=reload(follow_up), actor=org.school_team, title="Pengadaan ulang", due_date="2026-12-31"
+        via=Via.API,
+        case=reload(follow_up),
+        actor=org.school_team,
+        title="Pengadaan ulang",
+        due_date=dt.date(2026, 12, 31),
     )
     triage = submit(org.school).case
     return {
@@ -519,3 +527,59 @@ def test_public_units_any_query(client, org, qs):
 @given(code=st.one_of(st.sampled_from(["SMPN1", "DISDIK", "smpn1", "SMPN1\x00", "."]), st.text(max_size=80)))
 def test_public_unit_positions_any_code(client, org, code):
     check(client.get(f"/api/v1/public/units/{quote(code, safe='')}/positions"))
+
+
+# ---------------------------------------------------------------- digits that are not ASCII (security finding 9)
+
+# str.isdigit() accepts these, int() takes some, hmac.compare_digest takes none of them.
+FOREIGN_DIGITS = [
+    "١٢٣٤٥٦",  # Arabic-Indic
+    "۱۲۳۴۵۶",  # Persian
+    "１２３４５６",  # full-width
+    "²³⁴⁵⁶⁷",  # superscript
+    "①②③④⑤⑥",  # circled
+    "१२३४५६",  # Devanagari
+    "12345６",
+    "²",
+    "١",
+]
+digit_text = st.one_of(
+    st.sampled_from(FOREIGN_DIGITS),
+    st.text(st.characters(categories=("Nd", "No")), min_size=1, max_size=8),
+)
+
+
+@pytest.fixture
+def two_factor(org, client):
+    """A person with two-factor sign-in switched on."""
+    from integritas.orgs import auth, totp
+
+    secret = auth.totp_begin(org.vice)
+    auth.totp_confirm(org.vice, totp.now_code(secret))
+    return org.vice
+
+
+@FUZZ
+@given(otp=digit_text)
+def test_a_one_time_code_in_any_digits_is_refused_not_a_crash(client, two_factor, otp):
+    from django.core.cache import cache
+
+    cache.clear()  # each example starts unlocked
+    r = post_json(client, "/api/v1/auth/token", {"username": "vice", "password": PASSWORD, "otp": otp})
+    check(r)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "bad_otp", r.content
+    for path in ("/api/v1/auth/two-factor/confirm", "/api/v1/auth/two-factor/setup"):
+        r = post_json(client, path, {"username": "vice", "password": PASSWORD, "otp": otp})
+        check(r)
+        assert r.status_code in (401, 429), r.content
+
+
+@FUZZ
+@given(evidence_id=st.one_of(digit_text, st.text(max_size=20)))
+def test_an_evidence_id_in_any_digits_is_not_found_not_a_crash(client, staff, evidence_id):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {staff['tokens']['vice']}"}
+    reference = staff["cases"]["examination"]
+    r = client.get(f"/api/v1/cases/{reference}/evidence/{quote(evidence_id, safe='')}", **auth)
+    check(r)
+    if not (evidence_id.isascii() and evidence_id.isdigit()):
+        assert r.status_code == 404, (evidence_id, r.content)

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from integritas.cases import services
-from integritas.cases.models import Case, Evidence
+from integritas.cases.models import Case, Evidence, Via
 from integritas.cases.receipts import ALPHABET
 from tests.factories import PASSWORD, PDF_BYTES, make_unit, reload, report_data, submit
 
@@ -325,29 +325,31 @@ def test_escaped_surrogate_pair_is_fine(client, org):
 # ---------------------------------------------------------------- uploads
 
 
+# Each refusal keeps the code clients know and names its reason (integritas/messages/security.py).
 @pytest.mark.parametrize(
-    ("name", "payload"),
+    ("name", "payload", "code"),
     [
-        ("bukti.pdf", EXE_BYTES),
-        ("bukti.pdf", SHELL_BYTES),
-        ("catatan.sh", SHELL_BYTES),
-        ("laporan.docx", zip_with_exe()),
-        ("foto.jpg", b"<html><script>alert(1)</script></html>"),
-        ("foto.png", b"\x89PNX" + b"\x00" * 100),
+        ("bukti.pdf", EXE_BYTES, "file_type_unknown"),
+        ("bukti.pdf", SHELL_BYTES, "file_type_unknown"),
+        ("catatan.sh", SHELL_BYTES, "file_type_unknown"),
+        ("laporan.docx", zip_with_exe(), "document_program"),
+        ("foto.jpg", b"<html><script>alert(1)</script></html>", "file_type_unknown"),
+        ("foto.png", b"\x89PNX" + b"\x00" * 100, "file_type_unknown"),
     ],
     ids=["exe-as-pdf", "shell-as-pdf", "shell", "zip-with-exe", "html-as-jpg", "bad-png-magic"],
 )
-def test_disallowed_file_types_get_415(client, org, nothing_created, name, payload):
+def test_disallowed_file_types_get_415(client, org, nothing_created, name, payload, code):
     data = report_data(org.school, org.p_teacher)
     r = post_multipart(client, data, [(name, payload, "application/pdf")])
     error = assert_error(r, 415, "unsupported_file_type")
-    assert "evidence" in (error.get("fields") or {"evidence": ""})
+    assert error["reason"] == code and "evidence" in error["fields"]
 
 
 def test_one_bad_file_among_good_ones_stores_nothing(client, org, nothing_created):
     data = report_data(org.school, org.p_teacher)
     files = [("a.pdf", PDF_BYTES, "application/pdf"), ("b.pdf", EXE_BYTES, "application/pdf")]
-    assert_error(post_multipart(client, data, files), 415, "unsupported_file_type")
+    error = assert_error(post_multipart(client, data, files), 415, "unsupported_file_type")
+    assert error["reason"] == "file_type_unknown"
 
 
 def test_empty_file_gets_422(client, org, nothing_created):
@@ -491,7 +493,9 @@ def test_examination_body_is_validated(client, org, examination_case, body, fiel
     ],
 )
 def test_review_body_is_validated(client, org, examination_case, body, field):
-    services.case_examine(case=examination_case, actor=org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(
+        via=Via.API, case=examination_case, actor=org.vice, conclusion="founded", findings="Terbukti"
+    )
     r = post_json(
         client, body, f"/api/v1/cases/{examination_case.reference}/review", **_staff(client, "principal")
     )
@@ -513,9 +517,11 @@ def test_review_body_is_validated(client, org, examination_case, body, field):
     ],
 )
 def test_follow_up_body_is_validated(client, org, examination_case, body, field):
-    services.case_examine(case=examination_case, actor=org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(
+        via=Via.API, case=examination_case, actor=org.vice, conclusion="founded", findings="Terbukti"
+    )
     services.case_review(
-        case=reload(examination_case), actor=org.principal, decision="revoke", notes="Dicabut"
+        via=Via.API, case=reload(examination_case), actor=org.principal, decision="revoke", notes="Dicabut"
     )
     assert reload(examination_case).status == "follow_up"
     r = post_json(
@@ -568,3 +574,20 @@ def test_valid_examination_still_works(client, org, examination_case):
     )
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "review"
+
+
+def test_too_many_form_fields_get_the_json_error_not_djangos_page(client, org, nothing_created):
+    """Security finding 14: 1,500 fields (Django's TooManyFieldsSent) is a 400 in the error format."""
+    fields = "&".join(f"f{i}=x" for i in range(1500))
+    body = '--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n{}\r\n--b--\r\n'
+    r = client.post(URL, data=fields, content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400 and r["Content-Type"].startswith("application/json")
+    many = "".join(f'--b\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\nx\r\n' for i in range(1500))
+    r = client.post(
+        URL,
+        data=(many + body).encode(),
+        content_type="multipart/form-data; boundary=b",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    error = assert_error(r, 400, "malformed")
+    assert error["message"] == "The request has too many fields."

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from integritas.cases import services
-from integritas.cases.models import Case, Status
+from integritas.cases.models import Case, Status, Via
 from integritas.orgs.models import Person
 from tests.factories import (
     PASSWORD,
@@ -84,7 +84,7 @@ def examination_case(org: Org, **overrides: Any) -> Case:
 
 def review_case(org: Org) -> Case:
     case = examination_case(org)
-    services.case_examine(case=case, actor=org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(via=Via.API, case=case, actor=org.vice, conclusion="founded", findings="Terbukti")
     return reload(case)
 
 
@@ -307,7 +307,8 @@ def test_case_detail_has_the_contract_shape(api, org):
     assert (
         ev["name"] == "bukti.pdf" and ev["size"] == len(PDF_BYTES) and ev["content_type"] == "application/pdf"
     )
-    assert [h["event"] for h in c["history"]] == ["submitted", "routed"]
+    # The first read through the API records the statement of no conflict (API.md has no such step).
+    assert [h["event"] for h in c["history"]] == ["submitted", "routed", "no_conflict_confirmed"]
     for h in c["history"]:
         assert {"at", "event", "actor_title", "note"} <= set(h)
         assert OFFSET.match(h["at"])
@@ -347,7 +348,7 @@ def test_case_detail_after_review_and_follow_up(api, org):
 
 def test_follow_up_with_a_bad_date_is_422(api, org):
     case = review_case(org)
-    services.case_review(case=case, actor=org.principal, decision="revoke", notes="Dicabut")
+    services.case_review(via=Via.API, case=case, actor=org.principal, decision="revoke", notes="Dicabut")
     r = api.post(
         f"/cases/{case.reference}/follow-ups", {"title": "x", "due_date": "31-12-2026"}, "schoolteam"
     )

@@ -18,13 +18,14 @@ import pytest
 from django.test import Client
 
 from integritas.cases import services
-from integritas.cases.models import Case, Evidence, FollowUp, Status
+from integritas.cases.models import Case, Evidence, FollowUp, Status, Via
 from integritas.orgs.models import Holding, Person
 from tests.factories import (
     PASSWORD,
     PDF_BYTES,
     Org,
     add_team,
+    case_state,
     make_org,
     make_person,
     make_unit,
@@ -126,7 +127,7 @@ def in_examination(w: World) -> Case:
 
 def in_review(w: World) -> Case:
     case = in_examination(w)
-    services.case_examine(case=case, actor=w.org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(via=Via.API, case=case, actor=w.org.vice, conclusion="founded", findings="Terbukti")
     case = reload(case)
     assert case.status == Status.REVIEW and case.handler_person == w.org.principal
     return case
@@ -134,7 +135,7 @@ def in_review(w: World) -> Case:
 
 def in_follow_up(w: World) -> Case:
     case = in_review(w)
-    services.case_review(case=case, actor=w.org.principal, decision="revoke", notes="Dicabut")
+    services.case_review(via=Via.API, case=case, actor=w.org.principal, decision="revoke", notes="Dicabut")
     case = reload(case)
     assert case.status == Status.FOLLOW_UP
     return case
@@ -143,7 +144,11 @@ def in_follow_up(w: World) -> Case:
 def with_open_follow_up(w: World) -> tuple[Case, FollowUp]:
     case = in_follow_up(w)
     item = services.follow_up_add(
-        case=case, actor=w.org.school_team, title="Pengadaan ulang", due_date="2026-12-31"
+        via=Via.API,
+        case=case,
+        actor=w.org.school_team,
+        title="Pengadaan ulang",
+        due_date=dt.date(2026, 12, 31),
     )
     return reload(case), item
 
@@ -202,22 +207,6 @@ def prepare(w: World, endpoint: str) -> Call:
     raise AssertionError(endpoint)
 
 
-def snapshot(case: Case) -> tuple:
-    case = reload(case)
-    return (
-        case.status,
-        case.level,
-        case.handler_person_id,
-        case.handler_position_id,
-        case.handler_team_id,
-        case.subject_position_id,
-        case.events.count(),
-        case.messages.count(),
-        FollowUp.objects.filter(case=case).count(),
-        FollowUp.objects.filter(case=case, done=True).count(),
-    )
-
-
 def assert_error(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.content
     body = response.json()
@@ -236,7 +225,7 @@ MATRIX = [(endpoint, role) for endpoint in EXPECTED for role in ROLES]
 def test_permission_matrix(world, endpoint, role):
     expected = expected_status(endpoint, role)
     call = prepare(world, endpoint)
-    before = snapshot(call.case)
+    before = case_state(call.case)
     response = call.send(world, role)
     assert response.status_code == expected, (endpoint, role, response.status_code, response.content)
     if expected in (200, 201):
@@ -245,10 +234,10 @@ def test_permission_matrix(world, endpoint, role):
         else:
             assert "error" not in response.json()
             if call.method == "post":
-                assert snapshot(call.case) != before
+                assert case_state(call.case) != before
         return
     # Refused: nothing changed, and the body is the error format.
-    assert snapshot(call.case) == before
+    assert case_state(call.case) == before
     code = {401: "not_authenticated", 403: "forbidden", 404: "not_found"}[expected]
     body = assert_error(response, expected, code)
     if expected == 401:
@@ -323,10 +312,10 @@ BUILD = {"examination": in_examination, "review": in_review, "follow_up": in_fol
 @pytest.mark.parametrize(("state", "action", "body", "role"), WRONG_STATE)
 def test_wrong_state_is_409_before_the_actor_is_checked(world, state, action, body, role):
     case = BUILD[state](world)
-    before = snapshot(case)
+    before = case_state(case)
     r = world.post(f"/cases/{case.reference}/{action}", body, role)
     assert_error(r, 409)
-    assert snapshot(case) == before
+    assert case_state(case) == before
 
 
 @pytest.mark.parametrize("role", ["subject", "outsider", "admin", "sibling_team", "kabid"])

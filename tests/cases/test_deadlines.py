@@ -19,7 +19,7 @@ import pytest
 import time_machine
 
 from integritas.cases import services
-from integritas.cases.models import Case, Status
+from integritas.cases.models import Case, Status, Via
 from integritas.orgs.models import Holiday
 from tests.factories import make_org, make_person, make_position, make_unit, reload, submit
 
@@ -53,7 +53,9 @@ def assert_due(case: Case, expected: dt.datetime) -> None:
 
 
 def founded(case: Case, actor, now: dt.datetime) -> Case:
-    services.case_examine(case=reload(case), actor=actor, conclusion="founded", findings="Terbukti", now=now)
+    services.case_examine(
+        via=Via.API, case=reload(case), actor=actor, conclusion="founded", findings="Terbukti", now=now
+    )
     case = reload(case)
     assert case.status == Status.REVIEW
     return case
@@ -312,7 +314,12 @@ def test_escalated_review_gets_a_fresh_deadline_from_the_school_policy():
     # Principal reviews until: Sat 15 (1), Mon 17 off, Tue 18 (2).
     assert_due(case, end_of(2026, 8, 18))
     services.case_review(
-        case=case, actor=org.principal, decision="escalate", notes="Perlu atasan", now=at(2026, 8, 21, 16)
+        via=Via.API,
+        case=case,
+        actor=org.principal,
+        decision="escalate",
+        notes="Perlu atasan",
+        now=at(2026, 8, 21, 16),
     )
     case = reload(case)
     assert case.handler_person == org.kabid and case.status == Status.REVIEW

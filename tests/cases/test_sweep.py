@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import translation
 
-from integritas.cases import services
-from integritas.cases.models import Case, CaseHandler, Event, Status
+from integritas.cases import services, timeline
+from integritas.cases.models import ActorRole, Case, CaseHandler, Event, Status, Via
 from integritas.cases.sweep import sweep
 from integritas.orgs.models import Holding
 from tests.factories import make_org, reload, submit
@@ -60,7 +61,7 @@ def counts() -> tuple[int, int]:
 
 
 def event_names(case: Case) -> list[str]:
-    return list(Event.objects.filter(case=case).order_by("at", "id").values_list("event", flat=True))
+    return list(Event.objects.filter(case=case).order_by("at", "id").values_list("kind", flat=True))
 
 
 @pytest.mark.django_db
@@ -82,28 +83,31 @@ def test_overdue_case_is_escalated_one_level_with_a_fresh_deadline(org):
     assert case.due_at == FRESH_DUE
     assert case.overdue is False  # the new handler starts on time
     overdue, escalated = Event.objects.filter(case=case).order_by("at", "id")[2:]
-    assert (overdue.event, overdue.from_status, overdue.to_status, overdue.at) == (
+    assert (overdue.kind, overdue.from_status, overdue.to_status, overdue.at) == (
         "overdue",
         "examination",
         "examination",
         SWEEP_AT,
     )
-    assert (escalated.event, escalated.from_status, escalated.to_status, escalated.at) == (
+    assert (escalated.kind, escalated.from_status, escalated.to_status, escalated.at) == (
         "escalated_overdue",
         "examination",
         "examination",
         SWEEP_AT,
     )
     assert overdue.actor is None and escalated.actor is None
-    assert escalated.actor_title == "Sistem"
-    assert org.p_principal.title in escalated.public_note
+    assert escalated.actor_role == ActorRole.SYSTEM and escalated.actor is None
+    assert escalated.to_position == org.p_principal
+    assert org.p_principal.title in timeline.reporter_note(escalated)
     assert CaseHandler.objects.filter(case=case, person=org.principal, level=2).count() == 1
 
 
 @pytest.mark.django_db
 def test_review_stage_is_escalated_with_a_review_deadline(org):
     case = reload(submit(org.school, org.p_teacher, now=SUBMITTED).case)
-    services.case_examine(case=case, actor=org.vice, conclusion="founded", findings="Terbukti", now=SUBMITTED)
+    services.case_examine(
+        via=Via.API, case=case, actor=org.vice, conclusion="founded", findings="Terbukti", now=SUBMITTED
+    )
     case = reload(case)
     # Review: 2 calendar days after Tuesday 11 August.
     assert case.handler_person == org.principal and case.due_at == dt.datetime(
@@ -138,6 +142,7 @@ def test_without_auto_escalate_the_case_is_only_marked():
 
     # The handler can still conclude; the next stage starts on time.
     services.case_examine(
+        via=Via.API,
         case=case,
         actor=org.vice,
         conclusion="founded",
@@ -212,12 +217,14 @@ def test_case_is_untouched_until_its_due_time_has_passed(org, offset, touched):
 def test_closed_and_follow_up_cases_are_never_swept(org):
     closed = reload(submit(org.school, org.p_teacher, now=SUBMITTED).case)
     services.case_examine(
-        case=closed, actor=org.vice, conclusion="unfounded", findings="Tidak", now=SUBMITTED
+        via=Via.API, case=closed, actor=org.vice, conclusion="unfounded", findings="Tidak", now=SUBMITTED
     )
     follow = reload(submit(org.school, org.p_teacher, now=SUBMITTED).case)
-    services.case_examine(case=follow, actor=org.vice, conclusion="founded", findings="Ya", now=SUBMITTED)
+    services.case_examine(
+        via=Via.API, case=follow, actor=org.vice, conclusion="founded", findings="Ya", now=SUBMITTED
+    )
     services.case_review(
-        case=reload(follow), actor=org.principal, decision="revoke", notes="x", now=SUBMITTED
+        via=Via.API, case=reload(follow), actor=org.principal, decision="revoke", notes="x", now=SUBMITTED
     )
     before = snapshot(closed), snapshot(follow), counts()
     assert sweep(now=SWEEP_AT + dt.timedelta(days=60)).marked == []
@@ -274,10 +281,15 @@ def test_overdue_event_is_public_without_names(org):
     case = reload(submit(org.school, org.p_teacher, now=SUBMITTED).case)
     sweep(now=SWEEP_AT)
     names = [n for n in (org.vice.name, org.principal.name, org.vice.username, org.principal.username) if n]
-    for row in Event.objects.filter(case=case, event__in=["overdue", "escalated_overdue"]):
-        assert row.public and row.public_note
-        for name in names:
-            assert name.lower() not in row.public_note.lower()
+    rows = list(timeline.events_for_reporter(case).filter(kind__in=["overdue", "escalated_overdue"]))
+    assert [row.kind for row in rows] == ["overdue", "escalated_overdue"]
+    for row in rows:
+        for language in ("id", "en"):
+            with translation.override(language):
+                line = timeline.reporter_note(row)
+            assert line
+            for name in names:
+                assert name.lower() not in line.lower()
 
 
 def test_cli_sweep_exits_0_on_an_empty_data_dir(tmp_path):
@@ -409,8 +421,8 @@ print(json.dumps({
     "failures": failures,
     "levels": {c.reference: c.level for c in Case.objects.all()},
     "handlers": sorted({c.handler_person.username for c in Case.objects.select_related("handler_person")}),
-    "escalated_events": Event.objects.filter(event="escalated_overdue").count(),
-    "overdue_events": Event.objects.filter(event="overdue").count(),
+    "escalated_events": Event.objects.filter(kind="escalated_overdue").count(),
+    "overdue_events": Event.objects.filter(kind="overdue").count(),
     "again": sweep(now=dt.datetime(2026, 8, 15, 9, 30, tzinfo=WIB)).marked,
 }))
 """

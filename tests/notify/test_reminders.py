@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from integritas.cases import services
+from integritas.cases.models import Via
 from integritas.notify.models import Milestone, OutboxMessage
 from integritas.notify.outbox import deliver
 from integritas.notify.reminders import send_reminders
@@ -91,7 +92,12 @@ def test_a_stage_that_starts_after_the_day_before_gets_only_the_due_day_reminder
     case = submit(org.school, org.p_teacher, now=at(2026, 8, 11, 10)).case
     # Founded on Tuesday: review is 2 calendar days (due Thursday 13); the day before is Wednesday.
     services.case_examine(
-        case=reload(case), actor=org.vice, conclusion="founded", findings="x", now=at(2026, 8, 12, 9)
+        via=Via.API,
+        case=reload(case),
+        actor=org.vice,
+        conclusion="founded",
+        findings="x",
+        now=at(2026, 8, 12, 9),
     )
     case = reload(case)
     assert case.due_at == dt.datetime(2026, 8, 14, 23, 59, 59, tzinfo=WIB)
@@ -127,15 +133,31 @@ def test_a_team_handling_a_case_is_reminded(smtp, org):
 def test_follow_up_action_due_reminds_the_team_once(smtp, org):
     case = submit(org.school, org.p_teacher, now=at(2026, 11, 2, 9)).case
     services.case_examine(
-        case=reload(case), actor=org.vice, conclusion="founded", findings="x", now=at(2026, 11, 2, 10)
+        via=Via.API,
+        case=reload(case),
+        actor=org.vice,
+        conclusion="founded",
+        findings="x",
+        now=at(2026, 11, 2, 10),
     )
     services.case_review(
-        case=reload(case), actor=org.principal, decision="revoke", notes="x", now=at(2026, 11, 2, 11)
+        via=Via.API,
+        case=reload(case),
+        actor=org.principal,
+        decision="revoke",
+        notes="x",
+        now=at(2026, 11, 2, 11),
     )
     first = services.follow_up_add(
-        case=reload(case), actor=org.school_team, title="Lelang ulang", due_date="2026-12-01"
+        via=Via.API,
+        case=reload(case),
+        actor=org.school_team,
+        title="Lelang ulang",
+        due_date=dt.date(2026, 12, 1),
     )
-    services.follow_up_add(case=reload(case), actor=org.school_team, title="Teguran", due_date="2026-12-03")
+    services.follow_up_add(
+        via=Via.API, case=reload(case), actor=org.school_team, title="Teguran", due_date=dt.date(2026, 12, 3)
+    )
     deliver()
     smtp.clear()
 
@@ -148,6 +170,8 @@ def test_follow_up_action_due_reminds_the_team_once(smtp, org):
     assert mail.to == ["schoolteam@example.org"]
     assert "Lelang ulang" in mail.text and "1 Desember 2026" in mail.text
 
-    services.follow_up_done(case=reload(case), actor=org.school_team, follow_up_id=first.pk, notes="ok")
+    services.follow_up_done(
+        via=Via.API, case=reload(case), actor=org.school_team, follow_up=first, notes="ok"
+    )
     assert send_reminders(at(2026, 12, 3, 7, 10)).follow_ups == [case.reference]
     assert send_reminders(at(2026, 12, 4, 7, 10)).follow_ups == []

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 
 from integritas.cases import services
+from integritas.cases.models import Via
 from integritas.cases.sweep import sweep
 from integritas.notify.models import Notice, OutboxMessage
 from integritas.notify.outbox import deliver
@@ -117,7 +118,7 @@ def test_triage_goes_to_the_team_then_routing_to_the_superior(smtp, org):
         assert "Jumat, 14 Agustus 2026 pukul 23.59 WIB" in team.text  # triage: 3 working days
         assert "Tim Penanganan" in got[REPORTER][0].text
 
-        services.case_triage(case=reload(case), actor=org.school_team, position="GURU")
+        services.case_triage(via=Via.API, case=reload(case), actor=org.school_team, position="GURU")
         got = flush(smtp)
     assert set(got) == {REPORTER, addr("vice")}
     assert "menunggu pemeriksaan Anda" in got[addr("vice")][0].subject
@@ -129,7 +130,12 @@ def test_founded_examination_goes_to_the_reviewer_and_the_reporter(smtp, org):
     case = submit(org.school, org.p_teacher, now=SUBMITTED).case
     flush(smtp)
     services.case_examine(
-        case=reload(case), actor=org.vice, conclusion="founded", findings="Terbukti", now=SUBMITTED
+        via=Via.API,
+        case=reload(case),
+        actor=org.vice,
+        conclusion="founded",
+        findings="Terbukti",
+        now=SUBMITTED,
     )
     got = flush(smtp)
     assert set(got) == {REPORTER, addr("principal")}
@@ -146,7 +152,7 @@ def test_unfounded_examination_tells_only_the_reporter(smtp, org):
     case = submit(org.school, org.p_teacher).case
     flush(smtp)
     services.case_examine(
-        case=reload(case), actor=org.vice, conclusion="unfounded", findings="Tidak ada bukti"
+        via=Via.API, case=reload(case), actor=org.vice, conclusion="unfounded", findings="Tidak ada bukti"
     )
     got = flush(smtp)
     assert list(got) == [REPORTER]
@@ -165,9 +171,13 @@ def test_recusal_goes_to_the_next_handler(smtp, org):
 
 def test_escalation_to_the_district_tells_the_new_reviewer_and_the_district_team(smtp, org):
     case = submit(org.school, org.p_teacher).case
-    services.case_examine(case=reload(case), actor=org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(
+        via=Via.API, case=reload(case), actor=org.vice, conclusion="founded", findings="Terbukti"
+    )
     flush(smtp)
-    services.case_review(case=reload(case), actor=org.principal, decision="escalate", notes="Perlu Dinas")
+    services.case_review(
+        via=Via.API, case=reload(case), actor=org.principal, decision="escalate", notes="Perlu Dinas"
+    )
     got = flush(smtp)
     assert set(got) == {REPORTER, addr("districtteam"), addr("kabid")}
     assert "menunggu peninjauan Anda" in got[addr("kabid")][0].subject
@@ -211,7 +221,9 @@ def test_missed_deadline_without_auto_escalation_tells_the_next_superior(smtp):
 def test_messages_between_handlers_and_the_reporter(smtp, org):
     case = submit(org.school, org.p_teacher).case
     flush(smtp)
-    services.case_message(case=reload(case), actor=org.vice, text="Mohon kirim foto kuitansi pembelian.")
+    services.case_message(
+        via=Via.API, case=reload(case), actor=org.vice, text="Mohon kirim foto kuitansi pembelian."
+    )
     got = flush(smtp)
     assert list(got) == [REPORTER]
     assert "Pesan baru dari petugas" in got[REPORTER][0].subject
@@ -226,20 +238,30 @@ def test_messages_between_handlers_and_the_reporter(smtp, org):
 
 def test_follow_up_stage_and_closing(smtp, org):
     case = submit(org.school, org.p_teacher).case
-    services.case_examine(case=reload(case), actor=org.vice, conclusion="founded", findings="Terbukti")
+    services.case_examine(
+        via=Via.API, case=reload(case), actor=org.vice, conclusion="founded", findings="Terbukti"
+    )
     flush(smtp)
-    services.case_review(case=reload(case), actor=org.principal, decision="revoke", notes="Dicabut")
+    services.case_review(
+        via=Via.API, case=reload(case), actor=org.principal, decision="revoke", notes="Dicabut"
+    )
     got = flush(smtp)
     assert set(got) == {REPORTER, addr("schoolteam")}
     assert "tindak lanjut" in got[addr("schoolteam")][0].subject
     assert "dicabut" in got[REPORTER][0].text
 
     item = services.follow_up_add(
-        case=reload(case), actor=org.school_team, title="Lelang ulang", due_date="2026-12-01"
+        via=Via.API,
+        case=reload(case),
+        actor=org.school_team,
+        title="Lelang ulang",
+        due_date=dt.date(2026, 12, 1),
     )
-    services.follow_up_done(case=reload(case), actor=org.school_team, follow_up_id=item.pk, notes="Selesai")
+    services.follow_up_done(
+        via=Via.API, case=reload(case), actor=org.school_team, follow_up=item, notes="Selesai"
+    )
     assert flush(smtp) == {}
-    services.case_close(case=reload(case), actor=org.school_team, summary="Selesai ditangani")
+    services.case_close(via=Via.API, case=reload(case), actor=org.school_team, summary="Selesai ditangani")
     got = flush(smtp)
     assert list(got) == [REPORTER]
     assert "selesai" in got[REPORTER][0].subject
@@ -274,8 +296,12 @@ def test_the_subject_hears_nothing_even_as_a_team_member(smtp):
 
     add_team(org.school, org.teacher)
     case = submit(org.school, org.p_teacher, now=SUBMITTED).case
-    services.case_examine(case=reload(case), actor=org.vice, conclusion="founded", findings="Terbukti")
-    services.case_review(case=reload(case), actor=org.principal, decision="revoke", notes="Dicabut")
+    services.case_examine(
+        via=Via.API, case=reload(case), actor=org.vice, conclusion="founded", findings="Terbukti"
+    )
+    services.case_review(
+        via=Via.API, case=reload(case), actor=org.principal, decision="revoke", notes="Dicabut"
+    )
     got = flush(smtp)
     assert addr("teacher") not in got
     assert not Notice.objects.filter(person=org.teacher).exists()
@@ -283,13 +309,17 @@ def test_the_subject_hears_nothing_even_as_a_team_member(smtp):
 
 def test_staff_mail_of_a_whole_procedure_never_carries_identity_or_chronology(smtp, org):
     case = submit(org.school, None, now=SUBMITTED).case
-    services.case_triage(case=reload(case), actor=org.school_team, position="GURU", now=SUBMITTED)
+    services.case_triage(
+        via=Via.API, case=reload(case), actor=org.school_team, position="GURU", now=SUBMITTED
+    )
     services.reporter_message(case=reload(case), text="Siti Aminah menambahkan: adik terlapor pemilik toko.")
     sweep(now=SWEEP_AT)
     case = reload(case)
     services.case_recuse(case=case, actor=org.principal, reason="Kerabat")
-    services.case_examine(case=reload(case), actor=org.kabid, conclusion="founded", findings="Terbukti")
-    services.case_review(case=reload(case), actor=org.kadis, decision="amend", notes="Diubah")
+    services.case_examine(
+        via=Via.API, case=reload(case), actor=org.kabid, conclusion="founded", findings="Terbukti"
+    )
+    services.case_review(via=Via.API, case=reload(case), actor=org.kadis, decision="amend", notes="Diubah")
     got = flush(smtp)
     staff = staff_mail(got)
     assert len(staff) >= 8
@@ -310,3 +340,27 @@ def test_anonymous_reporter_with_an_address_still_gets_updates(smtp):
     got = flush(smtp)
     assert REPORTER in got
     assert "Yth. Pelapor" in got[REPORTER][0].text
+
+
+def test_plain_text_mail_shows_what_people_wrote_as_written(smtp, org):
+    """Security finding 16: the text part is never HTML-escaped; the HTML part always is."""
+    case = submit(org.school, org.p_teacher).case
+    summary = "Selesai. \"'><script>alert(1)</script> & Co"
+    services.case_examine(
+        via=Via.API, case=reload(case), actor=org.vice, conclusion="unfounded", findings=summary
+    )
+    mail = flush(smtp)[REPORTER][-1]  # after the acknowledgement: the result
+    assert summary in mail.text
+    assert "&lt;" not in mail.text and "&amp;" not in mail.text and "&#x27;" not in mail.text
+    assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
+
+
+def test_the_reporter_mail_names_what_happened_in_the_readers_words(smtp, org):
+    case = submit(org.school, org.p_teacher).case
+    got = flush(smtp)
+    ack = got[REPORTER][0]
+    assert ack.subject == f"[Integritas] Laporan Anda telah diterima: {case.reference}"
+    assert "diteruskan kepada Wakil Kepala Sekolah untuk diperiksa" in ack.text
+    services.case_recuse(case=reload(case), actor=org.vice, reason="Konflik")
+    status = flush(smtp)[REPORTER][0]
+    assert "Petugas menarik diri (penarikan diri); laporan kini ditangani oleh Kepala Sekolah." in status.text

@@ -166,8 +166,8 @@ def test_positions_save_checks_a_batch_at_once(org):
     with pytest.raises(services.BatchInvalid) as error:
         services.positions_save(actor=org.admin, specs=specs)
     assert [(p.ref, p.field, p.problem.code) for p in error.value.problems] == [
-        (2, "unit", "unknown_unit"),
-        (3, "reports_to", "unknown_position"),
+        (2, "unit", "unknown_unit_code"),
+        (3, "reports_to", "unknown_position_code"),
     ]
     assert not Position.objects.filter(code__startswith="A").exists()
 

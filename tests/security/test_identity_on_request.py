@@ -92,4 +92,4 @@ def test_every_identity_view_and_evidence_download_is_audited(client, org):
     eid = detail["evidence"][0]["id"]
     assert client.get(f"/api/v1/cases/{case.reference}/evidence/{eid}", **vice).status_code == 200
     entry = AuditEntry.objects.get(action="case.evidence_downloaded")
-    assert entry.actor == "vice" and entry.data == {"evidence": eid}
+    assert entry.actor == "vice" and entry.data == {"evidence": eid, "via": "api"}

@@ -165,3 +165,43 @@ def test_security_headers_on_api_answers(org):
 def test_impossible_credentials_are_refused_not_crashed(org, username, password):
     r = post(Client(), "/api/v1/auth/token", {"username": username, "password": password})
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials"
+
+
+def test_the_api_two_factor_confirm_counts_failures_like_the_page(org, settings):
+    """Wrong codes to POST /auth/two-factor/confirm count against the account, as on /masuk/dua-langkah/."""
+    settings.INTEGRITAS = {
+        **settings.INTEGRITAS,
+        "THROTTLE": {**settings.INTEGRITAS["THROTTLE"], "password_account": (3, 900, 900)},
+    }
+    client = Client()
+    with time_machine.travel(T0, tick=False):
+        r = post(client, "/api/v1/auth/two-factor/setup", {"username": "vice", "password": PASSWORD})
+        secret = r.json()["secret"]
+        body = {"username": "vice", "password": PASSWORD, "otp": "000000"}
+        statuses = [post(client, "/api/v1/auth/two-factor/confirm", body).status_code for _ in range(4)]
+        assert statuses == [401, 401, 401, 429]
+        assert AuditEntry.objects.filter(action="auth.failed_otp", actor="vice").count() == 3
+        # Locked: even the right code waits.
+        good = {**body, "otp": totp.now_code(secret)}
+        assert post(client, "/api/v1/auth/two-factor/confirm", good).status_code == 429
+    with time_machine.travel(T0 + dt.timedelta(minutes=16), tick=False):
+        assert (
+            post(
+                client, "/api/v1/auth/two-factor/confirm", {**good, "otp": totp.now_code(secret)}
+            ).status_code
+            == 204
+        )
+
+
+@pytest.mark.parametrize("code", ["١٢٣٤٥٦", "１２３４５６", "²³⁴⁵⁶⁷"])
+def test_a_code_in_other_digits_is_a_wrong_code_on_the_page(org, code):
+    with time_machine.travel(T0, tick=False):
+        from integritas.orgs import auth
+
+        secret = auth.totp_begin(org.vice)
+        auth.totp_confirm(org.vice, totp.now_code(secret))
+        client = Client()
+        assert client.post("/masuk/", {"username": "vice", "password": PASSWORD}).status_code == 302
+        r = client.post("/masuk/kode/", {"otp": code})
+        assert r.status_code == 401 and "Kode salah" in r.content.decode()
+        assert AuditEntry.objects.filter(action="auth.failed_otp", actor="vice").count() == 1

@@ -13,6 +13,8 @@ from integritas.cases.models import Case, Evidence
 from integritas.security.uploads import LimitedUploadHandler, UploadTooLarge, forget_limits
 from integritas.vault import scrub
 from tests.factories import PASSWORD, report_data
+from tests.security import samples
+from tests.vault.test_filetypes import ELF
 
 pytestmark = pytest.mark.django_db
 
@@ -132,12 +134,81 @@ def test_zip_bomb_dressed_as_a_document_is_refused(org):
 
 
 def test_real_office_document_is_accepted(org):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document>Notulen rapat</w:document>")
-    r = submit(Client(), org, [("notulen.docx", buffer.getvalue())])
-    assert r.status_code == 201
+    r = submit(Client(), org, [("notulen.docx", samples.ooxml("docx"))])
+    assert r.status_code == 201, r.content
+
+
+def assert_refused_with(response, code):
+    assert_refused(response, 415)
+    error = response.json()["error"]
+    assert error["code"] == "unsupported_file_type" and error["reason"] == code, error
+    assert error["fields"]["evidence"].startswith("bukti") or "evidence" in error["fields"]
+    return error
+
+
+FINDING_10 = [
+    ("elf_as_mp3.mp3", samples.MP3_HEADER + ELF, "file_damaged"),
+    ("shell_as_mp3.mp3", b"ID3\x04\x00\x00\x00\x00\x00\x00#!/bin/sh\nid\n" * 20, "file_damaged"),
+    ("installer.msi.doc", samples.ole({"\u4840\u3f3f": bytes(5000)}, root_clsid=samples.MSI_CLSID), "ole_not_document"),
+    ("smuggle.docx", samples.ooxml("docx", {"payload.scr": b"MZ", "run.hta": b"<script>", "x.lnk": b"L"}), "document_program"),
+    ("pdf_launch_hex.pdf", samples.pdf(b"<</Type/Action/S/L#61unch/F(cmd.exe)>>"), "pdf_active_content"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "payload", "code"), FINDING_10, ids=[f[0] for f in FINDING_10])
+def test_files_of_finding_10_are_refused_with_a_code_and_nothing_is_stored(org, name, payload, code):
+    error = assert_refused_with(submit(Client(), org, [(name, payload)]), code)
+    assert name in error["message"] and name in error["fields"]["evidence"]
+
+
+def test_a_refusal_is_explained_in_indonesian_by_default(org):
+    r = submit(Client(), org, [("surat.pdf", samples.pdf(b"<</S/L#61unch>>"))])
+    assert r.status_code == 415
+    error = r.json()["error"]
+    assert error["code"] == "unsupported_file_type" and error["reason"] == "pdf_active_content"
+    assert (
+        error["message"].startswith("surat.pdf: PDF ini dapat menjalankan program")
+        and "(Launch)" in error["message"]
+    )
+
+
+def test_the_report_form_says_that_documents_keep_their_metadata_and_shows_the_reason(org):
+    client = Client()
+    page = client.get("/lapor/SMPN1/").content.decode()
+    assert "Dokumen (PDF, berkas perkantoran) tetap menyimpan informasinya sendiri" in page
+    assert 'aria-describedby="f-evidence-hint f-evidence-metadata' in page
+    client.cookies["integritas_language"] = "en"
+    assert "Documents (PDF, office files) keep theirs" in client.get("/lapor/SMPN1/").content.decode()
+
+    from tests.web.test_public_pages import form_data
+
+    data = form_data()
+    data["evidence"] = [SimpleUploadedFile("rapat.docx", samples.ooxml("docm"))]
+    client.cookies["integritas_language"] = "id"
+    refused = client.post("/lapor/SMPN1/", data)
+    assert refused.status_code == 400
+    assert "rapat.docx: dokumen yang berisi makro" in refused.content.decode()
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "kind"),
+    [
+        ("mpo_gps.jpg", samples.mpo_with_gps(), "image/jpeg"),
+        ("video.mp4", samples.mp4()[0], "video/mp4"),
+        ("anim.gif", samples.gif_with_comment_and_xmp(), "image/gif"),
+    ],
+)
+def test_location_metadata_of_finding_6_is_gone_from_the_download(org, name, payload, kind):
+    client = Client()
+    r = submit(client, org, [(name, payload)])
+    assert r.status_code == 201, r.content
+    (got,) = download_all(client, r.json()["reference"])
+    body = b"".join(got.streaming_content)
+    assert got["Content-Type"] == kind
+    for mark in (samples.GPS_MARK, b"Exif", samples.LOCATION.encode(), b"\xa9xyz", b"xmpmeta"):
+        assert mark not in body, mark
+    assert body != payload
 
 
 def test_empty_file_is_refused(org):

@@ -67,7 +67,7 @@ def test_restore_with_a_copied_key_file_and_never_with_another_key(tmp_path, dat
     before = tool_json("describe", env=source)
     backup = tmp_path / "b.igb"
     cli("backup", str(backup), env=source)
-    kid = crypto.key_id(crypto._decode_master((source_dir / "master_key").read_text())).hex()
+    kid = crypto.key_id(crypto.decode_master((source_dir / "master_key").read_text())).hex()
     head = backup.read_bytes()[:29]  # magic, format, key id, salt: the only bytes in clear
     assert head[:4] == b"IGBK" and head[5:13].hex() == kid
 
@@ -137,5 +137,65 @@ def test_a_backup_taken_while_reports_arrive_restores_consistently(tmp_path, dat
     for case in restored["cases"]:  # every restored case opens, with its files, as in the source
         assert case == by_ref[case["reference"]]
     refs = [c["reference"] for c in restored["cases"]]
-    assert refs == sorted(by_ref)[: len(refs)], "the snapshot is not a prefix of the writes"
+    filed = [c["reference"] for c in source_now["cases"]]  # in the order they were filed
+    assert refs == filed[: len(refs)], "the snapshot is not a prefix of the writes"
     assert "intact" in cli("audit", "verify", env=target).stdout
+
+
+def anchor_lines(data_dir) -> list[str]:
+    return [
+        line for line in (data_dir / "audit-anchor.log").read_text().splitlines() if not line.startswith("#")
+    ]
+
+
+def test_restore_carries_the_anchor_and_keeps_a_newer_one_aside(tmp_path, data_dirs):
+    """The backup holds the anchor lines written before its snapshot; the restored data dir's anchor
+    starts with them. An anchor already in the target (the same server, its database lost) is renamed:
+    it names entries the backup does not have, and the restore's audit entry says how far it went."""
+    key = crypto.generate_master_key_text()
+    source_dir, source = data_dirs("source", INTEGRITAS_MASTER_KEY=key)
+    tool_json("populate", "ANC", env=source)
+    backup = tmp_path / "anchored.igb"
+    cli("backup", str(backup), env=source)
+    in_backup = anchor_lines(source_dir)[:-1]  # the last line is the backup.created entry, made after
+    cli("backup", str(tmp_path / "later.igb"), env=source)  # the server goes on: more entries
+
+    target_dir, target = data_dirs("target", INTEGRITAS_MASTER_KEY=key)
+    shutil.copy2(source_dir / "audit-anchor.log", target_dir / "audit-anchor.log")
+    newest_before = int(anchor_lines(target_dir)[-1].split()[0])
+    restored = cli("restore", str(backup), env=target)
+    assert "the anchor file that was here is kept as" in restored.stdout and "intact" in restored.stdout
+    kept = list(target_dir.glob("audit-anchor.log.replaced-*"))
+    assert len(kept) == 1 and kept[0].read_text() == (source_dir / "audit-anchor.log").read_text()
+    lines = anchor_lines(target_dir)
+    assert lines[: len(in_backup)] == in_backup
+    head_seq = len(in_backup)
+    assert lines[len(in_backup)].split()[0] == str(head_seq)  # the restored head
+    assert lines[-1].split()[0] == str(head_seq + 1)  # backup.restored, anchored as it committed
+    verified = cli("audit", "verify", env=target)
+    assert "intact" in verified.stdout and f"confirms the log up to entry #{head_seq + 1}" in verified.stdout
+    described = tool_json("describe", env=target)
+    assert described["audit"][0] is True
+    trail = tool_json("audit-entry", "backup.restored", env=target)
+    assert trail["previous_anchor"]["newest_seq"] == newest_before > head_seq
+
+
+def test_restore_reports_a_chain_cut_before_the_backup(tmp_path, data_dirs):
+    from tests.cli.test_audit_cli import tamper
+
+    key = crypto.generate_master_key_text()
+    source_dir, source = data_dirs("source", INTEGRITAS_MASTER_KEY=key)
+    tool_json("populate", "CUT", env=source)
+    newest = int(anchor_lines(source_dir)[-1].split()[0])
+    tamper(source, "DELETE FROM audit_auditentry WHERE seq = ?", newest)
+    tamper(source, "UPDATE audit_audithead SET seq = ?, hash = (SELECT hash FROM audit_auditentry WHERE seq = ?)",
+           newest - 1, newest - 1)  # fmt: skip
+    backup = tmp_path / "cut.igb"
+    cli("backup", str(backup), env=source)
+
+    _, target = data_dirs("target", INTEGRITAS_MASTER_KEY=key)
+    restored = cli("restore", str(backup), env=target, ok=False)
+    assert restored.returncode == 1, restored.stdout + restored.stderr
+    assert "Restored" in restored.stdout
+    assert f"WARNING: audit chain broken at entry #{newest}: missing" in restored.stderr, restored.stderr
+    assert cli("audit", "verify", env=target, ok=False).returncode == 1

@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from integritas.audit.chain import verify
-from integritas.audit.models import AuditEntry
+from integritas.audit.models import AuditEntry, AuditKey
 from integritas.cases import content
 from integritas.cases.models import Case
 from integritas.orgs import auth, totp
@@ -53,7 +53,7 @@ def restart() -> Keyring:
 
 
 def new_key() -> bytes:
-    return crypto._decode_master(crypto.generate_master_key_text())
+    return crypto.decode_master(crypto.generate_master_key_text())
 
 
 def under(kid: bytes) -> bool:
@@ -158,9 +158,10 @@ def test_file_rotation_with_a_running_server_during_and_after(key_dir):
 
     done = keys_rotate(ring=Keyring(key_dir), batch_size=1, grace=0, on_batch=meanwhile)
     assert events == ["mid"]
-    new = crypto._decode_master(key_file().read_text())
+    new = crypto.decode_master(key_file().read_text())
     assert done.mode == "file" and done.old_ids == [hex_id(old)] and done.new_id == hex_id(new)
-    assert done.sealed == 1 and done.data_keys >= 5 and done.passes >= 2
+    # Sealed values: the two-factor secret and the audit key of the old master key.
+    assert done.sealed == 2 and done.data_keys >= 5 and done.passes >= 2
     assert under(key_id(new)), "the final pass did not move the late writer's case"
     assert not previous_file().exists()
     assert (key_file().stat().st_mode & 0o777) == 0o600
@@ -183,6 +184,15 @@ def test_file_rotation_with_a_running_server_during_and_after(key_dir):
     assert describe()["cases"] == after["cases"]
     assert key_check() == hex_id(new)
     assert_nothing_opens_with(old)
+    # The audit chain made under the old key still verifies: its audit key is sealed under the new one.
+    assert AuditEntry.objects.filter(key_id=hex_id(old)).exists()
+    assert AuditEntry.objects.filter(key_id=hex_id(new)).exists()
+    assert set(AuditKey.objects.values_list("key_id", flat=True)) == {hex_id(old), hex_id(new)}
+    assert {crypto.sealed_master_key_id(s) for s in AuditKey.objects.values_list("sealed", flat=True)} == {
+        key_id(new)
+    }
+    ok, message = verify()
+    assert ok, message
 
 
 def test_env_rotation_with_a_new_key_then_the_operator_switches(key_dir, monkeypatch):
@@ -209,7 +219,9 @@ def test_env_rotation_with_a_new_key_then_the_operator_switches(key_dir, monkeyp
     restart()
     assert key_check() == hex_id(new)
     assert describe()["cases"] == expected["cases"]
-    assert_nothing_opens_with(crypto._decode_master(old_text))
+    assert_nothing_opens_with(crypto.decode_master(old_text))
+    ok, message = verify()
+    assert ok, message
 
 
 def test_env_rotation_without_downtime_drains_the_previous_key(key_dir, monkeypatch):
@@ -230,13 +242,15 @@ def test_env_rotation_without_downtime_drains_the_previous_key(key_dir, monkeypa
     assert key_check()  # the data are still under the old key, which the server has
     assert describe()["cases"] == expected["cases"]
     done = keys_rotate(ring=Keyring(key_dir), grace=0)
-    assert done.resumed and done.new_id == hex_id(crypto._decode_master(new_text))
-    assert under(key_id(crypto._decode_master(new_text)))
+    assert done.resumed and done.new_id == hex_id(crypto.decode_master(new_text))
+    assert under(key_id(crypto.decode_master(new_text)))
 
     monkeypatch.delenv("INTEGRITAS_MASTER_KEY_PREVIOUS")
     restart()
     assert describe()["cases"] == expected["cases"]
-    assert_nothing_opens_with(crypto._decode_master(old_text))
+    assert_nothing_opens_with(crypto.decode_master(old_text))
+    ok, message = verify()
+    assert ok, message
 
 
 def test_an_interrupted_file_rotation_is_finished_by_the_next_run(key_dir):

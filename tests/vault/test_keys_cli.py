@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def kid_of(text: str) -> str:
-    return key_id(crypto._decode_master(text)).hex()
+    return key_id(crypto.decode_master(text)).hex()
 
 
 def confidential(described: dict) -> dict:
@@ -62,12 +62,15 @@ def test_keys_rotate_with_the_key_file(data_dirs):
     assert new_text != old_text and stat.S_IMODE((data / "master_key").stat().st_mode) == 0o600
     assert not (data / "master_key.previous").exists()
     assert f"{kid_of(old_text)} -> {kid_of(new_text)}" in done.stdout
-    assert "re-sealed 1 two-factor" in done.stdout and "backups made before now" in done.stdout
+    # one two-factor secret and the audit key of the old master key
+    assert "re-sealed 2 values (two-factor secrets, audit keys)" in done.stdout
+    assert "backups made before now" in done.stdout
 
     assert confidential(tool_json("describe", env=env)) == confidential(before)
     status = json.loads(cli("keys", "status", env=env).stdout)
     assert status["data_keys"] == {kid_of(new_text): len(before["cases"])}
-    assert status["sealed"] == {kid_of(new_text): 1}
+    # the two-factor secret, and the audit keys of the old and the new master key
+    assert status["sealed"] == {kid_of(new_text): 3}
     old_only = {**env, "INTEGRITAS_MASTER_KEY": old_text.strip()}
     refused = cli("sweep", env=old_only, ok=False)
     assert refused.returncode == 2 and kid_of(new_text) in refused.stderr

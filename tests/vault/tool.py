@@ -40,6 +40,7 @@ def populate(tag: str) -> dict:
     """Org (tests.factories.make_org), four cases at different stages, messages both ways, evidence
     with reports and messages, and a person with two-factor sign-in."""
     from integritas.cases import services
+    from integritas.cases.models import Via
     from integritas.orgs import auth, totp
     from tests.factories import make_org, pdf_upload, reload, submit
 
@@ -54,7 +55,7 @@ def populate(tag: str) -> dict:
                   "relation": "orang tua siswa"},
     )  # fmt: skip
     case = reload(first.case)
-    services.case_message(case=case, actor=org.vice, text=f"{tag}-message-to-reporter")
+    services.case_message(via=Via.API, case=case, actor=org.vice, text=f"{tag}-message-to-reporter")
     services.reporter_message(
         case=reload(case),
         text=f"{tag}-message-from-reporter",
@@ -67,7 +68,9 @@ def populate(tag: str) -> dict:
 
     third = submit(org.school, org.p_teacher, description=f"{tag}-description-3",
                    files=[pdf_upload("b3.pdf", pdf(f"{tag}-evidence-3"))])  # fmt: skip
-    services.case_examine(case=reload(third.case), actor=org.vice, conclusion="founded", findings="Benar")
+    services.case_examine(
+        via=Via.API, case=reload(third.case), actor=org.vice, conclusion="founded", findings="Benar"
+    )
     refs.append(third.case.reference)
 
     fourth = submit(org.school, org.p_vice, description=f"{tag}-description-4", anonymous=False)
@@ -87,7 +90,7 @@ def describe() -> dict:
     from integritas.orgs.models import Person
 
     cases = []
-    for case in Case.objects.select_related("unit").order_by("reference"):
+    for case in Case.objects.select_related("unit").order_by("pk"):  # in the order they were filed
         evidence = []
         for item in case.evidence.order_by("id"):
             item.case = case
@@ -103,7 +106,7 @@ def describe() -> dict:
             "reference": case.reference, "unit": case.unit.code, "status": case.status, "level": case.level,
             "categories": sorted(case.category_rows.values_list("code", flat=True)),
             "report": content.report(case), "messages": messages, "evidence": evidence,
-            "events": list(case.events.order_by("id").values_list("event", flat=True)),
+            "events": list(case.events.order_by("id").values_list("kind", flat=True)),
         })  # fmt: skip
     totp = {
         p.username: auth.totp_secret(p)
@@ -130,6 +133,43 @@ def write_loop(stop: Path, tag: str) -> int:
     return n
 
 
+def audit_rewrite(seq: int, to_seq: int | None = None) -> None:
+    """The second attack of the security report (finding 4): rewrite who did something, then recompute
+    the chain after it with the published algorithm, as someone with write access to the database."""
+    from integritas.audit.models import AuditEntry
+    from tests.audit.test_chain import recompute
+
+    AuditEntry.objects.filter(seq=seq).update(actor="system")
+    recompute(from_seq=seq, key=None, keyed=False, to_seq=to_seq)
+
+
+def legacy_chain(n: int) -> None:
+    """An installation from before the keyed chain: the audit tables as of migration 0001, and ``n``
+    entries hashed the old way (unkeyed SHA-256). The next command's `migrate` upgrades it."""
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from integritas.audit.chain import GENESIS, _legacy_hash
+
+    call_command("migrate", "audit", "0001", verbosity=0)
+    state = MigrationExecutor(connection).loader.project_state(("audit", "0001_initial"))
+    entry_model = state.apps.get_model("audit", "AuditEntry")
+    head_model = state.apps.get_model("audit", "AuditHead")
+    prev = GENESIS
+    start_at = dt.datetime(2026, 8, 17, 3, 0, tzinfo=dt.UTC)
+    for seq in range(1, n + 1):
+        at = start_at + dt.timedelta(minutes=seq)
+        fields = dict(at=at, action="org.legacy", actor="admin", case_reference="", unit_code="",
+                      data={"n": seq})  # fmt: skip
+        digest = _legacy_hash(prev, seq, at, "org.legacy", "admin", "", "", {"n": seq})
+        entry_model.objects.create(seq=seq, prev_hash=prev, hash=digest, **fields)
+        prev = digest
+    head_model.objects.update_or_create(id=1, defaults={"seq": n, "hash": prev})
+
+
 def main(argv: list[str]) -> int:
     action = argv[0]
     start()
@@ -139,6 +179,16 @@ def main(argv: list[str]) -> int:
         print(json.dumps(describe(), sort_keys=True))
     elif action == "write-loop":
         write_loop(Path(argv[1]), argv[2])
+    elif action == "audit-rewrite":
+        audit_rewrite(int(argv[1]), int(argv[2]) if len(argv) > 2 else None)
+        print("{}")
+    elif action == "audit-entry":
+        from integritas.audit.models import AuditEntry
+
+        print(json.dumps(AuditEntry.objects.filter(action=argv[1]).order_by("-seq").first().data))
+    elif action == "legacy-chain":
+        legacy_chain(int(argv[1]))
+        print("{}")
     else:
         raise SystemExit(f"unknown action {action}")
     return 0

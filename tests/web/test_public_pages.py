@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import html
 import re
 from pathlib import Path
 
-import polib
 import pytest
 import time_machine
 from django.contrib.staticfiles import finders
@@ -16,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from integritas.cases import services
-from integritas.cases.models import Case, Evidence, Message, Sender
+from integritas.cases.models import Case, Evidence, Message, Sender, Via
 from integritas.cases.receipts import receipt_hash
 from tests.factories import make_org, pdf_upload, reload, submit
 
@@ -437,7 +435,9 @@ def open_report(client: Client, receipt: str):
 def test_tracking_shows_status_timeline_due_date_and_messages_without_staff_names(client, org):
     submitted = submit(org.school, org.p_teacher)
     case = submitted.case
-    services.case_message(case=reload(case), actor=org.vice, text="Mohon kirim foto kuitansi pembelian.")
+    services.case_message(
+        via=Via.API, case=reload(case), actor=org.vice, text="Mohon kirim foto kuitansi pembelian."
+    )
     # Typed in small letters without dashes: still the receipt.
     page_response = open_report(client, submitted.receipt.replace("-", "").lower())
     assert page_response.status_code == 200
@@ -457,6 +457,7 @@ def test_tracking_shows_status_timeline_due_date_and_messages_without_staff_name
 def test_tracking_in_english_renders_events_from_their_codes(client, org):
     submitted = submit(org.school, org.p_teacher)
     services.case_examine(
+        via=Via.API,
         case=reload(submitted.case),
         actor=org.vice,
         conclusion="unfounded",
@@ -528,6 +529,7 @@ def test_wrong_receipt_is_an_error_and_guessing_is_locked_out(client, org, setti
 def test_closed_case_takes_no_reply(client, org):
     submitted = submit(org.school, org.p_teacher)
     services.case_examine(
+        via=Via.API,
         case=reload(submitted.case),
         actor=org.vice,
         conclusion="unfounded",
@@ -558,16 +560,25 @@ def test_tracking_page_needs_the_receipt_and_forgets_on_request(client, org):
 def test_timeline_of_a_founded_case_through_follow_up(client, org):
     submitted = submit(org.school, org.p_teacher)
     case = services.case_examine(
+        via=Via.API,
         case=reload(submitted.case),
         actor=org.vice,
         conclusion="founded",
         findings="Catatan internal pemeriksa.",
     )
     case = services.case_review(
-        case=reload(case), actor=org.principal, decision="revoke", notes="Catatan internal peninjau."
+        via=Via.API,
+        case=reload(case),
+        actor=org.principal,
+        decision="revoke",
+        notes="Catatan internal peninjau.",
     )
     services.follow_up_add(
-        case=reload(case), actor=org.school_team, title="Ulangi pengadaan seragam", due_date="2026-09-01"
+        via=Via.API,
+        case=reload(case),
+        actor=org.school_team,
+        title="Ulangi pengadaan seragam",
+        due_date=dt.date(2026, 9, 1),
     )
     page = visible(open_report(client, submitted.receipt))
     assert "Hasil pemeriksaan: laporan terbukti. Keputusan ditinjau kembali oleh Kepala Sekolah." in page
@@ -584,7 +595,8 @@ def test_report_form_is_light(client, org):
     css_bytes = Path(finders.find("web/site.css")).stat().st_size
     total = html_bytes + css_bytes
     print(f"\nreport form: {html_bytes} B HTML + {css_bytes} B CSS = {total} B")
-    assert total < 100 * 1024
+    # What a phone on a slow connection loads before the form shows (README: about 23 KB).
+    assert total <= 30 * 1024, total
 
 
 def test_pages_carry_the_strict_csp_and_no_inline_script_or_style(client, org):
@@ -600,41 +612,3 @@ def test_pages_carry_the_strict_csp_and_no_inline_script_or_style(client, org):
         assert "script-src 'self'" in response["Content-Security-Policy"]
         body = text_of(response)
         assert "<script" not in body and " style=" not in body and "onclick" not in body
-
-
-def _template_msgids(path: Path) -> set[str]:
-    source = path.read_text()
-    found = set(re.findall(r'{%\s*translate\s+"((?:[^"\\]|\\.)*)"', source))
-    for options, body in re.findall(
-        r"{%\s*blocktranslate([^%]*)%}(.*?){%\s*endblocktranslate\s*%}", source, re.S
-    ):
-        if "trimmed" in options:
-            body = " ".join(line.strip() for line in body.strip().splitlines() if line.strip())
-        found.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", body))
-    return found
-
-
-def _python_msgids(path: Path) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            args = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            if node.func.id in ("_", "gettext", "gettext_lazy") and args:
-                found.add(args[0])
-            elif node.func.id in ("pgettext", "pgettext_lazy") and len(args) == 2:
-                found.add(args[1])
-    return found
-
-
-def test_every_public_string_is_translated_to_indonesian():
-    catalog = polib.pofile(str(PKG / "locale" / "id" / "LC_MESSAGES" / "public.po"))
-    translated = {e.msgid for e in catalog if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
-    wanted = set()
-    for path in PUBLIC_TEMPLATES:
-        wanted |= _template_msgids(path)
-    for path in PUBLIC_PY:
-        wanted |= _python_msgids(path)
-    assert len(wanted) > 150
-    missing = sorted(wanted - translated)
-    assert not missing, missing
-    assert (PKG / "locale" / "en" / "LC_MESSAGES" / "public.po").exists()

@@ -14,7 +14,7 @@ from django.test import Client
 
 from integritas.audit.models import AuditEntry
 from integritas.cases import presenters
-from integritas.cases.models import Case, CaseHandler, Evidence, FollowUp, Status
+from integritas.cases.models import Case, Evidence, FollowUp, NoConflictConfirmation, Status
 from integritas.orgs import totp
 from integritas.orgs.auth import totp_begin, totp_confirm, totp_secret
 from integritas.orgs.models import Person
@@ -291,7 +291,9 @@ def test_first_opening_asks_the_handler_to_confirm_no_conflict_before_the_conten
 
     r = client.post(case_url(case, "konfirmasi/"))
     assert r.status_code == 302
-    assert CaseHandler.objects.get(case=case, person=org.vice).no_conflict_confirmed_at is not None
+    statement = NoConflictConfirmation.objects.get(case=case, person=org.vice)
+    assert statement.via == "web"
+    assert AuditEntry.objects.filter(action="case.no_conflict_confirmed", actor="vice").count() == 1
     page = html(client.get(case_url(case)))
     assert "Sebelum Anda membuka kasus ini" not in page
     assert "Siti Aminah" in page and "adik terlapor" in page
@@ -357,8 +359,12 @@ def test_examination_founded_review_revoke_follow_up_done_and_close(org, case):
     assert reload(case).status == Status.FOLLOW_UP
 
     team = signed_in(org.school_team)
+    # The team sees the reporter's identity too: it states having no conflict first.
     page = html(team.get(case_url(case)))
-    assert "Sebelum Anda membuka" not in page  # the team does not handle the case as a person
+    assert "Sebelum Anda membuka" in page and "Siti Aminah" not in page and "tarik-diri/" not in page
+    team.post(case_url(case, "konfirmasi/"))
+    page = html(team.get(case_url(case)))
+    assert "Sebelum Anda membuka" not in page and "Siti Aminah" in page
     assert "Tambah tindak lanjut" in page
     r = team.post(
         case_url(case, "tindak-lanjut/"),
@@ -425,7 +431,7 @@ def test_a_follow_up_with_a_bad_date_is_refused_with_the_input_kept(org, case):
     confirmed(org.principal, case).post(
         case_url(case, "peninjauan/"), {"review-decision": "amend", "review-notes": "y"}
     )
-    team = signed_in(org.school_team)
+    team = confirmed(org.school_team, case)
     r = team.post(
         case_url(case, "tindak-lanjut/"), {"follow_up-title": "Revisi SK", "follow_up-due_date": "31/12/2026"}
     )
@@ -440,7 +446,7 @@ def test_wrong_state_is_409_and_not_the_handler_is_403(org, case):
     r = vice.post(case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"})
     assert r.status_code == 409
     assert "Tindakan ini tidak dapat dilakukan sekarang" in html(r) and "Peninjauan kembali" in html(r)
-    r = signed_in(org.school_team).post(
+    r = confirmed(org.school_team, case).post(
         case_url(case, "peninjauan/"), {"review-decision": "revoke", "review-notes": "x"}
     )
     assert r.status_code == 403
@@ -464,7 +470,7 @@ def test_escalated_review_goes_to_the_district_head_of_division(org, case):
 def test_triage_by_the_team_names_the_position_and_routes_the_case(org):
     case = reload(submit(org.school, None).case)
     assert case.status == Status.TRIAGE
-    team = signed_in(org.school_team)
+    team = confirmed(org.school_team, case)
     assert case.reference in html(team.get("/kasus/"))
     page = html(team.get(case_url(case)))
     assert "Bendahara sekolah" in page and "Tentukan terlapor" in page
@@ -526,7 +532,7 @@ def test_identity_on_request_withheld_until_the_team_approves(org):
     r = vice.post(case_url(case, "identitas/"), {"identity-reason": "Perlu klarifikasi langsung"})
     assert r.status_code == 302
     assert "menunggu keputusan" in html(vice.get(case_url(case)))
-    team = signed_in(org.school_team)
+    team = confirmed(org.school_team, case)
     page = html(team.get(case_url(case)))
     assert "Perlu klarifikasi langsung" in page
     request_id = re.search(r"/identitas/(\d+)/keputusan/", page).group(1)
@@ -596,9 +602,9 @@ def test_the_indonesian_catalog_of_the_staff_pages_is_complete():
 
 
 def test_pages_of_the_queue_keep_the_filters(org, monkeypatch):
-    from integritas.web.views import staff
+    from integritas.web.views import queues
 
-    monkeypatch.setattr(staff, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queues, "PAGE_SIZE", 2)
     refs = [submit(org.school, org.p_teacher).case.reference for _ in range(5)]
     client = signed_in(org.vice)
     first = html(client.get("/kasus/", {"state": "examination"}))
@@ -619,7 +625,7 @@ def test_a_follow_up_can_be_cancelled_with_a_reason_then_the_case_closes(org, ca
     confirmed(org.principal, case).post(
         case_url(case, "peninjauan/"), {"review-decision": "uphold", "review-notes": "Mitigasi: diawasi"}
     )
-    team = signed_in(org.district_team)  # a team above the school oversees it too
+    team = confirmed(org.district_team, case)  # a team above the school oversees it too
     team.post(
         case_url(case, "tindak-lanjut/"), {"follow_up-title": "Audit", "follow_up-due_date": "2026-12-31"}
     )
@@ -650,7 +656,7 @@ def test_a_handler_can_attach_a_file_to_a_message(org, case):
 
     script = SimpleUploadedFile("x.pdf", b"#!/bin/sh\nrm -rf /\n", content_type="application/pdf")
     r = vice.post(case_url(case, "pesan/"), {"message-text": "Lagi", "message-evidence": script})
-    assert r.status_code == 415 and "Jenis berkas ini tidak diterima" in html(r)
+    assert r.status_code == 415 and "x.pdf: jenis berkas ini tidak diterima" in html(r)
 
 
 def test_english_error_messages_are_english(org, case):
@@ -668,3 +674,38 @@ def test_an_empty_sign_in_form_lists_its_errors_at_the_top(org):
     page = html(r)
     assert 'href="#id_username"' in page and 'href="#id_password"' in page
     assert "Bagian ini wajib diisi." in page
+
+
+def test_the_history_names_who_acted_by_role_or_title(org, case):
+    """New-user review, step 5: no raw "system" in the history, the reporter and the team by name."""
+    vice = confirmed(org.vice, case)
+    vice.post(case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"})
+    page = html(confirmed(org.school_team, case).get(case_url(case)))
+    history = page[page.index('id="history"') :]
+    for actor in (
+        "oleh Pelapor",
+        "oleh Sistem",
+        "oleh Wakil Kepala Sekolah",
+        "oleh Tim Penanganan Benturan Kepentingan Smpn1",
+    ):
+        assert actor in history, actor
+    assert "Kepada: Wakil Kepala Sekolah" in history and "Kepada: Kepala Sekolah" in history
+    assert "system" not in history.lower().replace("sistem", "")
+    english = html(confirmed(org.district_team, case, language="en").get(case_url(case)))
+    history = english[english.index('id="history"') :]
+    assert "by Reporter" in history and "by System" in history
+
+
+def test_team_members_state_having_no_conflict_before_the_identity(org, case):
+    """New-user finding 12: the team sees the reporter's identity, so it states having no conflict first."""
+    team = signed_in(org.school_team)
+    page = html(team.get(case_url(case)))
+    assert "Sebelum Anda membuka kasus ini" in page and "Siti Aminah" not in page
+    assert "tarik-diri/" not in page  # the team does not handle it: nothing to withdraw from here
+    assert "Jangan buka kasus ini" in page
+    evidence = Evidence.objects.get(case=case)
+    assert team.get(case_url(case, f"bukti/{evidence.pk}/")).status_code == 302
+    assert not AuditEntry.objects.filter(action="case.identity_viewed").exists()
+    assert team.post(case_url(case, "konfirmasi/")).status_code == 302
+    assert "Siti Aminah" in html(team.get(case_url(case)))
+    assert AuditEntry.objects.filter(action="case.identity_viewed", actor="schoolteam").count() == 1

@@ -21,15 +21,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from integritas.cases import content, services, tracking
-from integritas.cases.evidence import check_files
+from integritas import timefmt
+from integritas.cases import services, timeline, tracking
+from integritas.cases.evidence import ACCEPTED_TYPES, CheckedFile, check_files
 from integritas.cases.intake import validate_report
-from integritas.cases.models import Case, Evidence, Message, Sender
+from integritas.cases.models import Case, DecisionKind, Sender
 from integritas.cases.presenters import is_overdue
-from integritas.errors import DomainError, Invalid, NotAuthenticated, TooManyAttempts
-from integritas.orgs.models import Holding, Position, Unit
+from integritas.errors import DomainError, Invalid, NotAuthenticated, Problem, TooManyAttempts, WrongState
+from integritas.orgs.models import Unit
+from integritas.orgs.selectors import positions_with_holders
 from integritas.security.throttle import client_address
 from integritas.web import forms_public as f
+from integritas.web import labels
 
 SUBMITTED_KEY = "public_submitted"  # {case, reference, receipt, shown}: the receipt, for one display
 TRACK_KEY = "public_track"  # {case, seen}: the report this device follows
@@ -40,7 +43,7 @@ LIST_ALL_UP_TO = 12  # a small deployment lists its units without a search
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"categories": _categories()})
+    return render(request, "web/home.html", {"categories": labels.categories()})
 
 
 # ---------------------------------------------------------------- reporting
@@ -82,20 +85,20 @@ def report_form(request: HttpRequest, code: str) -> HttpResponse:
     request.session.pop(SUBMITTED_KEY, None)
     values = f.report_values(request.POST)
     uploads = request.FILES.getlist("evidence")
-    problems: dict[str, str] = {}
+    problems: dict[str, Problem] = {}
     report = None
     try:
         report = validate_report(f.report_data(unit, values), evidence_count=len(uploads))
     except Invalid as exc:
-        problems.update(exc.field_texts())
-    files = []
+        problems.update(exc.fields)
+    files: list[CheckedFile] = []
     if uploads:
         try:
             files = check_files(uploads, max_upload_mb=max_mb)
-        except DomainError as exc:  # Invalid, TooLarge, UnsupportedType
-            problems.setdefault("evidence", exc.field_texts().get("evidence", exc.message))
+        except DomainError as exc:  # Invalid, TooLarge, UnsupportedType: each names the evidence field
+            problems.setdefault("evidence", exc.fields.get("evidence") or Problem("invalid"))
     if problems or report is None:
-        errors = f.field_errors(problems, max_upload_mb=max_mb)
+        errors = f.field_errors(problems)
         return _render_form(request, unit, values, errors, files_lost=bool(uploads), status=400)
     submitted = services.case_submit(report=report, files=files)
     request.session[SUBMITTED_KEY] = {
@@ -116,24 +119,6 @@ def _blank_values() -> dict[str, Any]:
     return values
 
 
-def _positions(unit: Unit) -> list[dict[str, str]]:
-    positions = list(Position.objects.filter(unit=unit).order_by("title", "code"))
-    today = timezone.now().astimezone(unit.tz).date()
-    holders: dict[int, str] = {}
-    for holding in (
-        Holding.objects.active_on(today)
-        .filter(position__in=positions)
-        .select_related("person")
-        .order_by("acting", "-start")
-    ):
-        holders.setdefault(holding.position_id, holding.person.display_name)
-    return [{"code": p.code, "title": p.title, "holder": holders.get(p.pk, "")} for p in positions]
-
-
-def _categories() -> list[dict[str, Any]]:
-    return [{"code": code, "label": label, "help": text} for code, (label, text) in f.CATEGORY_TEXT.items()]
-
-
 def _render_form(
     request: HttpRequest,
     unit: Unit,
@@ -146,10 +131,10 @@ def _render_form(
     policy = unit.effective_policy
     context = {
         "unit": unit,
-        "positions": _positions(unit),
+        "positions": positions_with_holders(unit, timezone.now().astimezone(unit.tz).date()),
         "not_listed": f.NOT_LISTED,
-        "kinds": list(f.KIND_TEXT.items()),
-        "categories": _categories(),
+        "kinds": DecisionKind.choices,
+        "categories": labels.categories(),
         "values": values,
         "errors": errors,
         "error_list": f.error_list(errors),
@@ -157,28 +142,35 @@ def _render_form(
         "allow_anonymous": bool(policy.get("allow_anonymous")),
         "require_evidence": bool(policy.get("require_evidence")),
         "max_upload_mb": int(policy["max_upload_mb"]),
-        "evidence_types": f.EVIDENCE_TYPES,
+        "evidence_types": ACCEPTED_TYPES,
     }
     return render(request, "web/public/report_form.html", context, status=status)
 
 
-def _submitted(request: HttpRequest) -> tuple[dict[str, Any], Case] | None:
-    data = request.session.get(SUBMITTED_KEY)
+def _session_case(
+    request: HttpRequest, key: str, expired: str, seconds: int
+) -> tuple[dict[str, Any], Case] | None:
+    """The case a session entry names (the report just filed, or the one this device follows), unless
+    the entry's ``expired`` time is more than ``seconds`` old or the case is gone: then it is dropped."""
+    data = request.session.get(key)
     if not isinstance(data, dict):
         return None
-    shown = data.get("shown")
-    if shown is not None and time.time() - float(shown) > SLIP_SECONDS:
-        request.session.pop(SUBMITTED_KEY, None)
-        return None
-    case = (
-        Case.objects.select_related("unit", "handler_position", "handler_team")
-        .filter(pk=data.get("case"))
-        .first()
-    )
+    since = data.get(expired)
+    case = None
+    if since is None or time.time() - float(since) <= seconds:
+        case = (
+            Case.objects.select_related("unit", "handler_position", "handler_team")
+            .filter(pk=int(data.get("case") or 0))
+            .first()
+        )
     if case is None:
-        request.session.pop(SUBMITTED_KEY, None)
+        request.session.pop(key, None)
         return None
     return data, case
+
+
+def _submitted(request: HttpRequest) -> tuple[dict[str, Any], Case] | None:
+    return _session_case(request, SUBMITTED_KEY, "shown", SLIP_SECONDS)
 
 
 def report_done(request: HttpRequest) -> HttpResponse:
@@ -198,9 +190,9 @@ def report_done(request: HttpRequest) -> HttpResponse:
             "reference": case.reference,
             "receipt": data["receipt"],
             "unit": case.unit,
-            "due": f.local_time(case.unit, case.due_at),
-            "status": f.STATUS_TEXT.get(case.status, ""),
-            "handler": _current_handler(case),
+            "due": timefmt.long(case.due_at, case.unit.tz),
+            "status": labels.STATUS_FOR_REPORTER.get(case.status, ""),
+            "handler": timeline.current_handler(case) or "",
             "track_url": request.build_absolute_uri(reverse("web:track")),
         },
     )
@@ -219,8 +211,8 @@ def report_slip(request: HttpRequest) -> HttpResponse:
             "reference": case.reference,
             "receipt": data["receipt"],
             "unit": case.unit,
-            "submitted": f.local_time(case.unit, case.created_at),
-            "due": f.local_time(case.unit, case.due_at),
+            "submitted": timefmt.long(case.created_at, case.unit.tz),
+            "due": timefmt.long(case.due_at, case.unit.tz),
             "track_url": request.build_absolute_uri(reverse("web:track")),
         },
         request=request,
@@ -235,11 +227,6 @@ def report_done_finish(request: HttpRequest) -> HttpResponse:
     """The visitor has saved the receipt: forget it on this device now."""
     request.session.pop(SUBMITTED_KEY, None)
     return HttpResponseRedirect(reverse("web:home"))
-
-
-def _current_handler(case: Case) -> str:
-    handler = tracking.current_handler(case)
-    return f.handler_label(handler) if handler else ""
 
 
 # ---------------------------------------------------------------- tracking
@@ -262,13 +249,8 @@ def track(request: HttpRequest) -> HttpResponse:
         response = render(request, "web/public/track.html", {"locked": message}, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
-    except NotAuthenticated as exc:
-        error = (
-            _("Enter the receipt you received when you sent the report.")
-            if exc.code == "receipt_required"
-            else _("This receipt does not open any report. Check it and type it again, e.g. ABCD-EFGH-…")
-        )
-        return render(request, "web/public/track.html", {"error": error}, status=400)
+    except NotAuthenticated as exc:  # receipt_required or bad_receipt
+        return render(request, "web/public/track.html", {"error": exc.message}, status=400)
     request.session.pop(SUBMITTED_KEY, None)
     request.session.cycle_key()
     request.session[TRACK_KEY] = {"case": case.pk, "seen": time.time()}
@@ -276,20 +258,10 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 def _tracked_case(request: HttpRequest) -> Case | None:
-    data = request.session.get(TRACK_KEY)
-    if not isinstance(data, dict):
+    found = _session_case(request, TRACK_KEY, "seen", TRACK_IDLE_SECONDS)
+    if found is None:
         return None
-    if time.time() - float(data.get("seen") or 0) > TRACK_IDLE_SECONDS:
-        request.session.pop(TRACK_KEY, None)
-        return None
-    case = (
-        Case.objects.select_related("unit", "handler_position", "handler_team")
-        .filter(pk=data.get("case"))
-        .first()
-    )
-    if case is None:
-        request.session.pop(TRACK_KEY, None)
-        return None
+    data, case = found
     data["seen"] = time.time()
     request.session[TRACK_KEY] = data
     return case
@@ -306,22 +278,15 @@ def track_case(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_case(request, case)
     text = request.POST.get("text", "")
-    if not case.is_open:
-        return _render_case(
-            request,
-            case,
-            text=text,
-            page_error=_("This report is closed; it no longer takes messages."),
-            status=409,
-        )
     uploads = request.FILES.getlist("evidence")
     max_mb = int(case.unit.effective_policy["max_upload_mb"])
     try:
         files = check_files(uploads, max_upload_mb=max_mb)
         services.reporter_message(case=case, text=text, files=files)
+    except WrongState as exc:  # case_closed
+        return _render_case(request, case, text=text, page_error=exc.message, status=exc.status)
     except DomainError as exc:  # Invalid, TooLarge, UnsupportedType
-        fields = exc.field_texts() or {"text": exc.message}
-        errors = f.field_errors(fields, max_upload_mb=max_mb)
+        errors = f.field_errors(exc.fields or {"text": Problem("invalid")})
         return _render_case(request, case, text=text, errors=errors, files_lost=bool(uploads), status=400)
     messages.success(request, _("Your message has been sent to the handlers."))
     return HttpResponseRedirect(reverse("web:track_case") + "#messages")
@@ -337,48 +302,46 @@ def _render_case(
     page_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    unit = case.unit
-    files_by_message: dict[int | None, list[Evidence]] = {}
-    for item in Evidence.objects.filter(case=case).order_by("created_at", "id"):
-        files_by_message.setdefault(item.message_id, []).append(item)
-    conversation = []
-    for m in Message.objects.filter(case=case).order_by("at", "id"):
-        conversation.append(
-            {
-                "mine": m.sender == Sender.REPORTER,
-                "who": _("You")
-                if m.sender == Sender.REPORTER
-                else f.actor_label(m.author_title or "Petugas"),
-                "at": f.local_time(unit, m.at),
-                "text": content.open_text(case, m.sealed, "message"),
-                "files": [_file_row(case, e) for e in files_by_message.get(m.pk, [])],
-            }
-        )
+    view = tracking.reporter_view(case)
+    zone = case.unit.tz
     errors = errors or {}
     context = {
         "case": case,
-        "unit": unit,
-        "status": f.STATUS_TEXT.get(case.status, case.status),
-        "outcome": f.OUTCOME_TEXT.get(case.outcome, "") if case.outcome else "",
-        "handler": _current_handler(case),
-        "due": f.local_time(unit, case.due_at) if case.is_open and case.status != "follow_up" else "",
+        "unit": case.unit,
+        "status": labels.STATUS_FOR_REPORTER.get(case.status, case.status),
+        "outcome": labels.OUTCOME_FOR_REPORTER.get(case.outcome, "") if case.outcome else "",
+        "handler": view.handler or "",
+        "due": timefmt.long(view.due_at, zone),
         "overdue": is_overdue(case),
-        "timeline": f.timeline_rows(unit, tracking.reporter_timeline(case)),
-        "conversation": conversation,
-        "report_files": [_file_row(case, e) for e in files_by_message.get(None, [])],
+        "timeline": [
+            {
+                "at": timefmt.long(line.at, zone),
+                "label": line.sentence,
+                "actor": line.actor,
+                "text": line.text,
+            }
+            for line in view.timeline
+        ],
+        "conversation": [
+            {
+                "mine": m.sender == Sender.REPORTER,
+                "who": _("You") if m.sender == Sender.REPORTER else (m.author or _("Officer")),
+                "at": timefmt.long(m.at, zone),
+                "text": m.text,
+                "files": m.files,
+            }
+            for m in view.messages
+        ],
+        "report_files": view.report_files,
         "text": text,
         "errors": errors,
         "error_list": f.error_list(errors),
         "files_lost": files_lost,
         "page_error": page_error,
-        "max_upload_mb": int(unit.effective_policy["max_upload_mb"]),
-        "evidence_types": f.EVIDENCE_TYPES,
+        "max_upload_mb": int(case.unit.effective_policy["max_upload_mb"]),
+        "evidence_types": ACCEPTED_TYPES,
     }
     return render(request, "web/public/track_case.html", context, status=status)
-
-
-def _file_row(case: Case, item: Evidence) -> dict[str, Any]:
-    return {"name": content.open_text(case, item.sealed_name, "evidence-name"), "size": item.size}
 
 
 @require_POST

@@ -1,0 +1,44 @@
+"""Encryption at rest for prevention rows: each row has its own data key, wrapped by the master key
+(the same envelope as a case's), so a row's sealed fields open only with the master key and only
+with that row's key. Purposes name the kind of field (a blob moved to another row does not open)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import models
+
+from integritas.vault import crypto
+
+
+def new_key(row: models.Model) -> bytes:
+    key, wrapped = crypto.new_data_key()
+    row.wrapped_key = wrapped  # type: ignore[attr-defined]
+    row._data_key = key  # type: ignore[attr-defined]
+    return key
+
+
+def key_of(row: models.Model) -> bytes:
+    cached = getattr(row, "_data_key", None)
+    if cached is None:
+        cached = crypto.unwrap_key(bytes(row.wrapped_key))  # type: ignore[attr-defined]
+        row._data_key = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _purpose(row: models.Model, field: str) -> str:
+    return f"prevention:{row._meta.model_name}:{field}"
+
+
+def seal(row: models.Model, field: str, value: Any, *, key_row: models.Model | None = None) -> bytes:
+    """JSON-encode and seal ``value`` with the data key of ``key_row`` (default: ``row`` itself)."""
+    owner = key_row or row
+    return crypto.seal(key_of(owner), json.dumps(value, ensure_ascii=False).encode(), _purpose(row, field))
+
+
+def unseal(row: models.Model, field: str, blob: bytes | None, *, key_row: models.Model | None = None) -> Any:
+    if blob is None:
+        return None
+    owner = key_row or row
+    return json.loads(crypto.unseal(key_of(owner), bytes(blob), _purpose(row, field)))

@@ -1,0 +1,115 @@
+"""The lists of the back office: "my cases" (what waits for me) and every case my team oversees."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.paginator import Paginator
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from integritas import timefmt
+from integritas.cases import access, presenters
+from integritas.cases.models import OPEN_STATUSES, TIMED_STATUSES, Case, Category, Outcome, Status
+from integritas.orgs.models import Person, Unit
+from integritas.web import forms_staff
+from integritas.web.views.common import person_of, staff_required, summary_errors
+
+PAGE_SIZE = 50
+
+
+def _zones(units: list[Unit]) -> dict[int, ZoneInfo]:
+    """The time zone of each unit (inherited down the tree) with one query for all of them."""
+    ids = {ancestor for unit in units for ancestor in unit.ancestor_ids()}
+    own = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "timezone"))
+    zones: dict[int, ZoneInfo] = {}
+    for unit in units:
+        chosen = next((own[a] for a in reversed(unit.ancestor_ids()) if own.get(a)), None)
+        zones[unit.pk] = ZoneInfo(chosen or unit.timezone or "Asia/Jakarta")
+    return zones
+
+
+def _unit_choices(qs: QuerySet[Case], person: Person) -> list[tuple[str, str]]:
+    units = Unit.objects.filter(Q(pk__in=qs.values("unit_id")) | Q(pk__in=access.team_unit_ids(person)))
+    return [(u.code, u.name) for u in units.order_by("name", "code")]
+
+
+def _filtered(qs: QuerySet[Case], form: forms_staff.CaseFilterForm) -> QuerySet[Case]:
+    if not form.is_valid():
+        return qs
+    if form.cleaned_data.get("state"):
+        qs = qs.filter(status=form.cleaned_data["state"])
+    if form.cleaned_data.get("unit"):
+        unit = Unit.objects.filter(code=form.cleaned_data["unit"]).first()
+        if unit is not None:
+            qs = qs.filter(unit__path__startswith=unit.path)
+    if form.cleaned_data.get("overdue"):
+        qs = qs.filter(Q(overdue=True) | Q(status__in=TIMED_STATUSES, due_at__lt=timezone.now()))
+    return qs
+
+
+def _rows(cases: list[Case]) -> list[dict[str, Any]]:
+    zones = _zones(list({c.unit_id: c.unit for c in cases}.values()))
+    now = timezone.now()
+    return [
+        {
+            "reference": c.reference,
+            "unit": c.unit.name,
+            "state": Status(c.status).label,
+            "level": c.level,
+            "due": timefmt.short(c.due_at, zones[c.unit_id]),
+            "overdue": presenters.is_overdue(c, now),
+            "categories": [Category(row.code).label for row in c.category_rows.all()],
+            "outcome": Outcome(c.outcome).label if c.outcome else "",
+        }
+        for c in cases
+    ]
+
+
+def _list_page(
+    request: HttpRequest,
+    base: QuerySet[Case],
+    form: forms_staff.CaseFilterForm,
+    template: str,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    qs = _filtered(base, form).order_by(F("due_at").asc(nulls_last=True), "-created_at", "-pk")
+    page = Paginator(presenters.summary_queryset(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "rows": _rows(list(page.object_list)),
+        "page": page,
+        "query": params.urlencode(),
+        "filtered": any(params.get(k) for k in ("state", "unit", "overdue")),
+        "summary_errors": summary_errors(form),
+        **(extra or {}),
+    }
+    return render(request, template, context, status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Cases waiting for me (``access.cases_handled_by``)."""
+    person = person_of(request)
+    mine = access.cases_handled_by(person)
+    states = [(s.value, s.label) for s in Status if s in OPEN_STATUSES]
+    form = forms_staff.CaseFilterForm(request.GET or None, units=_unit_choices(mine, person), states=states)
+    return _list_page(request, mine, form, "web/staff/queue.html")
+
+
+@staff_required
+def team_cases(request: HttpRequest) -> HttpResponse:
+    """Every case I may see: for a team member, all cases of the team's units and the units below."""
+    person = person_of(request)
+    visible = access.cases_visible_to(person)
+    form = forms_staff.TeamFilterForm(
+        request.GET or None, units=_unit_choices(visible, person), states=Status.choices
+    )
+    return _list_page(
+        request, visible, form, "web/staff/team_cases.html", {"teams": access.team_units(person)}
+    )
