@@ -48,9 +48,6 @@ SOURCES = {"body", "query", "path", "header", "form", "file", "cookie"}
 
 def error_body(error: DomainError) -> dict[str, Any]:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
-    if error.status == 415 and error.params.get("reason"):
-        # Why a file was refused (vault.filetypes), for clients that explain it in their own words.
-        body["reason"] = error.params["reason"]
     if error.fields:
         body["fields"] = {name: problem.text for name, problem in error.fields.items()}
     return {"error": body}

@@ -53,10 +53,6 @@ register(
         "retry_not_failed": _("Only a failed message can be sent again."),
         # Files.
         "too_large.file": _("%(name)s is larger than the %(limit_mb)s MB allowed."),
-        "unsupported_file_type.file": _(
-            "%(name)s: this type of file is not accepted. Send documents, photos, audio or video (%(types)s)."
-        ),
-        "unsupported_file_type.damaged": _("%(name)s: the image is damaged and cannot be accepted."),
     },
     problems={
         "unknown_unit": _("No such unit."),
@@ -81,10 +77,6 @@ register(
         "too_many_files": _("Send at most %(limit)s files at once."),
         "file_too_large": _("%(name)s is larger than the %(limit_mb)s MB allowed."),
         "file_empty": _("%(name)s is empty."),
-        "file_type_refused": _(
-            "%(name)s: this type of file is not accepted. Send documents, photos, audio or video (%(types)s)."
-        ),
-        "file_damaged": _("%(name)s: the image is damaged and cannot be accepted."),
         "position_outside_unit": _("Choose a position of the case's unit or of a unit below it."),
         "message_or_file": _("Write a message or attach a file."),
         "date_order": _("The end date is before the start date."),

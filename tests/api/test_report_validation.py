@@ -22,6 +22,7 @@ from integritas.cases import services
 from integritas.cases.models import Case, Evidence, Via
 from integritas.cases.receipts import ALPHABET
 from tests.factories import PASSWORD, PDF_BYTES, make_unit, reload, report_data, submit
+from tests.security.refusals import refusal_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -342,14 +343,14 @@ def test_disallowed_file_types_get_415(client, org, nothing_created, name, paylo
     data = report_data(org.school, org.p_teacher)
     r = post_multipart(client, data, [(name, payload, "application/pdf")])
     error = assert_error(r, 415, "unsupported_file_type")
-    assert error["reason"] == code and "evidence" in error["fields"]
+    assert refusal_reason(error) == code and "evidence" in error["fields"]
 
 
 def test_one_bad_file_among_good_ones_stores_nothing(client, org, nothing_created):
     data = report_data(org.school, org.p_teacher)
     files = [("a.pdf", PDF_BYTES, "application/pdf"), ("b.pdf", EXE_BYTES, "application/pdf")]
     error = assert_error(post_multipart(client, data, files), 415, "unsupported_file_type")
-    assert error["reason"] == "file_type_unknown"
+    assert refusal_reason(error) == "file_type_unknown"
 
 
 def test_empty_file_gets_422(client, org, nothing_created):
