@@ -66,11 +66,11 @@ def _change(change: PendingChange) -> dict[str, Any]:
         "id": change.pk,
         "kind": change.kind,
         "state": change.state,
-        "unit": change.unit.code if change.unit_id else None,
+        "unit": change.unit.code if change.unit is not None else None,
         "username": change.person.username,
         "requested_by": change.requested_by_name,
         "requested_at": change.requested_at.isoformat(),
-        "decided_by": change.decided_by.username if change.decided_by_id else None,
+        "decided_by": change.decided_by.username if change.decided_by is not None else None,
         "decided_at": change.decided_at.isoformat() if change.decided_at else None,
         "reason": change.reason,
     }

@@ -36,6 +36,13 @@ RAW = (
 RAW_ON_POSTGRES = (models.DateField, models.DateTimeField)
 
 
+def _field(model: type[Model], name: str) -> Any:
+    """A concrete field of the model (``get_field`` also answers relations, which have no column)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
 def _preparer(field: Any, connection: Any) -> Callable[[Any], Any] | None:
     """How a value of ``field`` becomes a database value (None: as it is)."""
     if isinstance(field, models.JSONField):
@@ -86,7 +93,7 @@ def insert_rows(
             return {}
         keys = [row[key] for row in rows]
         pk = quote(model._meta.pk.column)
-        key_column = quote(model._meta.get_field(key).column)
+        key_column = quote(_field(model, key).column)
         found: dict[Any, int] = {}
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT {key_column}, {pk} FROM {table} WHERE {key_column} = ANY(%s)", [keys])
@@ -160,7 +167,7 @@ def update(objs: Sequence[Model], fields: Sequence[str]) -> None:
         return
     model = type(objs[0])
     connection = connections[router.db_for_write(model)]
-    columns = [model._meta.get_field(name) for name in fields]
+    columns = [_field(model, name) for name in fields]
     preparers = [_preparer(f, connection) for f in columns]
     rows = [
         [

@@ -24,7 +24,8 @@ def export_data(*, today: dt.date | None = None) -> dict[str, Any]:
     code_of = {u.pk: u.code for u in units}
     unit_rows = []
     for unit in units:
-        row: dict[str, Any] = {"code": unit.code, "name": unit.name, "parent": code_of.get(unit.parent_id)}
+        parent = code_of.get(unit.parent_id) if unit.parent_id else None
+        row: dict[str, Any] = {"code": unit.code, "name": unit.name, "parent": parent}
         if unit.timezone:
             row["timezone"] = unit.timezone
         if unit.work_week:

@@ -374,7 +374,7 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
         elif code in unit_codes:
             c.add(where, "code", Problem("duplicate_in_file", value=code))
         else:
-            unit_codes.add(code)
+            unit_codes.add(str(code))
         name = c.text(entry, "name", where, required=True)
         tz = entry.get("timezone")
         if tz is not None and tz not in TIMEZONES:
@@ -415,7 +415,7 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
         elif code in position_codes:
             c.add(where, "code", Problem("duplicate_in_file", value=code))
         else:
-            position_codes.add(code)
+            position_codes.add(str(code))
         title = c.text(entry, "title", where, required=True)
         unit = entry.get("unit")
         if not isinstance(unit, str) or not unit:
@@ -443,7 +443,7 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
             c.add(where, "username", Problem("duplicate_in_file", value=username))
             username = None
         else:
-            usernames.add(username)
+            usernames.add(str(username))
         name = c.text(entry, "name", where, required=True)
         email = entry.get("email")
         if email is not None and not c.add(where, "email", text_problem(email, limit=254, required=False)):
@@ -592,11 +592,11 @@ def _check_references(plan: Plan, sections: dict[str, list], c: _Checker) -> Non
     for spec in plan.units:
         if spec.parent and spec.parent not in known_units:
             c.add(spec.ref, "parent", Problem("unknown_unit_code", value=spec.parent))
-    for spec in plan.positions:
-        if spec.unit not in known_units:
-            c.add(spec.ref, "unit", Problem("unknown_unit_code", value=spec.unit))
-        if spec.reports_to and spec.reports_to not in known_positions:
-            c.add(spec.ref, "reports_to", Problem("unknown_position_code", value=spec.reports_to))
+    for position in plan.positions:
+        if position.unit not in known_units:
+            c.add(position.ref, "unit", Problem("unknown_unit_code", value=position.unit))
+        if position.reports_to and position.reports_to not in known_positions:
+            c.add(position.ref, "reports_to", Problem("unknown_position_code", value=position.reports_to))
     for items in plan.holdings.values():
         for item in items:
             if item.position not in known_positions:
@@ -609,9 +609,9 @@ def _check_references(plan: Plan, sections: dict[str, list], c: _Checker) -> Non
                 c.add(
                     plan.refs[("member", f"{unit}/{member}")], None, Problem("unknown_person", value=member)
                 )
-    for spec in plan.holidays:
-        if spec.unit and spec.unit not in known_units:
-            c.add(spec.ref, "unit", Problem("unknown_unit_code", value=spec.unit))
+    for holiday in plan.holidays:
+        if holiday.unit and holiday.unit not in known_units:
+            c.add(holiday.ref, "unit", Problem("unknown_unit_code", value=holiday.unit))
     c.issues.sort(key=_order)
 
 
@@ -640,16 +640,16 @@ class _DryRun(Exception):
 
 
 # Service fields → the file's field names.
-FIELD_IN_FILE = {"is_admin": "admin", "person": None}
+FIELD_IN_FILE: dict[str, str | None] = {"is_admin": "admin", "person": None}
 
 
 def _issues_of(error: services.BatchInvalid, places: dict[tuple[str, int], Where]) -> list[Issue]:
     issues = []
     for item in error.problems:
-        name = item.field
-        if name.startswith("policy_"):
-            name = "policy." + name[len("policy_") :]
-        name = FIELD_IN_FILE.get(name, name)
+        field_name = item.field
+        if field_name.startswith("policy_"):
+            field_name = "policy." + field_name[len("policy_") :]
+        name = FIELD_IN_FILE.get(field_name, field_name)
         issues.append(
             Issue(
                 place(item.ref, places) if isinstance(item.ref, tuple | Where) else None, name, item.problem
@@ -695,12 +695,14 @@ def _apply(plan: Plan, actor: Person | str, via: str, today: dt.date) -> None:
         services.positions_save(actor=actor, specs=plan.positions, via=via)
     if plan.people:
         services.people_save(actor=actor, specs=plan.people, via=via)
-        refs = {u: plan.refs[("people", u)] for u in plan.holdings}
-        services.holdings_sync(actor=actor, wanted=plan.holdings, today=today, via=via, refs=refs)
+        person_refs = {u: plan.refs[("people", u)] for u in plan.holdings}
+        services.holdings_sync(actor=actor, wanted=plan.holdings, today=today, via=via, refs=person_refs)
     if plan.teams:
-        refs: dict[str, Any] = {u: plan.refs[("teams", u)] for u in plan.teams}
-        refs.update({key: where for (kind, key), where in plan.refs.items() if kind == "member"})
-        services.teams_sync(actor=actor, wanted=plan.teams, via=via, refs=refs, new_deployment=new_deployment)
+        team_refs: dict[str, Any] = {u: plan.refs[("teams", u)] for u in plan.teams}
+        team_refs.update({key: where for (kind, key), where in plan.refs.items() if kind == "member"})
+        services.teams_sync(
+            actor=actor, wanted=plan.teams, via=via, refs=team_refs, new_deployment=new_deployment
+        )
     if plan.passwords:
         people = {
             p.username: p for p in Person.objects.filter(username__in=[u for u, _, _ in plan.passwords])
@@ -710,9 +712,14 @@ def _apply(plan: Plan, actor: Person | str, via: str, today: dt.date) -> None:
             for username, password, _where in plan.passwords
             if not people[username].has_usable_password()
         ]
-        refs = {people[username].pk: where for username, _password, where in plan.passwords}
+        password_refs: dict[int, Any] = {people[u].pk: where for u, _password, where in plan.passwords}
         services.passwords_set(
-            actor=actor, items=items, via=via, new_deployment=new_deployment, first_only=True, refs=refs
+            actor=actor,
+            items=items,
+            via=via,
+            new_deployment=new_deployment,
+            first_only=True,
+            refs=password_refs,
         )
     if plan.holidays:
         services.holidays_save(actor=actor, specs=plan.holidays, via=via)

@@ -160,7 +160,7 @@ class Person(AbstractUser):
     # the hash each web session carries, so sessions signed before no longer match.
     session_epoch = models.PositiveIntegerField(default=0)
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         indexes = [
             # Intake finds a person by e-mail address whatever its case (``email__iexact``).
             models.Index(Upper("email"), name="person_email_upper"),
@@ -173,7 +173,7 @@ class Person(AbstractUser):
     def display_name(self) -> str:
         return self.name or self.username
 
-    def _session_hash(self, secret: str | None) -> str:
+    def _session_hash(self, secret: str | bytes | None) -> str:
         salt = "integritas.orgs.Person.session"
         value = f"{self.password}:{self.session_epoch}"
         return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()

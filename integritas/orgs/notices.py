@@ -53,10 +53,11 @@ def _nearest_team(unit_ids: Iterable[int]) -> dict[int, list[Person]]:
 
 
 def _item(change: PendingChange) -> dict[str, Any]:
+    unit = change.unit
     return {
         "kind": change.kind,
-        "unit_name": change.unit.name if change.unit_id else "",
-        "unit_code": change.unit.code if change.unit_id else "",
+        "unit_name": unit.name if unit is not None else "",
+        "unit_code": unit.code if unit is not None else "",
         "person_name": change.person.display_name,
         "username": change.person.username,
         "requested_by": change.requested_by_name,
@@ -123,19 +124,19 @@ def pending_requested(changes: list[PendingChange]) -> None:
 
 def pending_decided(change: PendingChange) -> None:
     item = _item(change)
-    decided_by = change.decided_by.display_name if change.decided_by_id else ""
+    decided_by = change.decided_by.display_name if change.decided_by is not None else ""
     if change.state == PendingState.APPROVED:
         if change.kind == PendingKind.PASSWORD:
             _send(change.person, "password_changed", {"item": item, "decided_by": decided_by})
             return
         readers = {
             m.person.pk: m.person
-            for m in TeamMembership.objects.filter(
-                unit_id=change.unit_id, person__is_active=True
-            ).select_related("person")
+            for m in TeamMembership.objects.filter(unit=change.unit, person__is_active=True).select_related(
+                "person"
+            )
         }
         readers.setdefault(change.person.pk, change.person)
         for reader in readers.values():
             _send(reader, "team_changed", {"item": item, "decided_by": decided_by})
-    elif change.state == PendingState.REJECTED and change.requested_by_id:
+    elif change.state == PendingState.REJECTED and change.requested_by is not None:
         _send(change.requested_by, "org_change_rejected", {"item": item, "decided_by": decided_by})

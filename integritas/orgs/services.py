@@ -267,7 +267,7 @@ def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") ->
     p.check()
 
     # Parents as they will be: the database, then the batch. A cycle is reported at its first item.
-    code_of_id = {u.pk: u.code for u in units}
+    code_of_id: dict[int | None, str] = {u.pk: u.code for u in units}
     parent_of = {u.code: code_of_id.get(u.parent_id) for u in units}
     for spec in specs:
         parent_of[spec.code] = spec.parent
@@ -695,11 +695,11 @@ def people_save(*, actor: Actor, specs: Sequence[PersonSpec], via: str = "page")
         cut_off: list[Person] = []
         for spec in specs:
             if spec.username in created:
-                person = created[spec.username]
+                new = created[spec.username]
                 rec.note(
                     "person_created",
                     spec.username,
-                    {k: person[k] for k in ("name", "email", "language", "is_admin", "is_active")},
+                    {k: new[k] for k in ("name", "email", "language", "is_admin", "is_active")},
                 )
                 results.append(Saved(spec.username, True, True))
                 continue
@@ -714,14 +714,14 @@ def people_save(*, actor: Actor, specs: Sequence[PersonSpec], via: str = "page")
                 values["is_active"] = bool(spec.is_active)
             changes = {k: [row[k], v] for k, v in values.items() if row[k] != v}
             if changes:
-                person = Person(pk=row["id"], username=spec.username, **{k: row[k] for k in values})
+                changed_person = Person(pk=row["id"], username=spec.username, **{k: row[k] for k in values})
                 for key, (_old, new) in changes.items():
-                    setattr(person, key, new)
-                edited.append(person)
+                    setattr(changed_person, key, new)
+                edited.append(changed_person)
                 edited_fields |= set(changes)
                 rec.note("person_changed", spec.username, changes)
                 if "is_active" in changes:
-                    cut_off.append(person)  # deactivated, or reactivated: old sessions never return
+                    cut_off.append(changed_person)  # deactivated, or reactivated: old sessions never return
             results.append(Saved(spec.username, False, bool(changes)))
         if edited:
             bulk.update(edited, sorted(edited_fields))
@@ -1067,11 +1067,12 @@ def holdings_sync(
     # Every holding of the listed people, as plain rows (one query).
     current: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     same_start: dict[tuple[int, str, dt.date], dict[str, Any]] = {}
-    rows = Holding.objects.values(
+    rows: Any = Holding.objects.values(
         "id", "person_id", "start", "end", "acting", "position__code", "position__unit_id"
     )
     if len(person_ids) <= LOOKUP_LIMIT:
         rows = rows.filter(person_id__in=person_ids)
+    row: dict[str, Any]
     for row in rows.iterator(chunk_size=20000):
         if row["person_id"] not in person_ids:
             continue
@@ -1100,10 +1101,10 @@ def holdings_sync(
                 position = positions[item.position]
                 unit = unit_codes.get(position["unit_id"], "")
                 key = f"{username}/{item.position}"
-                row = active.get(item.position) or same_start.get(
+                found = active.get(item.position) or same_start.get(
                     (person_id, item.position, item.start or today)
                 )
-                if row is None:
+                if found is None:
                     start = item.start or today
                     new_rows.append(
                         {
@@ -1125,9 +1126,11 @@ def holdings_sync(
                 values: dict[str, Any] = {"end": item.end, "acting": item.acting}
                 if item.start:
                     values["start"] = item.start
-                changes = {k: [row[k], v] for k, v in values.items() if row[k] != v}
+                changes = {k: [found[k], v] for k, v in values.items() if found[k] != v}
                 if changes:
-                    holding = Holding(pk=row["id"], start=row["start"], end=row["end"], acting=row["acting"])
+                    holding = Holding(
+                        pk=found["id"], start=found["start"], end=found["end"], acting=found["acting"]
+                    )
                     for name, (_old, new) in changes.items():
                         setattr(holding, name, new)
                     updated.append(holding)
@@ -1291,11 +1294,12 @@ def teams_change(
         if waiting:
             bulk.insert(waiting)
             for pending in waiting:
+                unit_code = _unit_of(pending)
                 rec.note(
                     f"{pending.kind}_requested",
-                    f"{pending.unit.code}/{pending.person.username}",
+                    f"{unit_code}/{pending.person.username}",
                     {"request": pending.pk},
-                    unit=pending.unit.code,
+                    unit=unit_code,
                 )
             notices.pending_requested(waiting)
     return outcome
@@ -1435,6 +1439,11 @@ def pending_for(person: Person) -> list[PendingChange]:
     return [c for c in waiting if c.requested_by_id == person.pk or person.pk in allowed[c.pk]]
 
 
+def _unit_of(change: PendingChange) -> str:
+    """The code of the team's unit a change is about ("" for a password)."""
+    return change.unit.code if change.unit is not None else ""
+
+
 def _open_change(change_id: Any) -> PendingChange:
     try:
         pk = int(change_id)
@@ -1465,14 +1474,15 @@ def pending_approve(*, actor: Person, change_id: Any, via: str = "page") -> Pend
         if change.kind == PendingKind.TEAM_ADD and (person.is_admin or not person.is_active):
             raise WrongState("cannot_join_now", username=person.username)
         with change_set(actor=actor.username, via="approval") as rec:
-            key = f"{change.unit.code}/{person.username}" if change.unit else person.username
+            unit_code = _unit_of(change)
+            key = f"{unit_code}/{person.username}" if unit_code else person.username
             detail = {"request": change.pk, "requested_by": change.requested_by_name}
             if change.kind == PendingKind.TEAM_ADD:
                 TeamMembership.objects.get_or_create(unit=change.unit, person=person)
-                rec.note("team_member_added", key, detail, unit=change.unit.code)
+                rec.note("team_member_added", key, detail, unit=unit_code)
             elif change.kind == PendingKind.TEAM_REMOVE:
                 TeamMembership.objects.filter(unit=change.unit, person=person).delete()
-                rec.note("team_member_removed", key, detail, unit=change.unit.code)
+                rec.note("team_member_removed", key, detail, unit=unit_code)
             else:
                 person.password = change.password_hash
                 person.save(update_fields=["password"])
@@ -1502,12 +1512,13 @@ def pending_reject(*, actor: Person, change_id: Any, reason: str = "", via: str 
             change.reason = clean_text(reason)
             change.password_hash = ""
             change.save(update_fields=["state", "decided_by", "decided_at", "reason", "password_hash"])
-            key = f"{change.unit.code}/{change.person.username}" if change.unit else change.person.username
+            unit_code = _unit_of(change)
+            key = f"{unit_code}/{change.person.username}" if unit_code else change.person.username
             rec.note(
                 f"{change.kind}_{change.state}",
                 key,
                 {"request": change.pk, "requested_by": change.requested_by_name, "reason": change.reason},
-                unit=change.unit.code if change.unit else "",
+                unit=unit_code,
             )
             notices.pending_decided(change)
     return change
@@ -1582,7 +1593,7 @@ def holiday_add(*, actor: Actor, date: dt.date, name: str, unit: Unit | None, vi
 
 def holiday_remove(*, actor: Actor, holiday: Holiday, via: str = "page") -> None:
     with change_set(actor=_actor_name(actor), via=via) as rec:
-        unit_code = holiday.unit.code if holiday.unit_id else None
+        unit_code = holiday.unit.code if holiday.unit is not None else None
         deleted, _rows = Holiday.objects.filter(pk=holiday.pk).delete()
         if deleted:
             rec.note(

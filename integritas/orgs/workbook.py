@@ -184,7 +184,7 @@ CHOICES: dict[str, dict[str, Any]] = {
                   "peringatkan": "warn", "peringatan": "warn"},
 }  # fmt: skip
 # How the export writes a value of each kind (Indonesian words, read back by CHOICES).
-WRITTEN = {
+WRITTEN: dict[str, dict[Any, str]] = {
     "bool": {True: "ya", False: "tidak"},
     "work_week": {"mon-fri": "senin-jumat", "mon-sat": "senin-sabtu"},
     "day_kind": {"working": "kerja", "calendar": "kalender"},
@@ -443,6 +443,7 @@ def _cell(value: Any, column: Column) -> Any:
 
 
 def _rows(sheet: Sheet, data: dict[str, Any]) -> Iterable[list[Any]]:
+    entry: dict[str, Any]
     for entry in data.get(sheet.section) or []:
         if sheet.section == "units":
             policy = entry.get("policy") or {}

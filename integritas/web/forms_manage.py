@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +127,7 @@ def inherited_settings(parent: Unit | None) -> dict[str, Inherited]:
 # --- choosing a unit, a position or a person ---------------------------------------------------------
 
 
-def unit_tree(units: list[Unit] | None = None) -> list[tuple[Unit, int]]:
+def unit_tree(units: Sequence[Unit] | None = None) -> list[tuple[Unit, int]]:
     """Units in tree order (each parent before its children, siblings by code), with their depth."""
     units = units if units is not None else list(Unit.objects.order_by("code"))
     children: dict[int | None, list[Unit]] = {}
@@ -436,7 +437,7 @@ class PasswordForm(forms.Form):
         self.person = person
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))

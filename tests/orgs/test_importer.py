@@ -388,15 +388,15 @@ BAD_ENTRIES = {
     ),
     "bad holiday date": (
         _set(("holidays", 0, "date"), "2026-02-30"),
-        ["holidays[0] (date '2026-02-30'), date: Enter a date as YYYY-MM-DD."],
+        ["holidays[0] (date '2026-02-30'), date: Enter a valid date: year-month-day, e.g. 2026-07-01."],
     ),
     "holiday date in another format": (
         _set(("holidays", 1, "date"), "18/07/2026"),
-        ["holidays[1] (date '18/07/2026'), date: Enter a date"],
+        ["holidays[1] (date '18/07/2026'), date: Enter a valid date"],
     ),
     "week date is not a date": (
         _set(("people", 3, "positions"), [{"code": "KABID-SMP", "start": "2026-W01-1"}]),
-        ["people[3] (username 'hadi'), positions[0].start: Enter a date"],
+        ["people[3] (username 'hadi'), positions[0].start: Enter a valid date"],
     ),
     "holding ends before it starts": (
         _set(("people", 3, "positions"), [{"code": "KABID-SMP", "start": "2026-05-01", "end": "2026-04-01"}]),
@@ -441,7 +441,7 @@ BAD_ENTRIES = {
     ),
     "bad e-mail address": (
         _set(("people", 1, "email"), "sri@"),
-        ["people[1] (username 'sri'), email: Enter a valid e-mail address."],
+        ["people[1] (username 'sri'), email: Enter a valid e-mail address, e.g. nama@contoh.id."],
     ),
     "a reserved unit code": (
         _append("units", {"code": "baru", "name": "Unit Baru", "parent": "DISDIK-MADIUN"}),
@@ -678,5 +678,5 @@ def test_problems_are_in_indonesian_when_the_language_is_indonesian():
     assert problems == [
         "units[2] (kode 'SMPN2-MEJAYAN'), parent: Tidak ada unit kerja dengan kode DISDIK-NGAWI "
         "(di berkas maupun di organisasi).",
-        "people[1] (nama pengguna 'sri'), email: Isi alamat surel yang benar.",
+        "people[1] (nama pengguna 'sri'), email: Masukkan alamat e-mail yang benar, misalnya nama@contoh.id.",
     ]

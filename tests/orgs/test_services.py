@@ -500,7 +500,7 @@ def _batch_queries(org, n: int) -> int:
 
 
 def test_batch_services_cost_the_same_queries_for_3_items_as_for_30(org):
-    _batch_queries(org, 1)  # the first audit entry creates the chain's head row
+    _batch_queries(org, 1)  # the first audit entry creates the chain's head row and key
     assert _batch_queries(org, 3) == _batch_queries(org, 30)
 
 

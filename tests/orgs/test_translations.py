@@ -3,6 +3,8 @@ English catalogues list the same entries (English is the source language)."""
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import polib
@@ -10,7 +12,6 @@ import pytest
 from django.utils import translation
 
 from integritas.messages import ERRORS, PROBLEMS
-from tests.web.test_public_pages import _python_msgids, _template_msgids
 
 PKG = Path(__file__).resolve().parents[2] / "integritas"
 SOURCES = [
@@ -19,7 +20,35 @@ SOURCES = [
     *sorted((PKG / "web" / "views" / "manage").glob("*.py")),
     PKG / "web" / "forms_manage.py",
 ]
-TEMPLATES = sorted((PKG / "web" / "templates" / "web" / "manage").glob("*.html"))
+TEMPLATES = sorted((PKG / "web" / "templates" / "web" / "manage").glob("*.html")) + [
+    PKG / "notify" / "templates" / "notify" / name
+    for name in ("_org_item.txt", "_org_footer.txt", "org_base.html", "_org_change_requested.txt",
+                 "org_change_requested.txt", "org_change_requested.html", "_team_changed.txt", "_changed_by.txt",
+                 "team_changed.txt", "_password_changed.txt", "_password_unknown.txt", "password_changed.txt",
+                 "_org_change_rejected.txt", "org_change_rejected.txt", "org_change_rejected.html")
+]  # fmt: skip
+
+
+def _python_msgids(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            args = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if node.func.id in ("_", "gettext", "gettext_lazy", "ngettext") and args:
+                found.add(args[0])
+            elif node.func.id in ("pgettext", "pgettext_lazy") and len(args) == 2:
+                found.add(args[1])
+    return found
+
+
+def _template_msgids(path: Path) -> set[str]:
+    source = path.read_text()
+    found = set(re.findall(r'{%\s*translate\s+"((?:[^"\\]|\\.)*)"', source))
+    for options, body in re.findall(r"{%\s*blocktranslate([^%]*)%}(.*?){%\s*endblocktranslate\s*%}", source, re.S):
+        if "trimmed" in options:
+            body = " ".join(line.strip() for line in body.strip().splitlines() if line.strip())
+        found.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", body))
+    return found
 
 
 def translated() -> set[str]:

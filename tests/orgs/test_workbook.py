@@ -115,8 +115,8 @@ def test_problems_name_the_sheet_row_and_column_in_indonesian():
         "lembar Unit, baris 3, kolom F (Batas pemeriksaan (hari)): Isi bilangan bulat dari 1 sampai 60.",
         "lembar Jabatan, baris 4, kolom D (Atasan): Tidak ada jabatan dengan kode WAKA "
         "(di berkas maupun di organisasi).",
-        "lembar Pegawai, baris 4, kolom C (E-mail): Isi alamat surel yang benar.",
-        "lembar Tim, baris 4, kolom B (Anggota): Tidak ada pegawai: joko.",
+        "lembar Pegawai, baris 4, kolom C (E-mail): Masukkan alamat e-mail yang benar, misalnya nama@contoh.id.",
+        "lembar Tim, baris 4, kolom B (Anggota): Pegawai tidak ditemukan: joko.",
     ]
     assert not Unit.objects.exists()
 

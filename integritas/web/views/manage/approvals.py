@@ -8,6 +8,8 @@ administration page: team members use it, and it shows no case content either.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -18,13 +20,14 @@ from django.utils.translation import gettext as _
 from integritas.errors import DomainError
 from integritas.orgs import services
 from integritas.orgs.models import PendingChange
+from integritas.web.views.common import person_of
 from integritas.web.views.manage.common import failed_forms
 
 
 def approvals(request: HttpRequest) -> HttpResponse:
-    person = request.user
-    if not person.is_authenticated:
+    if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("web:login"))
+    person = person_of(request)
     if request.method == "POST":
         change_id = request.POST.get("change", "")
         action = request.POST.get("action")
@@ -53,6 +56,6 @@ def approvals(request: HttpRequest) -> HttpResponse:
         }
         for change in waiting
     ]
-    context = {"rows": rows, "section": "approvals"}
+    context: dict[str, Any] = {"rows": rows, "section": "approvals"}
     context["error_forms"] = failed_forms(context)
     return render(request, "web/manage/approvals.html", context)

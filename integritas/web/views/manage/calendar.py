@@ -16,6 +16,7 @@ from integritas.orgs import services
 from integritas.orgs.calendar import year_grid
 from integritas.orgs.models import Holiday, Unit
 from integritas.web import forms_manage as f
+from integritas.web.views.common import person_of
 from integritas.web.views.manage.common import admin_only, page, today
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -52,7 +53,7 @@ def calendar_view(request: HttpRequest, code: str, year: int) -> HttpResponse:
             holiday = get_object_or_404(
                 Holiday.objects.filter(Q(unit__isnull=True) | Q(unit=unit)), pk=request.POST["remove"]
             )
-            services.holiday_remove(actor=request.user, holiday=holiday)
+            services.holiday_remove(actor=person_of(request), holiday=holiday)
             messages.success(request, _("Day off %(name)s removed.") % {"name": holiday.name})
             return redirect("web:manage_calendar", code=unit.code, year=year)
         form = f.HolidayForm(request.POST)
@@ -60,7 +61,7 @@ def calendar_view(request: HttpRequest, code: str, year: int) -> HttpResponse:
             data = form.cleaned_data
             try:
                 holiday = services.holiday_add(
-                    actor=request.user,
+                    actor=person_of(request),
                     date=data["date"],
                     name=data["name"],
                     unit=unit if data["scope"] == "unit" else None,

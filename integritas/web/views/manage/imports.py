@@ -29,6 +29,7 @@ from integritas.orgs.presenters import change_text
 from integritas.orgs.workbook import write_workbook
 from integritas.vault.crypto import seal_master, unseal_master
 from integritas.web import forms_manage as f
+from integritas.web.views.common import person_of
 from integritas.web.views.manage.common import admin_only, page
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -129,7 +130,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
             return redirect("web:manage_import")
         data, places = _unseal(token, stored["sealed"])
         try:
-            summary = import_org(data, places=places, actor=request.user, via="import")
+            summary = import_org(data, places=places, actor=person_of(request), via="import")
         except ImportProblem as problem:
             # The organisation changed since the preview in a way that makes the file invalid.
             return _problems(request, context, problem, stored.get("name", ""))
@@ -149,7 +150,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
         return page(request, "import.html", context, section="import", status=400)
     try:
         data, places = read_file(upload.read(), upload.name)
-        summary = import_org(data, dry_run=True, places=places, actor=request.user, via="import")
+        summary = import_org(data, dry_run=True, places=places, actor=person_of(request), via="import")
     except ImportProblem as problem:
         return _problems(request, context, problem, upload.name)
     token = secrets.token_urlsafe(16)

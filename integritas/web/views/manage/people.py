@@ -19,6 +19,7 @@ from integritas.orgs import services
 from integritas.orgs.models import Holding, PendingChange, PendingKind, PendingState, Person
 from integritas.orgs.presenters import acting_title
 from integritas.web import forms_manage as f
+from integritas.web.views.common import person_of
 from integritas.web.views.manage.common import admin_only, page, today
 
 PEOPLE_PER_PAGE = 50
@@ -56,7 +57,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 person, _changed = services.person_save(
-                    actor=request.user,
+                    actor=person_of(request),
                     username=data["username"],
                     name=data["name"],
                     email=data["email"],
@@ -87,7 +88,7 @@ def _details(request: HttpRequest, person: Person, forms: dict[str, Any]) -> Htt
     data = form.cleaned_data
     try:
         _person, changed = services.person_save(
-            actor=request.user,
+            actor=person_of(request),
             person=person,
             name=data["name"],
             email=data["email"],
@@ -109,7 +110,7 @@ def _holding(request: HttpRequest, person: Person, forms: dict[str, Any]) -> Htt
     data = form.cleaned_data
     try:
         services.holding_add(
-            actor=request.user,
+            actor=person_of(request),
             person=person,
             position=data["position"],
             start=data["start"],
@@ -131,7 +132,7 @@ def _end(request: HttpRequest, person: Person, forms: dict[str, Any]) -> HttpRes
     if not form.is_valid():
         return None
     try:
-        services.holding_end(actor=request.user, holding=holding, end=form.cleaned_data["end"])
+        services.holding_end(actor=person_of(request), holding=holding, end=form.cleaned_data["end"])
     except Invalid as error:
         f.show_invalid(form, error)
         return None
@@ -145,7 +146,7 @@ def _password(request: HttpRequest, person: Person, forms: dict[str, Any]) -> Ht
         return None
     try:
         outcome = services.person_set_password(
-            actor=request.user, person=person, password=form.cleaned_data["password1"]
+            actor=person_of(request), person=person, password=form.cleaned_data["password1"]
         )
     except Invalid as error:
         f.show_invalid(form, error)

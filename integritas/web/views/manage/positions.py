@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from integritas.orgs import services
 from integritas.orgs.models import Holding, Position, Unit
 from integritas.web import forms_manage as f
+from integritas.web.views.common import person_of
 from integritas.web.views.manage.common import admin_only, edit_page, page, today
 
 
@@ -60,7 +61,7 @@ def _position_page(request: HttpRequest, position: Position | None) -> HttpRespo
     def save(form: Form) -> tuple[Position, bool]:
         data = form.cleaned_data
         return services.position_save(
-            actor=request.user,
+            actor=person_of(request),
             position=position,
             code=data.get("code", ""),
             unit=data["unit"],

@@ -18,6 +18,7 @@ from integritas.errors import Invalid
 from integritas.orgs import services
 from integritas.orgs.models import Holding, PendingChange, PendingState, Person, TeamMembership, Unit
 from integritas.web import forms_manage as f
+from integritas.web.views.common import person_of
 from integritas.web.views.manage.common import admin_only, page, today
 
 SEARCH_RESULTS = 20
@@ -52,7 +53,7 @@ def people_of(unit: Unit, query: str = "") -> QuerySet[Person]:
 def _request(request: HttpRequest, unit: Unit, person: Person, *, add: bool) -> HttpResponse | None:
     try:
         outcome = services.team_set(
-            actor=request.user, unit=unit, add=[person] if add else [], remove=[] if add else [person]
+            actor=person_of(request), unit=unit, add=[person] if add else [], remove=[] if add else [person]
         )
     except Invalid as error:
         messages.error(request, "; ".join(problem.text for problem in error.fields.values()))

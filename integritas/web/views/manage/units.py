@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count
@@ -13,10 +14,11 @@ from django.utils.translation import gettext as _
 from integritas.orgs import services
 from integritas.orgs.models import Unit
 from integritas.web import forms_manage as f
+from integritas.web.views.common import person_of
 from integritas.web.views.manage.common import admin_only, edit_page, page, today
 
 
-def tree_rows(units: list[Unit]) -> list[dict[str, Any]]:
+def tree_rows(units: Sequence[Unit]) -> list[dict[str, Any]]:
     """Nested-list events for the template: an item (with or without children), or the end of a level."""
     ordered = f.unit_tree(units)
     rows: list[dict[str, Any]] = []
@@ -42,7 +44,7 @@ def _unit_page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     def save(form: Form) -> tuple[Unit, bool]:
         data = form.cleaned_data
         return services.unit_save(
-            actor=request.user,
+            actor=person_of(request),
             unit=unit,
             code=data.get("code", ""),
             name=data["name"],
