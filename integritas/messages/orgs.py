@@ -7,6 +7,7 @@ from integritas.messages import register
 
 register(
     errors={
+        "admin_only": _("Only administrators manage the organisation."),
         "unit_not_found": _("Unit not found."),
         "position_not_found": _("Position not found."),
         "person_not_found": _("Person not found."),

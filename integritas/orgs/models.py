@@ -53,10 +53,15 @@ class Unit(models.Model):
     path = models.CharField(max_length=1024, db_index=True, default="", editable=False)
     # In force here (own value, or the nearest one above, or the default); kept up to date by save()
     # and by the bulk services (orgs.tree).
-    resolved_timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE, editable=False)
-    resolved_work_week = models.CharField(max_length=16, default=DEFAULT_WORK_WEEK, editable=False)
+    # (Database defaults too: rows written without them, e.g. by an older migration state, stay valid.)
+    resolved_timezone = models.CharField(
+        max_length=64, default=DEFAULT_TIMEZONE, db_default=DEFAULT_TIMEZONE, editable=False
+    )
+    resolved_work_week = models.CharField(
+        max_length=16, default=DEFAULT_WORK_WEEK, db_default=DEFAULT_WORK_WEEK, editable=False
+    )
     # The policy keys set on this unit or above it (defaults excluded, so a new default applies at once).
-    resolved_policy = models.JSONField(default=dict, blank=True, editable=False)
+    resolved_policy = models.JSONField(default=dict, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -158,7 +163,7 @@ class Person(AbstractUser):
     totp_last_counter = models.BigIntegerField(default=-1)
     # Raised when every session of the account must end (password reset, deactivation): it is part of
     # the hash each web session carries, so sessions signed before no longer match.
-    session_epoch = models.PositiveIntegerField(default=0)
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
         indexes = [

@@ -33,7 +33,7 @@ def resolve_units(apps, schema_editor):
             unit.path = f"{parent.path}{unit.pk}/"
             unit.resolved_timezone = unit.timezone or parent.resolved_timezone
             unit.resolved_work_week = unit.work_week or parent.resolved_work_week
-            unit.resolved_policy = {**parent.resolved_policy, **own_policy}
+            unit.resolved_policy = {**(parent.resolved_policy or {}), **own_policy}
         stack.extend((child, unit) for child in children.get(unit.pk, []))
     Unit.objects.bulk_update(
         units, ["path", "resolved_timezone", "resolved_work_week", "resolved_policy"], batch_size=1000
@@ -96,22 +96,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='person',
             name='session_epoch',
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
             model_name='unit',
             name='resolved_policy',
-            field=models.JSONField(blank=True, default=dict, editable=False),
+            field=models.JSONField(blank=True, default=dict, editable=False, null=True),
         ),
         migrations.AddField(
             model_name='unit',
             name='resolved_timezone',
-            field=models.CharField(default='Asia/Jakarta', editable=False, max_length=64),
+            field=models.CharField(db_default='Asia/Jakarta', default='Asia/Jakarta', editable=False, max_length=64),
         ),
         migrations.AddField(
             model_name='unit',
             name='resolved_work_week',
-            field=models.CharField(default='mon-fri', editable=False, max_length=16),
+            field=models.CharField(db_default='mon-fri', default='mon-fri', editable=False, max_length=16),
         ),
         migrations.AddIndex(
             model_name='person',
