@@ -133,7 +133,9 @@ def test_an_invalid_file_exits_non_zero_names_the_entries_and_changes_nothing(tm
     assert "units[1] (code 'SMPN1-MEJAYAN'), policy.examination_days: Enter a whole number" in err
     assert "positions[2] (code 'WAKA-KUR'), reports_to: There is no position with the code KS-SMPN9" in err
     assert "teams[0] (unit 'SMPN1-MEJAYAN'), members[1]: No such person: joko." in err
-    assert "holidays[0] (date '2026-13-01'), date: Enter a valid date: year-month-day, e.g. 2026-07-01." in err
+    assert (
+        "holidays[0] (date '2026-13-01'), date: Enter a valid date: year-month-day, e.g. 2026-07-01." in err
+    )
     assert "Traceback" not in err
     assert done.stdout == ""
     assert dump(env) == before

@@ -44,7 +44,9 @@ def _python_msgids(path: Path) -> set[str]:
 def _template_msgids(path: Path) -> set[str]:
     source = path.read_text()
     found = set(re.findall(r'{%\s*translate\s+"((?:[^"\\]|\\.)*)"', source))
-    for options, body in re.findall(r"{%\s*blocktranslate([^%]*)%}(.*?){%\s*endblocktranslate\s*%}", source, re.S):
+    for options, body in re.findall(
+        r"{%\s*blocktranslate([^%]*)%}(.*?){%\s*endblocktranslate\s*%}", source, re.S
+    ):
         if "trimmed" in options:
             body = " ".join(line.strip() for line in body.strip().splitlines() if line.strip())
         found.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", body))

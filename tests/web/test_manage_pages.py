@@ -760,7 +760,10 @@ def test_an_excel_workbook_is_previewed_and_applied(admin_client, org):
     upload = SimpleUploadedFile("organisasi.xlsx", out.getvalue())
     response = admin_client.post("/kelola/impor/", {"action": "preview", "file": upload})
     assert response.status_code == 400
-    assert "lembar Pegawai, baris 2, kolom C (E-mail): Masukkan alamat e-mail yang benar, misalnya nama@contoh.id." in text(response)
+    assert (
+        "lembar Pegawai, baris 2, kolom C (E-mail): Masukkan alamat e-mail yang benar, misalnya nama@contoh.id."
+        in text(response)
+    )
     book["Pegawai"]["C2"] = "tono@example.org"
     out = io.BytesIO()
     book.save(out)
