@@ -14,5 +14,6 @@ register(
         "period_format": _("Write the period as a year (2026), a semester (2026-S2) or a month (2026-08)."),
         "report_format": _("Choose pdf or xlsx."),
         "year_format": _("Write the year as four digits, e.g. 2026."),
+        "attendance_required": _("Enter how many people attended (at least 1)."),
     },
 )
