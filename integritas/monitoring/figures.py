@@ -184,7 +184,7 @@ def median_days(s: Scope) -> dict[str, float | None]:
         middle = list(
             steps.order_by("elapsed", "pk").values_list("stage_started_at", "at")[(n - 1) // 2 : n // 2 + 1]
         )
-        days = [_working_days(s.unit, start, end) for start, end in middle]
+        days = [_working_days(s.unit, start, end) for start, end in middle if start is not None]
         found[str(stage)] = sum(days) / len(days)
     return found
 

@@ -188,18 +188,18 @@ def _sections(
 
     deadline_rows = []
     share_items = []
-    for stage, label in STAGES_ID.items():
+    for stage, stage_label in STAGES_ID.items():
         kept = got["within_deadline"][stage]
         deadline_rows.append(
             [
-                label,
+                stage_label,
                 kept["done"],
                 kept["on_time"],
                 _percent(kept["on_time"], kept["done"]),
                 _days(got["median_working_days"][stage]),
             ]
         )
-        share_items.append((label.split(" ")[0], kept["done"], kept["on_time"]))
+        share_items.append((stage_label.split(" ")[0], kept["done"], kept["on_time"]))
     deadlines = Section(
         "D. Ketepatan waktu penanganan",
         "Ketepatan waktu",

@@ -8,7 +8,7 @@ table of the same numbers beside each, and the page prints as it is.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -43,7 +43,7 @@ class DashboardForm(StaffForm):
 
     def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = units
+        cast(forms.ChoiceField, self.fields["unit"]).choices = units
 
     def clean_period(self) -> Period:
         try:
