@@ -30,6 +30,7 @@ from integritas.monitoring.models import EvidenceFile, EvidenceKind
 from integritas.monitoring.periods import MONTHS_ID, parse_period
 from integritas.orgs.models import Holding, Person, Unit
 from integritas.validation import clean_text
+from integritas.vault import crypto
 
 ITEMS = {
     "1": "Telah terdapat identifikasi/pemetaan benturan kepentingan dalam tugas fungsi utama",
@@ -39,6 +40,12 @@ ITEMS = {
     "5": "Hasil evaluasi atas penanganan benturan kepentingan telah ditindaklanjuti",
 }
 MAX_UPLOAD_MB = 20
+PURPOSE = "monitoring:evidencefile:content"
+
+
+def content_of(row: EvidenceFile) -> bytes:
+    """The file as uploaded (decrypted with the row's data key)."""
+    return crypto.unseal(crypto.unwrap_key(bytes(row.wrapped_key)), bytes(row.content), PURPOSE)
 
 
 @dataclass
@@ -73,7 +80,8 @@ def evidence_add(
     (checked,) = check_files([upload], max_upload_mb=MAX_UPLOAD_MB, field="file")
     source = checked.cleaned or checked.upload
     source.seek(0)
-    content = source.read()
+    key, wrapped = crypto.new_data_key()
+    content = crypto.seal(key, source.read(), PURPOSE)
     with transaction.atomic():
         row = EvidenceFile.objects.create(
             unit=unit,
@@ -84,6 +92,7 @@ def evidence_add(
             attendance=attendance if kind == EvidenceKind.SOCIALISATION else None,
             name=checked.name,
             content_type=checked.content_type,
+            wrapped_key=wrapped,
             content=content,
             uploaded_by=actor,
             uploaded_at=now,
@@ -216,7 +225,7 @@ def binder_zip(
                 description = f"Sosialisasi {row.date:%d-%m-%Y} ({row.attendance} peserta): {row.title}"
             put(
                 f"{folder}/{row.date:%Y%m%d}-{row.pk}-{_slug(row.name)}",
-                bytes(row.content),
+                content_of(row),
                 description,
                 items,
             )

@@ -47,6 +47,9 @@ class EvidenceFile(models.Model):
     attendance = models.PositiveIntegerField(null=True, blank=True)
     name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=128)
+    # Encrypted at rest like a case's evidence (attendance lists name people): a data key per row,
+    # wrapped by the master key (``monitoring.binder``).
+    wrapped_key = models.BinaryField()
     content = models.BinaryField()
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -120,6 +120,7 @@ def test_binder_keeps_documents_and_zips_the_year(org, built):
     )
     assert r.status_code == 302
     assert EvidenceFile.objects.count() == 2
+    assert all(b"%PDF" not in bytes(row.content) for row in EvidenceFile.objects.all())  # encrypted at rest
     r = client.get("/pemantauan/berkas-zi/unduh/?unit=SMPN1&year=2026")
     assert r.status_code == 200 and r["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(r.content))

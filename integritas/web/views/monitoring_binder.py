@@ -115,4 +115,4 @@ def evidence_download(request: HttpRequest, file_id: int) -> HttpResponse:
     row = EvidenceFile.objects.filter(pk=file_id).select_related("unit").first()
     if row is None or not access.oversees_unit(person_of(request), row.unit):
         return render(request, "web/staff/not_found.html", status=404)
-    return attachment(bytes(row.content), row.content_type, row.name)
+    return attachment(binder.content_of(row), row.content_type, row.name)
