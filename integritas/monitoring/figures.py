@@ -127,15 +127,14 @@ def by_unit(s: Scope) -> dict[str, int]:
 def by_child(s: Scope) -> list[tuple[Unit, int]]:
     """Each unit directly below the scope's unit with the cases of its own subtree (the unit's own
     cases, if any, under the unit itself first)."""
-    counts = dict(s.cases.values("unit_id").annotate(n=Count("id")).order_by().values_list("unit_id", "n"))
+    counts = s.cases.values_list("unit_id", "unit__path").annotate(n=Count("id")).order_by()
     children = list(Unit.objects.filter(parent=s.unit).order_by("name", "code"))
-    paths = dict(Unit.objects.filter(pk__in=counts).values_list("pk", "path")) if counts else {}
     totals = {child.pk: 0 for child in children}
     own = 0
     child_of_id = {str(child.pk): child.pk for child in children}
     depth = len(s.unit.ancestor_ids())
-    for unit_id, n in counts.items():  # one row per unit with cases, never per case
-        parts = paths.get(unit_id, "").strip("/").split("/")
+    for unit_id, path, n in counts:  # one row per unit with cases, never per case
+        parts = path.strip("/").split("/")
         if unit_id == s.unit.pk or len(parts) <= depth:
             own += n
         elif parts[depth] in child_of_id:
