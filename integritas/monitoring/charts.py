@@ -24,6 +24,11 @@ def _svg(height: int, title: str, body: str) -> SafeString:
     )
 
 
+def _short(label: str, limit: int) -> str:
+    """A label that fits beside its bar (the table beside the chart has it whole)."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
 def bars(items: list[tuple[str, int]], title: str) -> SafeString:
     """Vertical bars, one per item (e.g. reports per month), each with its value on top."""
     height, base, top = 260, 220, 24
@@ -54,7 +59,7 @@ def bars(items: list[tuple[str, int]], title: str) -> SafeString:
 
 def horizontal(items: list[tuple[str, int]], title: str) -> SafeString:
     """Horizontal bars with their labels on the left (e.g. reports per category)."""
-    row, label_width = 26, 230
+    row, label_width = 26, 250
     height = max(len(items), 1) * row + 10
     peak = max((value for _, value in items), default=0) or 1
     room = WIDTH - label_width - 50
@@ -63,8 +68,8 @@ def horizontal(items: list[tuple[str, int]], title: str) -> SafeString:
         y = 5 + i * row
         w = room * value / peak
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" font-size="12" '
-            f'fill="{TEXT_COLOUR}">{escape(label[:38])}</text>'
+            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" font-size="11" '
+            f'fill="{TEXT_COLOUR}">{escape(_short(label, 36))}</text>'
         )
         parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{w:.1f}" height="18" fill="{BAR_COLOUR}"/>')
         parts.append(

@@ -47,7 +47,7 @@ class Section:
     sheet: str  # the XLSX sheet's name (at most 31 characters)
     texts: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
-    chart: SafeString | None = None
+    charts: list[SafeString] = field(default_factory=list)
 
 
 @dataclass
@@ -155,9 +155,15 @@ def _sections(
             "menghitung laporan."
         ],
         tables=[Table(["Jenis", *[month_label_id(m) for m in months], "Jumlah"], [*category_rows, totals])],
-        chart=charts.bars(
-            [(month_label_id(m), got["by_month"].get(m, 0)) for m in months], "Laporan diterima per bulan"
-        ),
+        charts=[
+            charts.bars(
+                [(month_label_id(m), got["by_month"].get(m, 0)) for m in months], "Laporan diterima per bulan"
+            ),
+            charts.horizontal(
+                [(str(label), got["by_category"].get(code, 0)) for code, label in Category.choices],
+                "Laporan menurut jenis benturan kepentingan",
+            ),
+        ],
     )
 
     follow = got["follow_ups"]
@@ -210,7 +216,7 @@ def _sections(
         tables=[
             Table(["Tahap", "Diselesaikan", "Tepat waktu", "Persentase", "Median hari kerja"], deadline_rows)
         ],
-        chart=charts.shares(share_items, "Persentase langkah yang tepat waktu per tahap"),
+        charts=[charts.shares(share_items, "Persentase langkah yang tepat waktu per tahap")],
     )
 
     sections = [summary, recap, follow_up, deadlines]

@@ -126,3 +126,15 @@ def test_district_year_pdf_for_the_benchmark(org, built):
     body = report.district_year_pdf("DISDIK", 2026, now=NOW)
     text = pdf_text(body)
     assert "Tahun 2026" in text and "Laporan per unit" in text
+
+
+def test_the_progress_bar_runs_on_a_terminal_only(capsys):
+    from integritas.monitoring.command import STEPS, _progress
+
+    with _progress(False) as step:
+        step("angka")
+    assert capsys.readouterr() == ("", "")
+    with _progress(True) as step:
+        for name in STEPS:
+            step(name)
+    assert capsys.readouterr().out == ""  # the bar goes to stderr; stdout keeps the summary line alone
