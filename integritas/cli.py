@@ -420,6 +420,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file")
     # The restore checks the key against the backup itself and never generates one.
     restore.set_defaults(func=cmd_restore, key_check=False)
+
+    from integritas.monitoring import command as report_command
+
+    report_command.add_parser(sub)  # issue 10: integritas report
     return parser
 
 

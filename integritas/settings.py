@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "integritas.audit",
     "integritas.notify",
     "integritas.prevention",
+    "integritas.monitoring",
     "integritas.web",
 ]
 

@@ -91,6 +91,8 @@ TRANSLATED = [
     *[p for p in PKG.glob("web/**/*.py") if "manage" not in p.name],
     *PKG.glob("web/templates/web/staff/*.html"),
     *PKG.glob("web/templates/web/public/*"),
+    *PKG.glob("web/templates/web/monitoring/*"),
+    *PKG.glob("monitoring/*.py"),
     PKG / "web" / "templates" / "web" / "home.html",
     PKG / "web" / "templates" / "web" / "base.html",
     *(p for p in PKG.glob("notify/templates/notify/*") if p.is_file()),

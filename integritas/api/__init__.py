@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from ninja import NinjaAPI, Router
 
-from integritas.api import errors, notifications, org_admin, prevention, public, staff
+from integritas.api import errors, monitoring, notifications, org_admin, prevention, public, staff
 from integritas.api.bodies import StrictParser
 from integritas.errors import NotFound
 
@@ -22,6 +22,7 @@ api.add_router("", staff.router)
 api.add_router("", notifications.router)
 api.add_router("", prevention.router)  # issue 9
 api.add_router("", org_admin.router)
+api.add_router("", monitoring.router)  # issue 10
 
 # Last, so it matches only what no endpoint does (e.g. /cases//examination): a JSON 404, not Django's page.
 fallback = Router()

@@ -20,11 +20,12 @@ from pydantic import Field
 from integritas.api import schemas as s
 from integritas.audit import selectors as audit_selectors
 from integritas.audit.models import AuditEntry
-from integritas.cases import access, conflict, identity, presenters, services, stats
+from integritas.cases import access, conflict, identity, presenters, services
 from integritas.cases.evidence import open_for_download
 from integritas.cases.models import Case, Status, Via
 from integritas.errors import Forbidden, Invalid, NotFound, Problem
 from integritas.http import attachment
+from integritas.monitoring import figures
 from integritas.orgs import auth, totp
 from integritas.orgs.auth import (
     check_password,
@@ -449,4 +450,4 @@ def stats_view(request: HttpRequest, filters: Query[StatsQuery]):
         raise Forbidden(reason="stats_team_only")
     if filters.from_ and filters.to and filters.to < filters.from_:
         raise Invalid({"to": Problem("date_order")})
-    return Reply(200, stats.figures(unit, date_from=filters.from_, date_to=filters.to))
+    return Reply(200, figures.stats(unit, person, date_from=filters.from_, date_to=filters.to))

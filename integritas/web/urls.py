@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("integritas.web.urls_staff")),
     path("kelola/", include("integritas.web.urls_manage")),
     path("", include("integritas.web.urls_prevention")),  # issue 9
+    path("", include("integritas.web.urls_monitoring")),  # issue 10
     path("persetujuan/", approvals, name="approvals"),
 ]

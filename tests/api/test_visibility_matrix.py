@@ -404,3 +404,15 @@ def test_a_former_holder_of_the_subject_position_on_the_team_still_oversees(worl
         f"{API}/cases/{case.reference}", HTTP_AUTHORIZATION=f"Bearer {world.token('formerteacher')}"
     )
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize("team_of", ["school", "district"])
+def test_the_subject_on_a_team_finds_the_case_in_no_figure(world, team_of):
+    """Issue 11 item 2: the figures count what the list shows, no more (a hidden case leaves no gap)."""
+    add_team(getattr(world.org, team_of), world.org.teacher)
+    in_review(world)
+    unit = getattr(world.org, team_of).code
+    listed = world.get("/cases", "subject", limit=200).json()["items"]
+    figures = world.get(f"/stats?unit={unit}", "subject").json()
+    assert figures["total"] == len(listed) == 0
+    assert world.get(f"/stats?unit={unit}", f"{team_of}_team").json()["total"] == 1

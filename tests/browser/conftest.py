@@ -85,7 +85,7 @@ ORG: dict[str, Any] = {
         {"username": "timsekolah", "name": "Indah Permatasari", "email": "tim@smpn1-uji.example.org",
          "password": PASSWORD, "positions": []},
         {"username": "timdinas", "name": "Yusuf Hidayat", "email": "tim@disdik-uji.example.org",
-         "positions": []},
+         "password": PASSWORD, "positions": []},  # reads the district's monitoring
         {"username": "admin", "name": "Maya Kartika", "email": "admin@disdik-uji.example.org",
          "password": PASSWORD, "positions": [], "admin": True},
     ],
