@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from integritas import timefmt
 from integritas.cases import services, timeline, tracking
-from integritas.cases.evidence import ACCEPTED_TYPES, CheckedFile, check_files
+from integritas.cases.evidence import ACCEPTED_TYPES, CheckedFile, check_files, clean_name
 from integritas.cases.intake import validate_report
 from integritas.cases.models import Case, DecisionKind, Sender
 from integritas.cases.presenters import is_overdue
@@ -33,6 +33,7 @@ from integritas.orgs.selectors import positions_with_holders
 from integritas.security.throttle import client_address
 from integritas.web import forms_public as f
 from integritas.web import labels
+from integritas.web.bodies import files_over_the_limit_are_field_errors, refused_uploads
 
 SUBMITTED_KEY = "public_submitted"  # {case, reference, receipt, shown}: the receipt, for one display
 TRACK_KEY = "public_track"  # {case, seen}: the report this device follows
@@ -73,11 +74,24 @@ def report_start(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _unit_of(code: str) -> Unit:
+    """The unit of a code as printed, or as typed from a poster (small letters): 404 otherwise."""
+    if len(code) > 64 or "\x00" in code:
+        raise Http404("No such unit")
+    unit = Unit.objects.filter(code=code).first() or Unit.objects.filter(code__iexact=code).first()
+    if unit is None:
+        raise Http404("No such unit")
+    return unit
+
+
+@files_over_the_limit_are_field_errors
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest, code: str) -> HttpResponse:
     """Step 2: the report. Invalid input comes back with every field filled again (status 400)."""
-    unit = get_object_or_404(Unit, code=code)
+    unit = _unit_of(code)
+    if unit.code != code and request.method == "GET":
+        return HttpResponseRedirect(reverse("web:report_form", args=[unit.code]))
     policy = unit.effective_policy
     max_mb = int(policy["max_upload_mb"])
     if request.method == "GET":
@@ -92,6 +106,9 @@ def report_form(request: HttpRequest, code: str) -> HttpResponse:
     except Invalid as exc:
         problems.update(exc.fields)
     files: list[CheckedFile] = []
+    refused = refused_uploads(request)
+    if refused:  # skipped while streaming in: larger than any unit allows
+        problems["evidence"] = Problem("file_too_large", name=clean_name(refused[0]), limit_mb=max_mb)
     if uploads:
         try:
             files = check_files(uploads, max_upload_mb=max_mb)
@@ -99,7 +116,8 @@ def report_form(request: HttpRequest, code: str) -> HttpResponse:
             problems.setdefault("evidence", exc.fields.get("evidence") or Problem("invalid"))
     if problems or report is None:
         errors = f.field_errors(problems)
-        return _render_form(request, unit, values, errors, files_lost=bool(uploads), status=400)
+        lost = bool(uploads or refused)
+        return _render_form(request, unit, values, errors, files_lost=lost, status=413 if refused else 400)
     submitted = services.case_submit(report=report, files=files)
     request.session[SUBMITTED_KEY] = {
         "case": submitted.case.pk,
@@ -111,6 +129,26 @@ def report_form(request: HttpRequest, code: str) -> HttpResponse:
         # The session holding the receipt does not outlive the time to save it.
         request.session.set_expiry(SLIP_SECONDS)
     return HttpResponseRedirect(reverse("web:report_done"))
+
+
+def report_form_again(request: HttpRequest, code: str) -> HttpResponse:
+    """The report form after its security check failed (cookies cleared, page open too long): what
+    was typed comes back with a plain explanation, and a fresh form that will work."""
+    try:
+        unit = _unit_of(code)
+    except Http404:
+        from integritas.web.views.errors import not_found
+
+        return not_found(request)
+    values = f.report_values(request.POST)
+    message = _(
+        "Your report was not sent yet: for your safety the form works only while this browser keeps "
+        "its cookies, and they were cleared (or the page was open for a long time). Check what you "
+        "typed below, choose the files again, and send it once more."
+    )
+    return _render_form(
+        request, unit, values, {"__all__": message}, files_lost=bool(request.FILES), status=403
+    )
 
 
 def _blank_values() -> dict[str, Any]:
@@ -250,11 +288,29 @@ def track(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(exc.retry_after)
         return response
     except NotAuthenticated as exc:  # receipt_required or bad_receipt
-        return render(request, "web/public/track.html", {"error": exc.message}, status=400)
+        # What was typed stays in the field (one wrong character should not mean typing 24 again);
+        # the page is never cached (Cache-Control: no-store).
+        context = {"error": exc.message, "typed": _typed_receipt(request)}
+        return render(request, "web/public/track.html", context, status=400)
     request.session.pop(SUBMITTED_KEY, None)
     request.session.cycle_key()
     request.session[TRACK_KEY] = {"case": case.pk, "seen": time.time()}
     return HttpResponseRedirect(reverse("web:track_case"))
+
+
+def _typed_receipt(request: HttpRequest) -> str:
+    typed = request.POST.get("receipt", "")
+    return typed.strip() if len(typed) <= tracking.MAX_RECEIPT and "\x00" not in typed else ""
+
+
+def track_again(request: HttpRequest) -> HttpResponse:
+    """The tracking form after its security check failed: the typed receipt comes back, with why."""
+    message = _(
+        "The receipt was not checked: for your safety the form works only while this browser keeps its "
+        "cookies, and they were cleared (or the page was open for a long time). Press the button again."
+    )
+    context = {"error": message, "typed": _typed_receipt(request)}
+    return render(request, "web/public/track.html", context, status=403)
 
 
 def _tracked_case(request: HttpRequest) -> Case | None:
@@ -267,6 +323,7 @@ def _tracked_case(request: HttpRequest) -> Case | None:
     return case
 
 
+@files_over_the_limit_are_field_errors
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def track_case(request: HttpRequest) -> HttpResponse:
@@ -280,6 +337,12 @@ def track_case(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("text", "")
     uploads = request.FILES.getlist("evidence")
     max_mb = int(case.unit.effective_policy["max_upload_mb"])
+    refused = refused_uploads(request)
+    if refused:
+        name = clean_name(refused[0])
+        problem = Problem("file_too_large", name=name, limit_mb=max_mb)
+        errors = f.field_errors({"evidence": problem})
+        return _render_case(request, case, text=text, errors=errors, files_lost=True, status=413)
     try:
         files = check_files(uploads, max_upload_mb=max_mb)
         services.reporter_message(case=case, text=text, files=files)
