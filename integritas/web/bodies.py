@@ -28,7 +28,13 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
 MARK = "files_over_the_limit_are_field_errors"
-BODY_ERRORS = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, MultiPartParserError, UnicodeDecodeError)
+BODY_ERRORS = (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    MultiPartParserError,
+    UnicodeDecodeError,
+)
 
 
 def files_over_the_limit_are_field_errors(view: Callable[..., Any]) -> Callable[..., Any]:

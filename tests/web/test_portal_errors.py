@@ -10,9 +10,14 @@ from django.test import Client
 from integritas.cases.models import Case, Message, Sender
 from integritas.security import uploads
 from tests.factories import PDF_BYTES, pdf_upload, submit
-from tests.web.test_public_pages import form_data, org, text_of, visible  # noqa: F401 - fixture
+from tests.web.portal import form_data, portal_org, text_of, visible
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org():
+    return portal_org()
 
 
 def big_pdf(mb: float, name: str = "besar-21mb.pdf"):

@@ -30,7 +30,13 @@ def _api_error(error: DomainError, status: int) -> JsonResponse:
 
 
 def _page(
-    request: HttpRequest, status: int, title: str, text: str, *, back: str = "", extra: dict[str, Any] | None = None
+    request: HttpRequest,
+    status: int,
+    title: str,
+    text: str,
+    *,
+    back: str = "",
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     context = {"status": status, "title": title, "text": text, "back": back, **(extra or {})}
     try:
