@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -28,6 +28,7 @@ from integritas.cases.intake import validate_report
 from integritas.cases.models import Case, DecisionKind, Sender
 from integritas.cases.presenters import is_overdue
 from integritas.errors import DomainError, Invalid, NotAuthenticated, Problem, TooManyAttempts, WrongState
+from integritas.orgs import search as unit_search
 from integritas.orgs.models import Unit
 from integritas.orgs.selectors import positions_with_holders
 from integritas.security.throttle import client_address
@@ -41,6 +42,7 @@ TRACK_IDLE_SECONDS = 3600  # a tracking session forgets the report after an hour
 SLIP_SECONDS = 1800  # the slip can be downloaded for half an hour after the receipt was shown
 SEARCH_LIMIT = 50
 LIST_ALL_UP_TO = 12  # a small deployment lists its units without a search
+BROWSE_PAGE = 100  # the list of every school and office, a page at a time
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -51,25 +53,36 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def report_start(request: HttpRequest) -> HttpResponse:
-    """Step 1: find the school or office by name or code (a plain GET search, no script)."""
+    """Step 1: find the school or office by name or code (a plain GET search, no script).
+
+    The search understands how people write school names (``integritas.orgs.search``); when it finds
+    nothing, or on request, the page lists every school and office, a page at a time."""
     q = (request.GET.get("q") or "").strip()
     error = ""
     units: list[Unit] | None = None
     if len(q) > 100 or "\x00" in q:
         error, q = _("Type at most 100 characters."), ""
     elif q:
-        units = list(
-            Unit.objects.select_related("parent")
-            .filter(Q(name__icontains=q) | Q(code__icontains=q))
-            .order_by("name")[: SEARCH_LIMIT + 1]
-        )
-    elif Unit.objects.count() <= LIST_ALL_UP_TO:
-        units = list(Unit.objects.select_related("parent").order_by("name"))
+        units = unit_search.search(q, limit=SEARCH_LIMIT + 1)
+    total = Unit.objects.count()
+    browse = request.GET.get("semua") == "1" or (q and not units) or (not q and total <= LIST_ALL_UP_TO)
+    listing = None
+    if browse:
+        listing = Paginator(
+            Unit.objects.select_related("parent").order_by("name", "code"), BROWSE_PAGE
+        ).get_page(request.GET.get("hal"))
     more = units is not None and len(units) > SEARCH_LIMIT
     return render(
         request,
         "web/public/report_start.html",
-        {"q": q, "units": units[:SEARCH_LIMIT] if units else units, "more": more, "error": error},
+        {
+            "q": q,
+            "units": units[:SEARCH_LIMIT] if units else units,
+            "more": more,
+            "error": error,
+            "listing": listing,
+            "can_browse": total > LIST_ALL_UP_TO,
+        },
         status=400 if error else 200,
     )
 
