@@ -267,6 +267,9 @@ CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "integritas.web.views.errors.csrf_failure"
 SESSION_COOKIE_AGE = 8 * 3600
+# Session rows are found by the SHA-256 of the cookie's key (a database copy opens no session); expired
+# rows are purged by the scheduler (integritas.web.sessions).
+SESSION_ENGINE = "integritas.web.sessions"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = None  # set per response by integritas.security.middleware
 X_FRAME_OPTIONS = "DENY"

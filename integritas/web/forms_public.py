@@ -3,6 +3,8 @@ each problem it names is shown on the page (the words are the catalogue's)."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,9 +65,24 @@ def field_id(name: str) -> str:
 # ---------------------------------------------------------------- the report form
 
 
+TOKEN_FIELD = "form_token"
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def new_form_token() -> str:
+    """A report form's one-time token: sending the same form twice files one report."""
+    return secrets.token_urlsafe(24)
+
+
+def form_token(post: QueryDict) -> str:
+    token = post.get(TOKEN_FIELD, "")
+    return token if TOKEN_SHAPE.fullmatch(token) else ""
+
+
 def report_values(post: QueryDict) -> dict[str, Any]:
-    """What the visitor typed, exactly, to fill the form again after an error."""
+    """What the visitor typed, exactly, to fill the form again after an error (and its token)."""
     values: dict[str, Any] = {name: post.get(name, "") for name in TEXT_FIELDS}
+    values[TOKEN_FIELD] = form_token(post)
     values["categories"] = [c for c in post.getlist("categories") if c in Category.values]
     values["anonymous"] = post.get("anonymous") == "1"
     values["good_faith"] = post.get("good_faith") == "1"

@@ -7,11 +7,14 @@ keeps only the case id in the session.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import time
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -35,11 +38,15 @@ from integritas.security.throttle import client_address
 from integritas.web import forms_public as f
 from integritas.web import labels
 from integritas.web.bodies import files_over_the_limit_are_field_errors, refused_uploads
+from integritas.web.models import ReportToken
+from integritas.web.sessions import open_bound, seal_bound, set_idle
 
-SUBMITTED_KEY = "public_submitted"  # {case, reference, receipt, shown}: the receipt, for one display
+SUBMITTED_KEY = "public_submitted"  # {case, sealed, at}: the receipt just filed, sealed to this session
 TRACK_KEY = "public_track"  # {case, seen}: the report this device follows
-TRACK_IDLE_SECONDS = 3600  # a tracking session forgets the report after an hour without use
-SLIP_SECONDS = 1800  # the slip can be downloaded for half an hour after the receipt was shown
+TRACK_IDLE_SECONDS = 20 * 60  # a tracking session forgets the report after 20 minutes without use
+SLIP_SECONDS = 1800  # the receipt can be shown again (and downloaded) for half an hour after sending
+RECEIPT_PURPOSE = "integritas-receipt-display"
+TOKEN_PURPOSE = "integritas-report-token"
 SEARCH_LIMIT = 50
 LIST_ALL_UP_TO = 12  # a small deployment lists its units without a search
 BROWSE_PAGE = 100  # the list of every school and office, a page at a time
@@ -109,7 +116,6 @@ def report_form(request: HttpRequest, code: str) -> HttpResponse:
     max_mb = int(policy["max_upload_mb"])
     if request.method == "GET":
         return _render_form(request, unit, _blank_values(), {})
-    request.session.pop(SUBMITTED_KEY, None)
     values = f.report_values(request.POST)
     uploads = request.FILES.getlist("evidence")
     problems: dict[str, Problem] = {}
@@ -131,17 +137,62 @@ def report_form(request: HttpRequest, code: str) -> HttpResponse:
         errors = f.field_errors(problems)
         lost = bool(uploads or refused)
         return _render_form(request, unit, values, errors, files_lost=lost, status=413 if refused else 400)
-    submitted = services.case_submit(report=report, files=files)
+    token = f.form_token(request.POST)
+    submitted = _submit_once(token, report, files)
+    if submitted is None:  # the same form was sent before (a double tap): show that report's receipt
+        return _receipt_again(request, token)
+    _keep_receipt(request, submitted.case, submitted.receipt)
+    return HttpResponseRedirect(reverse("web:report_done"))
+
+
+def _submit_once(token: str, report: Any, files: list[CheckedFile]) -> services.Submitted | None:
+    """File the report, unless this form (its one-time token) was already sent: then None.
+
+    The token's row is written in the same transaction as the case; a second post of the same form
+    waits for the first (the row's unique key) and then finds it."""
+    if not token:
+        return services.case_submit(report=report, files=files)
+    try:
+        with transaction.atomic():
+            row = ReportToken.objects.create(token_hash=_token_hash(token), created_at=timezone.now())
+            submitted = services.case_submit(report=report, files=files)
+            row.case = submitted.case
+            row.sealed_receipt = seal_bound(submitted.receipt, purpose=TOKEN_PURPOSE, secret=token).encode()
+            row.save(update_fields=["case", "sealed_receipt"])
+            return submitted
+    except IntegrityError:
+        return None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(b"integritas-report-token:" + token.encode()).hexdigest()
+
+
+def _receipt_again(request: HttpRequest, token: str) -> HttpResponse:
+    row = ReportToken.objects.filter(token_hash=_token_hash(token)).select_related("case").first()
+    receipt = None
+    if row is not None and row.case is not None and row.sealed_receipt:
+        receipt = open_bound(bytes(row.sealed_receipt).decode(), purpose=TOKEN_PURPOSE, secret=token)
+    if row is None or row.case is None or receipt is None:
+        return render(request, "web/public/report_done.html", {"gone": True, "sent_twice": True})
+    _keep_receipt(request, row.case, receipt)
+    return HttpResponseRedirect(reverse("web:report_done"))
+
+
+def _keep_receipt(request: HttpRequest, case: Case, receipt: str) -> None:
+    """Keep the receipt showable to this browser for half an hour: sealed, bound to the session key
+    that only the browser's cookie holds (a database copy, or the master key alone, opens nothing)."""
+    if request.session.session_key is None:
+        request.session.save()  # a key now, to bind the receipt to
+    key = request.session.session_key or ""
     request.session[SUBMITTED_KEY] = {
-        "case": submitted.case.pk,
-        "reference": submitted.case.reference,
-        "receipt": submitted.receipt,
-        "shown": None,
+        "case": case.pk,
+        "sealed": seal_bound(receipt, purpose=RECEIPT_PURPOSE, secret=key),
+        "at": time.time(),
     }
     if not request.user.is_authenticated:
         # The session holding the receipt does not outlive the time to save it.
         request.session.set_expiry(SLIP_SECONDS)
-    return HttpResponseRedirect(reverse("web:report_done"))
 
 
 def report_form_again(request: HttpRequest, code: str) -> HttpResponse:
@@ -180,6 +231,8 @@ def _render_form(
     status: int = 200,
 ) -> HttpResponse:
     policy = unit.effective_policy
+    if not values.get(f.TOKEN_FIELD):  # a new form; after an error the same form keeps its token
+        values = {**values, f.TOKEN_FIELD: f.new_form_token()}
     context = {
         "unit": unit,
         "positions": positions_with_holders(unit, timezone.now().astimezone(unit.tz).date()),
@@ -220,47 +273,57 @@ def _session_case(
     return data, case
 
 
-def _submitted(request: HttpRequest) -> tuple[dict[str, Any], Case] | None:
-    return _session_case(request, SUBMITTED_KEY, "shown", SLIP_SECONDS)
+def _submitted(request: HttpRequest) -> tuple[Case, str, float] | None:
+    """The report just sent from this browser, its receipt, and until when it is kept (or None)."""
+    found = _session_case(request, SUBMITTED_KEY, "at", SLIP_SECONDS)
+    if found is None:
+        return None
+    data, case = found
+    receipt = open_bound(
+        data.get("sealed"), purpose=RECEIPT_PURPOSE, secret=request.session.session_key or ""
+    )
+    if receipt is None:
+        request.session.pop(SUBMITTED_KEY, None)
+        return None
+    return case, receipt, float(data["at"]) + SLIP_SECONDS
 
 
 def report_done(request: HttpRequest) -> HttpResponse:
-    """The reference and the receipt, shown once: a reload finds them gone."""
+    """The reference and the receipt. A reload shows them again (phones reload a tab after a switch to
+    the camera or a chat app) for half an hour, until the visitor says it is saved."""
     found = _submitted(request)
-    if found is None or found[0].get("shown") is not None:
-        request.session.pop(SUBMITTED_KEY, None)
+    if found is None:
         return render(request, "web/public/report_done.html", {"gone": True})
-    data, case = found
-    data["shown"] = time.time()
-    request.session[SUBMITTED_KEY] = data
+    case, receipt, until = found
+    zone = case.unit.tz
     return render(
         request,
         "web/public/report_done.html",
         {
             "gone": False,
             "reference": case.reference,
-            "receipt": data["receipt"],
+            "receipt": receipt,
             "unit": case.unit,
-            "due": timefmt.long(case.due_at, case.unit.tz),
+            "due": timefmt.long(case.due_at, zone),
             "status": labels.STATUS_FOR_REPORTER.get(case.status, ""),
             "handler": timeline.current_handler(case) or "",
             "track_url": request.build_absolute_uri(reverse("web:track")),
+            "kept_until": timefmt.long(dt.datetime.fromtimestamp(until, tz=dt.UTC), zone),
         },
     )
 
 
 def report_slip(request: HttpRequest) -> HttpResponse:
-    """A small text slip with the receipt, while the page that showed it is the one on screen."""
+    """A small text slip with the receipt, while this browser keeps it (half an hour at most)."""
     found = _submitted(request)
-    shown = found[0].get("shown") if found else None
-    if found is None or shown is None:
-        raise Http404("No receipt to save")
-    data, case = found
+    if found is None:
+        return render(request, "web/public/report_done.html", {"gone": True}, status=404)
+    case, receipt, _until = found
     text = render_to_string(
         "web/public/slip.txt",
         {
             "reference": case.reference,
-            "receipt": data["receipt"],
+            "receipt": receipt,
             "unit": case.unit,
             "submitted": timefmt.long(case.created_at, case.unit.tz),
             "due": timefmt.long(case.due_at, case.unit.tz),
@@ -307,6 +370,9 @@ def track(request: HttpRequest) -> HttpResponse:
         return render(request, "web/public/track.html", context, status=400)
     request.session.pop(SUBMITTED_KEY, None)
     request.session.cycle_key()
+    # A browser-session cookie (gone when the browser closes) and a short idle life on the server:
+    # on a shared computer the next person does not find the report open.
+    set_idle(request.session, TRACK_IDLE_SECONDS)
     request.session[TRACK_KEY] = {"case": case.pk, "seen": time.time()}
     return HttpResponseRedirect(reverse("web:track_case"))
 
@@ -414,6 +480,7 @@ def _render_case(
         "error_list": f.error_list(errors),
         "files_lost": files_lost,
         "page_error": page_error,
+        "idle_minutes": TRACK_IDLE_SECONDS // 60,
         "max_upload_mb": int(case.unit.effective_policy["max_upload_mb"]),
         "evidence_types": ACCEPTED_TYPES,
     }
