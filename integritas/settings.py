@@ -222,10 +222,12 @@ INTEGRITAS = {
     "EMAIL_FROM": env_str("INTEGRITAS_EMAIL_FROM", "Integritas <integritas@localhost>"),
     # (failures allowed, window seconds, lockout seconds)
     "THROTTLE": {
+        # Wrong receipts per client address and receipt prefix (integritas.security.throttle.ReceiptGuard):
+        # allowed within the window, then that prefix waits (seconds, doubling for each further stop).
         "receipt": (
-            env_int("INTEGRITAS_RECEIPT_FAILURES", 10),
-            600,
-            env_int("INTEGRITAS_RECEIPT_LOCKOUT", 600),
+            env_int("INTEGRITAS_RECEIPT_FAILURES", 5),
+            3600,
+            env_int("INTEGRITAS_RECEIPT_LOCKOUT", 60),
         ),
         "password_account": (5, 900, env_int("INTEGRITAS_PASSWORD_LOCKOUT", 900)),
         "password_address": (30, 900, 900),

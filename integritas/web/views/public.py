@@ -357,10 +357,12 @@ def track(request: HttpRequest) -> HttpResponse:
         case = tracking.case_for_receipt(request.POST.get("receipt"), client_address(request))
     except TooManyAttempts as exc:
         minutes = max(1, (exc.retry_after + 59) // 60)
-        message = _("Too many wrong receipts from this connection. Try again in %(minutes)s minutes.") % {
-            "minutes": minutes
-        }
-        response = render(request, "web/public/track.html", {"locked": message}, status=429)
+        message = _(
+            "Too many wrong receipts beginning like this one were typed on this connection. Check the "
+            "receipt; it can be tried again in %(minutes)s minutes."
+        ) % {"minutes": minutes}
+        context = {"locked": message, "typed": _typed_receipt(request)}
+        response = render(request, "web/public/track.html", context, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
     except NotAuthenticated as exc:  # receipt_required or bad_receipt
