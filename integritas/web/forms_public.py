@@ -89,6 +89,19 @@ def report_values(post: QueryDict) -> dict[str, Any]:
     return values
 
 
+DAY_MONTH_YEAR = re.compile(r"\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*")
+
+
+def iso_date(text: str) -> str:
+    """A date as the browser's date control sends it (2026-07-01), or as typed in a plain text box
+    the Indonesian way (01/07/2026, 1-7-2026): year-month-day. Anything else is left for the check."""
+    found = DAY_MONTH_YEAR.fullmatch(text or "")
+    if found is None:
+        return text
+    day, month, year = found.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
 def report_data(unit: Unit, values: dict[str, Any]) -> dict[str, Any]:
     """The report JSON of API.md, from the form."""
     position = values["position"].strip()
@@ -115,7 +128,7 @@ def report_data(unit: Unit, values: dict[str, Any]) -> dict[str, Any]:
         "decision": {
             "title": values["decision_title"],
             "number": values["decision_number"],
-            "date": values["decision_date"],
+            "date": iso_date(values["decision_date"]),
             "kind": values["decision_kind"],
         },
         "categories": list(values["categories"]),
@@ -138,7 +151,11 @@ def field_errors(problems: Mapping[str, Problem]) -> dict[str, str]:
 
 def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
     """For the error summary: message and the id it links to."""
-    return [
-        {"message": message, "id": field_id(name) if name != "__all__" else ""}
-        for name, message in errors.items()
-    ]
+    listed: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for name, message in errors.items():
+        if message in seen:  # one problem named at two fields (e-mail or phone): listed once
+            continue
+        seen.add(message)
+        listed.append({"message": message, "id": field_id(name) if name != "__all__" else ""})
+    return listed
