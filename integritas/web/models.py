@@ -35,3 +35,17 @@ class ReportToken(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, null=True, related_name="+")
     sealed_receipt = models.BinaryField(null=True)
     created_at = models.DateTimeField(db_index=True)
+
+
+class HeldFile(models.Model):
+    """A valid evidence file from a form that came back with an error, kept encrypted so that the
+    visitor need not choose it again (``integritas.web.held``). Its name and data key are sealed to
+    the form (its one-time token, or the tracking session's key), which only the browser holds;
+    removed once used, or after half an hour."""
+
+    id = models.CharField(max_length=32, primary_key=True)
+    owner_hash = models.CharField(max_length=64, db_index=True)
+    sealed = models.BinaryField()
+    storage_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(db_index=True)

@@ -96,15 +96,18 @@ def set_idle(session: Any, seconds: int) -> None:
 
 
 def purge_expired(now: dt.datetime | None = None) -> int:
-    """Delete expired sessions and used report-form tokens past their half hour."""
+    """Delete expired sessions, and report-form tokens and held files past their half hour."""
     from integritas.web.models import ReportToken, WebSession
 
     now = now or timezone.now()
     removed, _ = WebSession.objects.filter(expire_date__lte=now).delete()
     tokens, _ = ReportToken.objects.filter(created_at__lte=now - dt.timedelta(seconds=TOKEN_SECONDS)).delete()
-    if removed or tokens:
-        log.info("purged %d expired sessions and %d report-form tokens", removed, tokens)
-    return removed + tokens
+    from integritas.web import held
+
+    files = held.purge_expired(now)
+    if removed or tokens or files:
+        log.info("purged %d expired sessions, %d report-form tokens, %d held files", removed, tokens, files)
+    return removed + tokens + files
 
 
 TOKEN_SECONDS = 1800

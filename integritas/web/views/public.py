@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from integritas import timefmt
 from integritas.cases import services, timeline, tracking
-from integritas.cases.evidence import ACCEPTED_TYPES, CheckedFile, check_files, clean_name
+from integritas.cases.evidence import ACCEPTED_TYPES, MAX_FILES, CheckedFile, check_files, clean_name
 from integritas.cases.intake import validate_report
 from integritas.cases.models import Case, DecisionKind, Sender
 from integritas.cases.presenters import is_overdue
@@ -36,7 +36,7 @@ from integritas.orgs.models import Unit
 from integritas.orgs.selectors import positions_with_holders
 from integritas.security.throttle import client_address
 from integritas.web import forms_public as f
-from integritas.web import labels
+from integritas.web import held, labels
 from integritas.web.bodies import files_over_the_limit_are_field_errors, refused_uploads
 from integritas.web.models import ReportToken
 from integritas.web.sessions import open_bound, seal_bound, set_idle
@@ -117,32 +117,55 @@ def report_form(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "GET":
         return _render_form(request, unit, _blank_values(), {})
     values = f.report_values(request.POST)
+    token = values[f.TOKEN_FIELD]
+    if token and ReportToken.objects.filter(token_hash=_token_hash(token), case__isnull=False).exists():
+        return _receipt_again(request, token)  # this form was sent already (a double tap)
     uploads = request.FILES.getlist("evidence")
+    kept = held.listed(token, request.POST.getlist(held.KEEP_FIELD))  # valid files of an earlier try
     problems: dict[str, Problem] = {}
     report = None
     try:
-        report = validate_report(f.report_data(unit, values), evidence_count=len(uploads))
+        report = validate_report(f.report_data(unit, values), evidence_count=len(uploads) + len(kept))
     except Invalid as exc:
         problems.update(exc.fields)
-    files: list[CheckedFile] = []
     refused = refused_uploads(request)
     if refused:  # skipped while streaming in: larger than any unit allows
         problems["evidence"] = Problem("file_too_large", name=clean_name(refused[0]), limit_mb=max_mb)
-    if uploads:
-        try:
-            files = check_files(uploads, max_upload_mb=max_mb)
-        except DomainError as exc:  # Invalid, TooLarge, UnsupportedType: each names the evidence field
-            problems.setdefault("evidence", exc.fields.get("evidence") or Problem("invalid"))
+    fresh, problem = _check_each(uploads, max_mb)
+    if problem is not None:
+        problems.setdefault("evidence", problem)
+    if len(kept) + len(fresh) > MAX_FILES:
+        problems.setdefault("evidence", Problem("too_many_files", limit=MAX_FILES))
     if problems or report is None:
+        # The files that passed are held (sealed to this form) so that they need not be chosen again.
+        now_held = kept + held.hold(fresh, token) if token else []
         errors = f.field_errors(problems)
-        lost = bool(uploads or refused)
-        return _render_form(request, unit, values, errors, files_lost=lost, status=413 if refused else 400)
-    token = f.form_token(request.POST)
+        lost = bool(refused) or len(fresh) < len(uploads) or (bool(uploads) and not token)
+        status = 413 if refused else 400
+        return _render_form(
+            request, unit, values, errors, files_lost=lost, held_files=now_held, status=status
+        )
+    files = held.take(token, [h.id for h in kept]) + fresh
     submitted = _submit_once(token, report, files)
     if submitted is None:  # the same form was sent before (a double tap): show that report's receipt
         return _receipt_again(request, token)
+    held.release(token)
     _keep_receipt(request, submitted.case, submitted.receipt)
     return HttpResponseRedirect(reverse("web:report_done"))
+
+
+def _check_each(uploads: list[Any], max_mb: int) -> tuple[list[CheckedFile], Problem | None]:
+    """Each file checked on its own: those that pass, and the problem of the first that does not."""
+    passed: list[CheckedFile] = []
+    problem: Problem | None = None
+    for upload in uploads[: MAX_FILES + 1]:
+        try:
+            passed.extend(check_files([upload], max_upload_mb=max_mb))
+        except DomainError as exc:  # Invalid, TooLarge, UnsupportedType: each names the evidence field
+            problem = problem or exc.fields.get("evidence") or Problem("invalid")
+    if len(uploads) > MAX_FILES:
+        problem = problem or Problem("too_many_files", limit=MAX_FILES)
+    return passed, problem
 
 
 def _submit_once(token: str, report: Any, files: list[CheckedFile]) -> services.Submitted | None:
@@ -228,6 +251,7 @@ def _render_form(
     errors: dict[str, str],
     *,
     files_lost: bool = False,
+    held_files: list[held.Held] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     policy = unit.effective_policy
@@ -243,6 +267,7 @@ def _render_form(
         "errors": errors,
         "error_list": f.error_list(errors),
         "files_lost": files_lost,
+        "held_files": held_files or [],
         "allow_anonymous": bool(policy.get("allow_anonymous")),
         "require_evidence": bool(policy.get("require_evidence")),
         "max_upload_mb": int(policy["max_upload_mb"]),
