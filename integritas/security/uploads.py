@@ -64,7 +64,7 @@ class LimitedUploadHandler(FileUploadHandler):
             if getattr(self.request, "skip_files_over_limit", False):
                 # A page form (integritas.web.bodies): skip this file, read the other fields, and
                 # let the view name the file at its field.
-                self.request.refused_uploads.append(self.file_name or "")
+                getattr(self.request, "refused_uploads", []).append(self.file_name or "")
                 raise SkipFile()
             raise UploadTooLarge(f"{self.file_name}: larger than allowed")
         return raw_data

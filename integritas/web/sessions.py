@@ -59,7 +59,7 @@ class SessionStore(DBStore):
         if isinstance(idle, int) and idle > 0:
             expire = min(expire, timezone.now() + dt.timedelta(seconds=idle))
         return self.model(
-            session_key=hashed(self._get_or_create_session_key()),
+            session_key=hashed(self._get_or_create_session_key()),  # type: ignore[attr-defined]
             session_data=self.encode(data),
             expire_date=expire,
         )
