@@ -110,3 +110,24 @@ def test_held_files_are_purged_after_half_an_hour(client, org):
         assert purge_expired() >= 1
     assert not HeldFile.objects.exists()
     assert not default_storage.exists(row.storage_name)
+
+
+def test_a_reply_keeps_its_valid_files_when_another_is_refused(client, org):
+    from integritas.cases.models import Message, Sender
+    from tests.factories import submit
+
+    submitted = submit(org.school, org.p_teacher)
+    client.post("/pantau/", {"receipt": submitted.receipt})
+    program = SimpleUploadedFile("foto.jpg", b"#!/bin/sh\nrm -rf /\n", content_type="image/jpeg")
+    response = client.post(
+        "/pantau/laporan/", {"text": "Ini kuitansinya.", "evidence": [pdf_upload("kuitansi.pdf"), program]}
+    )
+    assert response.status_code == 400
+    assert "foto.jpg: jenis berkas ini tidak diterima" in visible(response)
+    ids = held_ids(response)
+    assert len(ids) == 1 and "kuitansi.pdf" in visible(response)
+    sent = client.post("/pantau/laporan/", {"text": "Ini kuitansinya.", "keep_file": ids})
+    assert sent.status_code == 302
+    message = Message.objects.get(case=submitted.case, sender=Sender.REPORTER)
+    assert Evidence.objects.filter(message=message).count() == 1
+    assert not HeldFile.objects.exists()

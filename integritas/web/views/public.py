@@ -443,20 +443,33 @@ def track_case(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("text", "")
     uploads = request.FILES.getlist("evidence")
     max_mb = int(case.unit.effective_policy["max_upload_mb"])
+    # Files kept from an earlier try are sealed to this tracking session's key.
+    secret = request.session.session_key or ""
+    kept = held.listed(secret, request.POST.getlist(held.KEEP_FIELD))
     refused = refused_uploads(request)
+    fresh, problem = _check_each(uploads, max_mb)
     if refused:
-        name = clean_name(refused[0])
-        problem = Problem("file_too_large", name=name, limit_mb=max_mb)
+        problem = Problem("file_too_large", name=clean_name(refused[0]), limit_mb=max_mb)
+    if problem is None and len(kept) + len(fresh) > MAX_FILES:
+        problem = Problem("too_many_files", limit=MAX_FILES)
+    if problem is not None:
+        now_held = kept + held.hold(fresh, secret)
         errors = f.field_errors({"evidence": problem})
-        return _render_case(request, case, text=text, errors=errors, files_lost=True, status=413)
+        lost = bool(refused) or len(fresh) < len(uploads)
+        status = 413 if refused else 400
+        return _render_case(
+            request, case, text=text, errors=errors, files_lost=lost, held_files=now_held, status=status
+        )
+    files = held.take(secret, [h.id for h in kept]) + fresh
     try:
-        files = check_files(uploads, max_upload_mb=max_mb)
         services.reporter_message(case=case, text=text, files=files)
     except WrongState as exc:  # case_closed
         return _render_case(request, case, text=text, page_error=exc.message, status=exc.status)
-    except DomainError as exc:  # Invalid, TooLarge, UnsupportedType
+    except DomainError as exc:  # Invalid (nothing written)
         errors = f.field_errors(exc.fields or {"text": Problem("invalid")})
-        return _render_case(request, case, text=text, errors=errors, files_lost=bool(uploads), status=400)
+        now_held = kept + held.hold(fresh, secret)
+        return _render_case(request, case, text=text, errors=errors, held_files=now_held, status=400)
+    held.release(secret)
     messages.success(request, _("Your message has been sent to the handlers."))
     return HttpResponseRedirect(reverse("web:track_case") + "#messages")
 
@@ -468,6 +481,7 @@ def _render_case(
     text: str = "",
     errors: dict[str, str] | None = None,
     files_lost: bool = False,
+    held_files: list[held.Held] | None = None,
     page_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -506,6 +520,7 @@ def _render_case(
         "errors": errors,
         "error_list": f.error_list(errors),
         "files_lost": files_lost,
+        "held_files": held_files or [],
         "page_error": page_error,
         "idle_minutes": TRACK_IDLE_SECONDS // 60,
         "max_upload_mb": int(case.unit.effective_policy["max_upload_mb"]),
