@@ -181,3 +181,41 @@ def test_a_form_with_errors_keeps_its_token_and_a_new_form_gets_a_new_one(client
     assert client.post("/lapor/SMPN1/", form_data(form_token=token)).status_code == 302
     assert client.post("/lapor/SMPN1/", form_data(form_token=form_token(client))).status_code == 302
     assert Case.objects.count() == 2  # two forms, two reports
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_of_one_form_at_the_same_moment_file_one_report():
+    """A double tap on a slow connection: both posts arrive together; one case, one receipt for both."""
+    import threading
+
+    from django.db import close_old_connections
+
+    portal_org()
+    token = form_token(Client())
+    start = threading.Barrier(2)
+    answers: list[tuple[Client, int]] = []
+    errors: list[BaseException] = []
+
+    def tap() -> None:
+        browser = Client()
+        try:
+            data = form_data(form_token=token)
+            start.wait()
+            answers.append((browser, browser.post("/lapor/SMPN1/", data).status_code))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    taps = [threading.Thread(target=tap) for _ in range(2)]
+    for thread in taps:
+        thread.start()
+    for thread in taps:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(status for _, status in answers) == [302, 302]
+    assert Case.objects.count() == 1
+    receipts = {receipt_on(browser.get("/lapor/terkirim/")) for browser, _ in answers}
+    assert len(receipts) == 1
+    assert Case.objects.get().receipt_hash == receipt_hash(receipts.pop())
