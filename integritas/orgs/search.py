@@ -15,8 +15,12 @@ The page (``/lapor/``) and the API (``GET /public/units?q=``) use the same searc
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
+
+from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
 
 from integritas.orgs.models import Unit
 
@@ -88,6 +92,37 @@ def _in_order(query: list[str], unit_words: list[str]) -> bool:
     return True
 
 
+_index: tuple[tuple[int, int | None], float, list[tuple[int, str, list[str], list[str]]]] | None = None
+INDEX_SECONDS = 60.0
+
+
+def _directory() -> list[tuple[int, str, list[str], list[str]]]:
+    """Every unit's id, code and normalised words. Kept per process while the directory has the same
+    size and newest unit, for a minute at most, and dropped at once when a unit is saved here."""
+    global _index
+    now = time.monotonic()
+    shape = Unit.objects.aggregate(n=Count("id"), last=Max("id"))
+    key = (int(shape["n"]), shape["last"])
+    if _index is not None and _index[0] == key and now - _index[1] < INDEX_SECONDS:
+        return _index[2]
+    rows = []
+    for unit_id, code, name in Unit.objects.values_list("id", "code", "name"):
+        name_words = words(name)
+        rows.append((unit_id, code, name_words, name_words + words(code)))
+    _index = (key, now, rows)
+    return rows
+
+
+def forget_directory(*args: object, **kwargs: object) -> None:
+    """Read the units again at the next search (connected to Unit's save and delete)."""
+    global _index
+    _index = None
+
+
+post_save.connect(forget_directory, sender=Unit, dispatch_uid="integritas-unit-search-save")
+post_delete.connect(forget_directory, sender=Unit, dispatch_uid="integritas-unit-search-delete")
+
+
 def search(q: str, *, limit: int = 50) -> list[Unit]:
     """The units a search finds, best first (at most ``limit``)."""
     query = words(q)
@@ -95,11 +130,8 @@ def search(q: str, *, limit: int = 50) -> list[Unit]:
         return []
     code_typed = re.sub(r"\s+", "", q).upper()
     phrase = " ".join(query)
-    rows = Unit.objects.values_list("id", "code", "name")
     found: list[Found] = []
-    for unit_id, code, name in rows:
-        name_words = words(name)
-        unit_words = name_words + words(code)
+    for unit_id, code, name_words, unit_words in _directory():
         if not _matches(query, unit_words):
             continue
         score = (

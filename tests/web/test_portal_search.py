@@ -114,8 +114,20 @@ def test_the_api_searches_the_same_way(client, directory):
     assert len(client.get("/api/v1/public/units").json()) == 19
 
 
-def test_search_is_one_query_for_the_directory_and_one_for_the_results(
+def test_search_queries_are_few_whatever_the_size_of_the_directory(
     client, directory, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):  # the directory's shape, its words, the units found
         search("smpn 1 mejayan")
+    with django_assert_max_num_queries(2):  # the words are kept while the directory is unchanged
+        search("smpn 1 mejayan")
+
+
+def test_a_renamed_unit_is_found_by_its_new_name(directory):
+    from integritas.orgs.models import Unit
+
+    assert search("smpn 1 mejayan")
+    unit = Unit.objects.get(code="SMPN1-MEJAYAN")
+    unit.name = "SMP Negeri 1 Sukamaju"
+    unit.save()
+    assert [u.code for u in search("smpn 1 sukamaju")] == ["SMPN1-MEJAYAN"]
