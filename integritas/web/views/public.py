@@ -175,16 +175,17 @@ def _submit_once(token: str, report: Any, files: list[CheckedFile]) -> services.
     waits for the first (the row's unique key) and then finds it."""
     if not token:
         return services.case_submit(report=report, files=files)
-    try:
-        with transaction.atomic():
-            row = ReportToken.objects.create(token_hash=_token_hash(token), created_at=timezone.now())
-            submitted = services.case_submit(report=report, files=files)
-            row.case = submitted.case
-            row.sealed_receipt = seal_bound(submitted.receipt, purpose=TOKEN_PURPOSE, secret=token).encode()
-            row.save(update_fields=["case", "sealed_receipt"])
-            return submitted
-    except IntegrityError:
-        return None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # only this insert may meet the first post's row
+                row = ReportToken.objects.create(token_hash=_token_hash(token), created_at=timezone.now())
+        except IntegrityError:
+            return None
+        submitted = services.case_submit(report=report, files=files)
+        row.case = submitted.case
+        row.sealed_receipt = seal_bound(submitted.receipt, purpose=TOKEN_PURPOSE, secret=token).encode()
+        row.save(update_fields=["case", "sealed_receipt"])
+        return submitted
 
 
 def _token_hash(token: str) -> str:
@@ -233,8 +234,15 @@ def report_form_again(request: HttpRequest, code: str) -> HttpResponse:
         "its cookies, and they were cleared (or the page was open for a long time). Check what you "
         "typed below, choose the files again, and send it once more."
     )
+    kept = held.listed(values[f.TOKEN_FIELD], request.POST.getlist(held.KEEP_FIELD))
     return _render_form(
-        request, unit, values, {"__all__": message}, files_lost=bool(request.FILES), status=403
+        request,
+        unit,
+        values,
+        {"__all__": message},
+        files_lost=bool(request.FILES),
+        held_files=kept,
+        status=403,
     )
 
 
