@@ -42,6 +42,12 @@ def run_jobs_once() -> None:
     except Exception:
         log.exception("reminders or outbox delivery failed; retrying at the next tick")
     try:
+        from integritas.web.sessions import purge_expired
+
+        purge_expired()  # expired sessions and used report-form tokens (no bearer secret lingers)
+    except Exception:
+        log.exception("session clean-up failed; retrying at the next tick")
+    try:
         from integritas.vault.gc import remove_orphans_if_due
 
         remove_orphans_if_due()

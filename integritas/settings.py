@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "integritas.web.bodies.PageBodyMiddleware",  # before the CSRF check reads a form body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "integritas.web.middleware.LanguageMiddleware",
@@ -222,10 +223,12 @@ INTEGRITAS = {
     "EMAIL_FROM": env_str("INTEGRITAS_EMAIL_FROM", "Integritas <integritas@localhost>"),
     # (failures allowed, window seconds, lockout seconds)
     "THROTTLE": {
+        # Wrong receipts per client address and receipt prefix (integritas.security.throttle.ReceiptGuard):
+        # allowed within the window, then that prefix waits (seconds, doubling for each further stop).
         "receipt": (
-            env_int("INTEGRITAS_RECEIPT_FAILURES", 10),
-            600,
-            env_int("INTEGRITAS_RECEIPT_LOCKOUT", 600),
+            env_int("INTEGRITAS_RECEIPT_FAILURES", 5),
+            3600,
+            env_int("INTEGRITAS_RECEIPT_LOCKOUT", 60),
         ),
         "password_account": (5, 900, env_int("INTEGRITAS_PASSWORD_LOCKOUT", 900)),
         "password_address": (30, 900, 900),
@@ -265,7 +268,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "integritas.web.views.errors.csrf_failure"
 SESSION_COOKIE_AGE = 8 * 3600
+# Session rows are found by the SHA-256 of the cookie's key (a database copy opens no session); expired
+# rows are purged by the scheduler (integritas.web.sessions).
+SESSION_ENGINE = "integritas.web.sessions"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = None  # set per response by integritas.security.middleware
 X_FRAME_OPTIONS = "DENY"

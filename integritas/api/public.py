@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
@@ -17,6 +16,7 @@ from integritas.cases.evidence import check_files
 from integritas.cases.intake import validate_report
 from integritas.cases.models import Case
 from integritas.errors import Invalid, NotFound, Problem
+from integritas.orgs import search as unit_search
 from integritas.orgs.models import Unit
 from integritas.orgs.selectors import positions_with_holders
 from integritas.security.throttle import client_address
@@ -49,12 +49,11 @@ def _clean_query(value: str | None, field: str) -> str:
 )
 def units(request: HttpRequest, filters: Query[UnitQuery]):
     q = _clean_query(filters.q, "q")
-    qs = Unit.objects.select_related("parent").order_by("name")
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    # The same search as the page: abbreviations, digits, word order; best first (orgs.search).
+    found = unit_search.search(q) if q else list(Unit.objects.select_related("parent").order_by("name")[:50])
     return Reply(
         200,
-        [{"code": u.code, "name": u.name, "parent": u.parent.code if u.parent else None} for u in qs[:50]],
+        [{"code": u.code, "name": u.name, "parent": u.parent.code if u.parent else None} for u in found],
     )
 
 

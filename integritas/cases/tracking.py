@@ -14,18 +14,19 @@ from integritas.cases import content, timeline
 from integritas.cases.models import ActorRole, Case, Evidence, Message, Sender, Status
 from integritas.cases.receipts import receipt_hash
 from integritas.errors import NotAuthenticated
-from integritas.security.throttle import receipt_throttle
+from integritas.security.throttle import receipt_guard
 
 MAX_RECEIPT = 100
 
 
 def case_for_receipt(receipt: str | None, address: str) -> Case:
-    """The case a receipt opens. Raises TooManyAttempts while the address is locked out, and
-    NotAuthenticated (counted as a failure) for a receipt that opens nothing."""
+    """The case a receipt opens. Raises NotAuthenticated (counted as a failure) for a receipt that opens
+    nothing, and TooManyAttempts while this address may not try receipts that begin like this one
+    (``ReceiptGuard``: other people's mistakes never hold up a correct receipt)."""
     if not receipt or not receipt.strip():
         raise NotAuthenticated("receipt_required")
-    throttle = receipt_throttle()
-    throttle.check(address)
+    guard = receipt_guard()
+    guard.check(address, receipt)
     case = None
     if len(receipt) <= MAX_RECEIPT and "\x00" not in receipt:
         case = (
@@ -34,7 +35,7 @@ def case_for_receipt(receipt: str | None, address: str) -> Case:
             .first()
         )
     if case is None:
-        throttle.fail(address)
+        guard.fail(address, receipt)
         raise NotAuthenticated("bad_receipt")
     return case
 

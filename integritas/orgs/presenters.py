@@ -150,6 +150,11 @@ def kind_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
+def actor_label(actor: str) -> str:
+    """Who made a change, for people: a username, or "Sistem" for what the product did itself."""
+    return _("System") if actor in ("", "system") else actor
+
+
 def via_label(via: str) -> str:
     labels = {
         "page": _("administration page"),

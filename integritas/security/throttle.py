@@ -58,9 +58,79 @@ def _limits() -> dict[str, tuple[int, int, int]]:
     return cast(dict[str, tuple[int, int, int]], settings.INTEGRITAS["THROTTLE"])
 
 
-def receipt_throttle() -> Throttle:
-    limit, window, lockout = _limits()["receipt"]
-    return Throttle("receipt", limit, window, lockout)
+@dataclass(frozen=True)
+class ReceiptGuard:
+    """Wrong receipts, counted per client address *and receipt prefix* (its first group of four).
+
+    A receipt is 20 characters from an alphabet of 29 (about 97 bits). To open a given report a
+    guesser must get its first four characters right and then the other sixteen; the guard allows
+    ``free`` wrong receipts per address and prefix in ``window`` seconds, after which that prefix is
+    refused to that address for a while: ``lockout`` seconds the first time, twice as long each further
+    time the same address is stopped (at most an hour). So, per address and per hour, at most a
+    dozen or so guesses can go at any one report's prefix (``guesses_per_hour`` gives the exact number):
+    the chance of opening a report by guessing stays below 12 / 29**16 ≈ 5e-23 per address and hour.
+
+    A correct receipt is never refused because of someone else's mistakes: other people behind the
+    same address (a school's Wi-Fi, a mobile carrier's shared address) who mistype theirs, or a guesser
+    trying random receipts, lock only the prefixes they typed — a different one from 707,281 but once.
+    Only wrong receipts that begin like the right one (the reporter's own typos) can make it wait.
+    """
+
+    free: int  # wrong receipts allowed per address and prefix within the window
+    window: int  # seconds
+    lockout: int  # seconds, the first time; doubled for each further stop of the same address
+    longest: int = 3600
+
+    @staticmethod
+    def prefix(receipt: str) -> str:
+        from integritas.cases.receipts import normalise_receipt
+
+        return normalise_receipt(receipt)[:4]
+
+    def _key(self, kind: str, *parts: str) -> str:
+        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        return f"integritas:receipt-guard:{kind}:{digest}"
+
+    def check(self, address: str, receipt: str) -> None:
+        until = cache.get(self._key("lock", address, self.prefix(receipt)))
+        if until is not None:
+            retry = int(until - time.time()) + 1
+            if retry > 0:
+                raise TooManyAttempts(retry_after=retry, scope="receipt")
+
+    def fail(self, address: str, receipt: str) -> None:
+        prefix = self.prefix(receipt)
+        count = _incr(self._key("count", address, prefix), self.window)
+        if count < self.free:
+            return
+        stops = _incr(self._key("stops", address), self.window)
+        seconds = min(self.longest, self.lockout * 2 ** (stops - 1))
+        cache.set(self._key("lock", address, prefix), time.time() + seconds, timeout=seconds)
+
+    def guesses_per_hour(self) -> int:
+        """The most wrong receipts one address can try at one prefix in an hour (the bound above):
+        the free ones, then one more each time a stop ends, stops doubling from ``lockout``."""
+        elapsed, guesses, stops = 0, self.free, 0
+        while True:
+            stops += 1
+            elapsed += min(self.longest, self.lockout * 2 ** (stops - 1))
+            if elapsed >= 3600:
+                return guesses
+            guesses += 1
+
+
+def _incr(key: str, window: int) -> int:
+    cache.add(key, 0, timeout=window)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def receipt_guard() -> ReceiptGuard:
+    free, window, lockout = _limits()["receipt"]
+    return ReceiptGuard(free, window, lockout)
 
 
 def password_account_throttle() -> Throttle:

@@ -3,6 +3,8 @@
 The policy limit (`max_upload_mb`) belongs to the report's unit, which is only known once the body is
 parsed; while streaming, each file is held to the largest limit any unit allows, and the request to
 that times the number of files allowed. The unit's own limit is checked right after (413 either way).
+On the public page forms a file over the limit is skipped instead, so that the form comes back with
+the typed text (``integritas.web.bodies``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import time
 
 from django.core.exceptions import RequestDataTooBig
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
 from integritas.orgs.policy import DEFAULTS
 
@@ -59,6 +61,11 @@ class LimitedUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
         if self.received > self.limit:
+            if getattr(self.request, "skip_files_over_limit", False):
+                # A page form (integritas.web.bodies): skip this file, read the other fields, and
+                # let the view name the file at its field.
+                getattr(self.request, "refused_uploads", []).append(self.file_name or "")
+                raise SkipFile()
             raise UploadTooLarge(f"{self.file_name}: larger than allowed")
         return raw_data
 

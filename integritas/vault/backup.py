@@ -60,7 +60,7 @@ FORMAT = 1
 HEADER_LEN = len(MAGIC) + 1 + 8 + 16
 CHUNK = crypto.CHUNK
 # Sign-in sessions are not worth keeping: after a restore, staff sign in again.
-EXCLUDED_MODELS = {"sessions.session"}
+EXCLUDED_MODELS = {"sessions.session", "web.websession", "web.reporttoken", "web.heldfile"}
 # Rebuilt by `migrate` on the target, and replaced by the backup's own rows.
 REPLACED_MODELS = {"contenttypes.contenttype", "auth.permission", "vault.keycheck"}
 ANCHOR_MEMBER = "audit-anchor.log"

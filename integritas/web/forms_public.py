@@ -3,6 +3,8 @@ each problem it names is shown on the page (the words are the catalogue's)."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,13 +65,41 @@ def field_id(name: str) -> str:
 # ---------------------------------------------------------------- the report form
 
 
+TOKEN_FIELD = "form_token"
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def new_form_token() -> str:
+    """A report form's one-time token: sending the same form twice files one report."""
+    return secrets.token_urlsafe(24)
+
+
+def form_token(post: QueryDict) -> str:
+    token = post.get(TOKEN_FIELD, "")
+    return token if TOKEN_SHAPE.fullmatch(token) else ""
+
+
 def report_values(post: QueryDict) -> dict[str, Any]:
-    """What the visitor typed, exactly, to fill the form again after an error."""
+    """What the visitor typed, exactly, to fill the form again after an error (and its token)."""
     values: dict[str, Any] = {name: post.get(name, "") for name in TEXT_FIELDS}
+    values[TOKEN_FIELD] = form_token(post)
     values["categories"] = [c for c in post.getlist("categories") if c in Category.values]
     values["anonymous"] = post.get("anonymous") == "1"
     values["good_faith"] = post.get("good_faith") == "1"
     return values
+
+
+DAY_MONTH_YEAR = re.compile(r"\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*")
+
+
+def iso_date(text: str) -> str:
+    """A date as the browser's date control sends it (2026-07-01), or as typed in a plain text box
+    the Indonesian way (01/07/2026, 1-7-2026): year-month-day. Anything else is left for the check."""
+    found = DAY_MONTH_YEAR.fullmatch(text or "")
+    if found is None:
+        return text
+    day, month, year = found.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def report_data(unit: Unit, values: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +128,7 @@ def report_data(unit: Unit, values: dict[str, Any]) -> dict[str, Any]:
         "decision": {
             "title": values["decision_title"],
             "number": values["decision_number"],
-            "date": values["decision_date"],
+            "date": iso_date(values["decision_date"]),
             "kind": values["decision_kind"],
         },
         "categories": list(values["categories"]),
@@ -121,7 +151,11 @@ def field_errors(problems: Mapping[str, Problem]) -> dict[str, str]:
 
 def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
     """For the error summary: message and the id it links to."""
-    return [
-        {"message": message, "id": field_id(name) if name != "__all__" else ""}
-        for name, message in errors.items()
-    ]
+    listed: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for name, message in errors.items():
+        if message in seen:  # one problem named at two fields (e-mail or phone): listed once
+            continue
+        seen.add(message)
+        listed.append({"message": message, "id": field_id(name) if name != "__all__" else ""})
+    return listed

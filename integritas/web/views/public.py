@@ -7,13 +7,16 @@ keeps only the case id in the session.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import time
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,23 +26,30 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from integritas import timefmt
 from integritas.cases import services, timeline, tracking
-from integritas.cases.evidence import ACCEPTED_TYPES, CheckedFile, check_files
+from integritas.cases.evidence import ACCEPTED_TYPES, MAX_FILES, CheckedFile, check_files, clean_name
 from integritas.cases.intake import validate_report
 from integritas.cases.models import Case, DecisionKind, Sender
 from integritas.cases.presenters import is_overdue
 from integritas.errors import DomainError, Invalid, NotAuthenticated, Problem, TooManyAttempts, WrongState
+from integritas.orgs import search as unit_search
 from integritas.orgs.models import Unit
 from integritas.orgs.selectors import positions_with_holders
 from integritas.security.throttle import client_address
 from integritas.web import forms_public as f
-from integritas.web import labels
+from integritas.web import held, labels
+from integritas.web.bodies import files_over_the_limit_are_field_errors, refused_uploads
+from integritas.web.models import ReportToken
+from integritas.web.sessions import open_bound, seal_bound, set_idle
 
-SUBMITTED_KEY = "public_submitted"  # {case, reference, receipt, shown}: the receipt, for one display
+SUBMITTED_KEY = "public_submitted"  # {case, sealed, at}: the receipt just filed, sealed to this session
 TRACK_KEY = "public_track"  # {case, seen}: the report this device follows
-TRACK_IDLE_SECONDS = 3600  # a tracking session forgets the report after an hour without use
-SLIP_SECONDS = 1800  # the slip can be downloaded for half an hour after the receipt was shown
+TRACK_IDLE_SECONDS = 20 * 60  # a tracking session forgets the report after 20 minutes without use
+SLIP_SECONDS = 1800  # the receipt can be shown again (and downloaded) for half an hour after sending
+RECEIPT_PURPOSE = "integritas-receipt-display"
+TOKEN_PURPOSE = "integritas-report-token"
 SEARCH_LIMIT = 50
 LIST_ALL_UP_TO = 12  # a small deployment lists its units without a search
+BROWSE_PAGE = 100  # the list of every school and office, a page at a time
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -50,67 +60,190 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def report_start(request: HttpRequest) -> HttpResponse:
-    """Step 1: find the school or office by name or code (a plain GET search, no script)."""
+    """Step 1: find the school or office by name or code (a plain GET search, no script).
+
+    The search understands how people write school names (``integritas.orgs.search``); when it finds
+    nothing, or on request, the page lists every school and office, a page at a time."""
     q = (request.GET.get("q") or "").strip()
     error = ""
     units: list[Unit] | None = None
     if len(q) > 100 or "\x00" in q:
         error, q = _("Type at most 100 characters."), ""
     elif q:
-        units = list(
-            Unit.objects.select_related("parent")
-            .filter(Q(name__icontains=q) | Q(code__icontains=q))
-            .order_by("name")[: SEARCH_LIMIT + 1]
-        )
-    elif Unit.objects.count() <= LIST_ALL_UP_TO:
-        units = list(Unit.objects.select_related("parent").order_by("name"))
+        units = unit_search.search(q, limit=SEARCH_LIMIT + 1)
+    total = Unit.objects.count()
+    browse = request.GET.get("semua") == "1" or (q and not units) or (not q and total <= LIST_ALL_UP_TO)
+    listing = None
+    if browse:
+        listing = Paginator(
+            Unit.objects.select_related("parent").order_by("name", "code"), BROWSE_PAGE
+        ).get_page(request.GET.get("hal"))
     more = units is not None and len(units) > SEARCH_LIMIT
     return render(
         request,
         "web/public/report_start.html",
-        {"q": q, "units": units[:SEARCH_LIMIT] if units else units, "more": more, "error": error},
+        {
+            "q": q,
+            "units": units[:SEARCH_LIMIT] if units else units,
+            "more": more,
+            "error": error,
+            "listing": listing,
+            "can_browse": total > LIST_ALL_UP_TO,
+        },
         status=400 if error else 200,
     )
 
 
+def _unit_of(code: str) -> Unit:
+    """The unit of a code as printed, or as typed from a poster (small letters): 404 otherwise."""
+    if len(code) > 64 or "\x00" in code:
+        raise Http404("No such unit")
+    unit = Unit.objects.filter(code=code).first() or Unit.objects.filter(code__iexact=code).first()
+    if unit is None:
+        raise Http404("No such unit")
+    return unit
+
+
+@files_over_the_limit_are_field_errors
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest, code: str) -> HttpResponse:
     """Step 2: the report. Invalid input comes back with every field filled again (status 400)."""
-    unit = get_object_or_404(Unit, code=code)
+    unit = _unit_of(code)
+    if unit.code != code and request.method == "GET":
+        return HttpResponseRedirect(reverse("web:report_form", args=[unit.code]))
     policy = unit.effective_policy
     max_mb = int(policy["max_upload_mb"])
     if request.method == "GET":
         return _render_form(request, unit, _blank_values(), {})
-    request.session.pop(SUBMITTED_KEY, None)
     values = f.report_values(request.POST)
+    token = values[f.TOKEN_FIELD]
+    if token and ReportToken.objects.filter(token_hash=_token_hash(token), case__isnull=False).exists():
+        return _receipt_again(request, token)  # this form was sent already (a double tap)
     uploads = request.FILES.getlist("evidence")
+    kept = held.listed(token, request.POST.getlist(held.KEEP_FIELD))  # valid files of an earlier try
     problems: dict[str, Problem] = {}
     report = None
     try:
-        report = validate_report(f.report_data(unit, values), evidence_count=len(uploads))
+        report = validate_report(f.report_data(unit, values), evidence_count=len(uploads) + len(kept))
     except Invalid as exc:
         problems.update(exc.fields)
-    files: list[CheckedFile] = []
-    if uploads:
-        try:
-            files = check_files(uploads, max_upload_mb=max_mb)
-        except DomainError as exc:  # Invalid, TooLarge, UnsupportedType: each names the evidence field
-            problems.setdefault("evidence", exc.fields.get("evidence") or Problem("invalid"))
+    refused = refused_uploads(request)
+    if refused:  # skipped while streaming in: larger than any unit allows
+        problems["evidence"] = Problem("file_too_large", name=clean_name(refused[0]), limit_mb=max_mb)
+    fresh, problem = _check_each(uploads, max_mb)
+    if problem is not None:
+        problems.setdefault("evidence", problem)
+    if len(kept) + len(fresh) > MAX_FILES:
+        problems.setdefault("evidence", Problem("too_many_files", limit=MAX_FILES))
     if problems or report is None:
+        # The files that passed are held (sealed to this form) so that they need not be chosen again.
+        now_held = kept + held.hold(fresh, token) if token else []
         errors = f.field_errors(problems)
-        return _render_form(request, unit, values, errors, files_lost=bool(uploads), status=400)
-    submitted = services.case_submit(report=report, files=files)
+        lost = bool(refused) or len(fresh) < len(uploads) or (bool(uploads) and not token)
+        status = 413 if refused else 400
+        return _render_form(
+            request, unit, values, errors, files_lost=lost, held_files=now_held, status=status
+        )
+    files = held.take(token, [h.id for h in kept]) + fresh
+    submitted = _submit_once(token, report, files)
+    if submitted is None:  # the same form was sent before (a double tap): show that report's receipt
+        return _receipt_again(request, token)
+    held.release(token)
+    _keep_receipt(request, submitted.case, submitted.receipt)
+    return HttpResponseRedirect(reverse("web:report_done"))
+
+
+def _check_each(uploads: list[Any], max_mb: int) -> tuple[list[CheckedFile], Problem | None]:
+    """Each file checked on its own: those that pass, and the problem of the first that does not."""
+    passed: list[CheckedFile] = []
+    problem: Problem | None = None
+    for upload in uploads[: MAX_FILES + 1]:
+        try:
+            passed.extend(check_files([upload], max_upload_mb=max_mb))
+        except DomainError as exc:  # Invalid, TooLarge, UnsupportedType: each names the evidence field
+            problem = problem or exc.fields.get("evidence") or Problem("invalid")
+    if len(uploads) > MAX_FILES:
+        problem = problem or Problem("too_many_files", limit=MAX_FILES)
+    return passed, problem
+
+
+def _submit_once(token: str, report: Any, files: list[CheckedFile]) -> services.Submitted | None:
+    """File the report, unless this form (its one-time token) was already sent: then None.
+
+    The token's row is written in the same transaction as the case; a second post of the same form
+    waits for the first (the row's unique key) and then finds it."""
+    if not token:
+        return services.case_submit(report=report, files=files)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # only this insert may meet the first post's row
+                row = ReportToken.objects.create(token_hash=_token_hash(token), created_at=timezone.now())
+        except IntegrityError:
+            return None
+        submitted = services.case_submit(report=report, files=files)
+        row.case = submitted.case
+        row.sealed_receipt = seal_bound(submitted.receipt, purpose=TOKEN_PURPOSE, secret=token).encode()
+        row.save(update_fields=["case", "sealed_receipt"])
+        return submitted
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(b"integritas-report-token:" + token.encode()).hexdigest()
+
+
+def _receipt_again(request: HttpRequest, token: str) -> HttpResponse:
+    row = ReportToken.objects.filter(token_hash=_token_hash(token)).select_related("case").first()
+    receipt = None
+    if row is not None and row.case is not None and row.sealed_receipt:
+        receipt = open_bound(bytes(row.sealed_receipt).decode(), purpose=TOKEN_PURPOSE, secret=token)
+    if row is None or row.case is None or receipt is None:
+        return render(request, "web/public/report_done.html", {"gone": True, "sent_twice": True})
+    _keep_receipt(request, row.case, receipt)
+    return HttpResponseRedirect(reverse("web:report_done"))
+
+
+def _keep_receipt(request: HttpRequest, case: Case, receipt: str) -> None:
+    """Keep the receipt showable to this browser for half an hour: sealed, bound to the session key
+    that only the browser's cookie holds (a database copy, or the master key alone, opens nothing)."""
+    if request.session.session_key is None:
+        request.session.save()  # a key now, to bind the receipt to
+    key = request.session.session_key or ""
     request.session[SUBMITTED_KEY] = {
-        "case": submitted.case.pk,
-        "reference": submitted.case.reference,
-        "receipt": submitted.receipt,
-        "shown": None,
+        "case": case.pk,
+        "sealed": seal_bound(receipt, purpose=RECEIPT_PURPOSE, secret=key),
+        "at": time.time(),
     }
     if not request.user.is_authenticated:
         # The session holding the receipt does not outlive the time to save it.
         request.session.set_expiry(SLIP_SECONDS)
-    return HttpResponseRedirect(reverse("web:report_done"))
+
+
+def report_form_again(request: HttpRequest, code: str) -> HttpResponse:
+    """The report form after its security check failed (cookies cleared, page open too long): what
+    was typed comes back with a plain explanation, and a fresh form that will work."""
+    try:
+        unit = _unit_of(code)
+    except Http404:
+        from integritas.web.views.errors import not_found
+
+        return not_found(request)
+    values = f.report_values(request.POST)
+    message = _(
+        "Your report was not sent yet: for your safety the form works only while this browser keeps "
+        "its cookies, and they were cleared (or the page was open for a long time). Check what you "
+        "typed below, choose the files again, and send it once more."
+    )
+    kept = held.listed(values[f.TOKEN_FIELD], request.POST.getlist(held.KEEP_FIELD))
+    return _render_form(
+        request,
+        unit,
+        values,
+        {"__all__": message},
+        files_lost=bool(request.FILES),
+        held_files=kept,
+        status=403,
+    )
 
 
 def _blank_values() -> dict[str, Any]:
@@ -126,9 +259,12 @@ def _render_form(
     errors: dict[str, str],
     *,
     files_lost: bool = False,
+    held_files: list[held.Held] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     policy = unit.effective_policy
+    if not values.get(f.TOKEN_FIELD):  # a new form; after an error the same form keeps its token
+        values = {**values, f.TOKEN_FIELD: f.new_form_token()}
     context = {
         "unit": unit,
         "positions": positions_with_holders(unit, timezone.now().astimezone(unit.tz).date()),
@@ -139,6 +275,7 @@ def _render_form(
         "errors": errors,
         "error_list": f.error_list(errors),
         "files_lost": files_lost,
+        "held_files": held_files or [],
         "allow_anonymous": bool(policy.get("allow_anonymous")),
         "require_evidence": bool(policy.get("require_evidence")),
         "max_upload_mb": int(policy["max_upload_mb"]),
@@ -169,47 +306,57 @@ def _session_case(
     return data, case
 
 
-def _submitted(request: HttpRequest) -> tuple[dict[str, Any], Case] | None:
-    return _session_case(request, SUBMITTED_KEY, "shown", SLIP_SECONDS)
+def _submitted(request: HttpRequest) -> tuple[Case, str, float] | None:
+    """The report just sent from this browser, its receipt, and until when it is kept (or None)."""
+    found = _session_case(request, SUBMITTED_KEY, "at", SLIP_SECONDS)
+    if found is None:
+        return None
+    data, case = found
+    receipt = open_bound(
+        data.get("sealed"), purpose=RECEIPT_PURPOSE, secret=request.session.session_key or ""
+    )
+    if receipt is None:
+        request.session.pop(SUBMITTED_KEY, None)
+        return None
+    return case, receipt, float(data["at"]) + SLIP_SECONDS
 
 
 def report_done(request: HttpRequest) -> HttpResponse:
-    """The reference and the receipt, shown once: a reload finds them gone."""
+    """The reference and the receipt. A reload shows them again (phones reload a tab after a switch to
+    the camera or a chat app) for half an hour, until the visitor says it is saved."""
     found = _submitted(request)
-    if found is None or found[0].get("shown") is not None:
-        request.session.pop(SUBMITTED_KEY, None)
+    if found is None:
         return render(request, "web/public/report_done.html", {"gone": True})
-    data, case = found
-    data["shown"] = time.time()
-    request.session[SUBMITTED_KEY] = data
+    case, receipt, until = found
+    zone = case.unit.tz
     return render(
         request,
         "web/public/report_done.html",
         {
             "gone": False,
             "reference": case.reference,
-            "receipt": data["receipt"],
+            "receipt": receipt,
             "unit": case.unit,
-            "due": timefmt.long(case.due_at, case.unit.tz),
+            "due": timefmt.long(case.due_at, zone),
             "status": labels.STATUS_FOR_REPORTER.get(case.status, ""),
             "handler": timeline.current_handler(case) or "",
             "track_url": request.build_absolute_uri(reverse("web:track")),
+            "kept_until": timefmt.long(dt.datetime.fromtimestamp(until, tz=dt.UTC), zone),
         },
     )
 
 
 def report_slip(request: HttpRequest) -> HttpResponse:
-    """A small text slip with the receipt, while the page that showed it is the one on screen."""
+    """A small text slip with the receipt, while this browser keeps it (half an hour at most)."""
     found = _submitted(request)
-    shown = found[0].get("shown") if found else None
-    if found is None or shown is None:
-        raise Http404("No receipt to save")
-    data, case = found
+    if found is None:
+        return render(request, "web/public/report_done.html", {"gone": True}, status=404)
+    case, receipt, _until = found
     text = render_to_string(
         "web/public/slip.txt",
         {
             "reference": case.reference,
-            "receipt": data["receipt"],
+            "receipt": receipt,
             "unit": case.unit,
             "submitted": timefmt.long(case.created_at, case.unit.tz),
             "due": timefmt.long(case.due_at, case.unit.tz),
@@ -243,18 +390,41 @@ def track(request: HttpRequest) -> HttpResponse:
         case = tracking.case_for_receipt(request.POST.get("receipt"), client_address(request))
     except TooManyAttempts as exc:
         minutes = max(1, (exc.retry_after + 59) // 60)
-        message = _("Too many wrong receipts from this connection. Try again in %(minutes)s minutes.") % {
-            "minutes": minutes
-        }
-        response = render(request, "web/public/track.html", {"locked": message}, status=429)
+        message = _(
+            "Too many wrong receipts beginning like this one were typed on this connection. Check the "
+            "receipt; it can be tried again in %(minutes)s minutes."
+        ) % {"minutes": minutes}
+        context = {"locked": message, "typed": _typed_receipt(request)}
+        response = render(request, "web/public/track.html", context, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
     except NotAuthenticated as exc:  # receipt_required or bad_receipt
-        return render(request, "web/public/track.html", {"error": exc.message}, status=400)
+        # What was typed stays in the field (one wrong character should not mean typing 24 again);
+        # the page is never cached (Cache-Control: no-store).
+        context = {"error": exc.message, "typed": _typed_receipt(request)}
+        return render(request, "web/public/track.html", context, status=400)
     request.session.pop(SUBMITTED_KEY, None)
     request.session.cycle_key()
+    # A browser-session cookie (gone when the browser closes) and a short idle life on the server:
+    # on a shared computer the next person does not find the report open.
+    set_idle(request.session, TRACK_IDLE_SECONDS)
     request.session[TRACK_KEY] = {"case": case.pk, "seen": time.time()}
     return HttpResponseRedirect(reverse("web:track_case"))
+
+
+def _typed_receipt(request: HttpRequest) -> str:
+    typed = request.POST.get("receipt", "")
+    return typed.strip() if len(typed) <= tracking.MAX_RECEIPT and "\x00" not in typed else ""
+
+
+def track_again(request: HttpRequest) -> HttpResponse:
+    """The tracking form after its security check failed: the typed receipt comes back, with why."""
+    message = _(
+        "The receipt was not checked: for your safety the form works only while this browser keeps its "
+        "cookies, and they were cleared (or the page was open for a long time). Press the button again."
+    )
+    context = {"error": message, "typed": _typed_receipt(request)}
+    return render(request, "web/public/track.html", context, status=403)
 
 
 def _tracked_case(request: HttpRequest) -> Case | None:
@@ -267,6 +437,7 @@ def _tracked_case(request: HttpRequest) -> Case | None:
     return case
 
 
+@files_over_the_limit_are_field_errors
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def track_case(request: HttpRequest) -> HttpResponse:
@@ -280,14 +451,33 @@ def track_case(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("text", "")
     uploads = request.FILES.getlist("evidence")
     max_mb = int(case.unit.effective_policy["max_upload_mb"])
+    # Files kept from an earlier try are sealed to this tracking session's key.
+    secret = request.session.session_key or ""
+    kept = held.listed(secret, request.POST.getlist(held.KEEP_FIELD))
+    refused = refused_uploads(request)
+    fresh, problem = _check_each(uploads, max_mb)
+    if refused:
+        problem = Problem("file_too_large", name=clean_name(refused[0]), limit_mb=max_mb)
+    if problem is None and len(kept) + len(fresh) > MAX_FILES:
+        problem = Problem("too_many_files", limit=MAX_FILES)
+    if problem is not None:
+        now_held = kept + held.hold(fresh, secret)
+        errors = f.field_errors({"evidence": problem})
+        lost = bool(refused) or len(fresh) < len(uploads)
+        status = 413 if refused else 400
+        return _render_case(
+            request, case, text=text, errors=errors, files_lost=lost, held_files=now_held, status=status
+        )
+    files = held.take(secret, [h.id for h in kept]) + fresh
     try:
-        files = check_files(uploads, max_upload_mb=max_mb)
         services.reporter_message(case=case, text=text, files=files)
     except WrongState as exc:  # case_closed
         return _render_case(request, case, text=text, page_error=exc.message, status=exc.status)
-    except DomainError as exc:  # Invalid, TooLarge, UnsupportedType
+    except DomainError as exc:  # Invalid (nothing written)
         errors = f.field_errors(exc.fields or {"text": Problem("invalid")})
-        return _render_case(request, case, text=text, errors=errors, files_lost=bool(uploads), status=400)
+        now_held = kept + held.hold(fresh, secret)
+        return _render_case(request, case, text=text, errors=errors, held_files=now_held, status=400)
+    held.release(secret)
     messages.success(request, _("Your message has been sent to the handlers."))
     return HttpResponseRedirect(reverse("web:track_case") + "#messages")
 
@@ -299,6 +489,7 @@ def _render_case(
     text: str = "",
     errors: dict[str, str] | None = None,
     files_lost: bool = False,
+    held_files: list[held.Held] | None = None,
     page_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -337,7 +528,9 @@ def _render_case(
         "errors": errors,
         "error_list": f.error_list(errors),
         "files_lost": files_lost,
+        "held_files": held_files or [],
         "page_error": page_error,
+        "idle_minutes": TRACK_IDLE_SECONDS // 60,
         "max_upload_mb": int(case.unit.effective_policy["max_upload_mb"]),
         "evidence_types": ACCEPTED_TYPES,
     }

@@ -16,7 +16,7 @@ from integritas.orgs.models import (
     TeamMembership,
     Unit,
 )
-from integritas.orgs.presenters import change_text, kind_label, via_label
+from integritas.orgs.presenters import actor_label, change_text, kind_label, via_label
 from integritas.web.views.manage.common import admin_only, page, today
 
 RECENT = 10
@@ -45,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "label": kind_label(row.kind),
             "text": change_text(row),
             "unit": row.unit_code,
-            "actor": row.change_set.actor,
+            "actor": actor_label(row.change_set.actor),
             "via": via_label(row.change_set.via),
         }
         for row in OrgChange.objects.select_related("change_set").order_by("-id")[:RECENT]
