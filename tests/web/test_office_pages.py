@@ -1,0 +1,100 @@
+"""The back office after the new-user walk-through (issue 12, items 8–12): what waits for me, deadlines
+with their rule and count and the calendar in force, a confirmation page before an irreversible step,
+what staff are told reaches the reporter, and the team's no-conflict statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+
+from integritas.cases import services
+from integritas.cases.models import Case, Via
+from integritas.orgs.models import Person
+from tests.factories import reload, submit
+
+pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # Monday 09:00 WIB
+API = Via.API
+
+
+def signed_in(person: Person, language: str | None = None) -> Client:
+    client = Client()
+    client.force_login(person)
+    if language:
+        client.cookies["integritas_language"] = language
+    return client
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def case_url(case: Case, tail: str = "") -> str:
+    return f"/kasus/{case.reference}/{tail}"
+
+
+def confirmed(person: Person, case: Case, language: str | None = None) -> Client:
+    client = signed_in(person, language)
+    assert client.post(case_url(case, "konfirmasi/")).status_code == 302
+    return client
+
+
+def row_of(page: str, reference: str) -> str:
+    start = page.index(f">{reference}</a>")
+    return page[page.rindex("<tr", 0, start) : page.index("</tr>", start)]
+
+
+def text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)).strip()
+
+
+@pytest.fixture
+def case(org):
+    with time_machine.travel(T0, tick=False):
+        return reload(submit(org.school, org.p_teacher).case)
+
+
+def to_follow_up(org, case: Case) -> Case:
+    services.case_examine(case=case, actor=org.vice, conclusion="founded", findings="Terbukti", via=API)
+    services.case_review(case=reload(case), actor=org.principal, decision="revoke", notes="Dicabut", via=API)
+    return reload(case)
+
+
+# ---------------------------------------------------------------- 12.8 what waits for me
+
+
+def test_my_cases_of_the_team_hold_the_follow_up_and_the_reviewer_loses_it(org, case):
+    case = to_follow_up(org, case)
+    team = html(signed_in(org.school_team).get("/kasus/"))
+    assert case.reference in team
+    reviewer = html(signed_in(org.principal).get("/kasus/"))
+    assert case.reference not in reviewer
+    assert "Saat ini tidak ada kasus yang perlu Anda tangani." in reviewer
+
+
+def test_my_cases_show_the_reported_position_the_day_received_and_a_new_message(org, case):
+    with time_machine.travel(T0 + dt.timedelta(hours=3), tick=False):
+        services.reporter_message(case=case, text="Ada bukti tambahan")
+    page = html(signed_in(org.vice).get("/kasus/"))
+    for header in ("Jabatan terlapor", "Diterima"):
+        assert f'<th scope="col">{header}</th>' in page, header
+    row = text(row_of(page, case.reference))
+    assert "Guru Matematika" in row and "23 Nov 2026" in row
+    assert "Pesan baru dari pelapor" in row
+    # Opening the case reads it: the marker goes.
+    vice = confirmed(org.vice, case)
+    vice.get(case_url(case))
+    assert "Pesan baru dari pelapor" not in text(row_of(html(vice.get("/kasus/")), case.reference))
+    english = html(signed_in(org.vice, "en").get("/kasus/"))
+    assert '<th scope="col">Reported position</th>' in english and '<th scope="col">Received</th>' in english
+
+
+def test_triage_rows_say_the_reported_position_is_not_yet_determined(org):
+    triage = reload(submit(org.school, None).case)
+    row = text(row_of(html(signed_in(org.school_team).get("/kasus/")), triage.reference))
+    assert "belum ditentukan" in row
