@@ -98,3 +98,76 @@ def test_triage_rows_say_the_reported_position_is_not_yet_determined(org):
     triage = reload(submit(org.school, None).case)
     row = text(row_of(html(signed_in(org.school_team).get("/kasus/")), triage.reference))
     assert "belum ditentukan" in row
+
+
+# ---------------------------------------------------------------- 12.10 irreversible steps ask once
+
+
+def hidden(page: str, name: str) -> str | None:
+    found = re.search(rf'<input type="hidden" name="{re.escape(name)}" value="([^"]*)"', page)
+    return found.group(1) if found else None
+
+
+def test_founded_is_asked_once_on_a_page_of_its_own_before_it_is_recorded(org, case):
+    vice = confirmed(org.vice, case)
+    typed = {"examine-conclusion": "founded", "examine-findings": "Toko milik adik terlapor menang."}
+    r = vice.post(case_url(case, "pemeriksaan/"), typed)
+    assert r.status_code == 200
+    page = html(r)
+    assert "Periksa sekali lagi sebelum mencatat" in page and "Langkah ini tidak dapat dibatalkan." in page
+    assert "Ya, terbukti" in page and "Toko milik adik terlapor menang." in page
+    assert "Temuan Anda hanya dibaca petugas: pelapor tidak membacanya." in page
+    assert "<script" not in page  # no JavaScript: two plain buttons
+    assert hidden(page, "examine-conclusion") == "founded"
+    assert hidden(page, "examine-findings") == "Toko milik adik terlapor menang."
+    assert reload(case).status == "examination"  # nothing recorded yet
+    r = vice.post(case_url(case, "pemeriksaan/"), {**typed, "confirmed": "yes"})
+    assert r.status_code == 302 and reload(case).status == "review"
+
+
+def test_going_back_from_the_confirmation_keeps_what_was_typed(org, case):
+    vice = confirmed(org.vice, case)
+    typed = {"examine-conclusion": "unfounded", "examine-findings": "Lelang terbuka untuk umum."}
+    r = vice.post(case_url(case, "pemeriksaan/"), {**typed, "edit": "1"})
+    assert r.status_code == 200
+    page = html(r)
+    assert "Lelang terbuka untuk umum.</textarea>" in page
+    assert re.search(r'value="unfounded"[^>]*checked', page)
+    assert reload(case).status == "examination"
+
+
+def test_closing_is_asked_once_and_says_what_the_reporter_gets(org, case):
+    case = to_follow_up(org, case)
+    team = confirmed(org.school_team, case)
+    r = team.post(case_url(case, "tutup/"), {"close-summary": "Keputusan dicabut; pengadaan diulang."})
+    page = html(r)
+    assert r.status_code == 200 and "Ya, tutup kasus" in page
+    assert "tidak pernah ringkasan ini sendiri" in page
+    assert reload(case).status == "follow_up"
+    r = team.post(case_url(case, "tutup/"), {"close-summary": "Keputusan dicabut.", "confirmed": "yes"})
+    assert r.status_code == 302 and reload(case).status == "closed"
+
+
+def test_who_cannot_take_the_step_is_refused_at_once_without_a_confirmation(org, case):
+    team = confirmed(org.school_team, case)
+    r = team.post(case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"})
+    assert r.status_code == 403 and "Periksa sekali lagi" not in html(r)
+    vice = confirmed(org.vice, case)
+    r = vice.post(case_url(case, "pemeriksaan/"), {"examine-findings": "x"})  # no result chosen
+    assert r.status_code == 400 and "Periksa sekali lagi" not in html(r)
+
+
+def test_the_reviewer_reads_the_examiners_findings_beside_the_result(org, case):
+    services.case_examine(
+        case=case,
+        actor=org.vice,
+        conclusion="founded",
+        findings="Pemenang lelang adalah adik terlapor.",
+        via=API,
+    )
+    page = html(confirmed(org.principal, case).get(case_url(case)))
+    section = page[page.index('id="examination"') : page.index('id="actions"')]
+    assert "Hasil pemeriksaan" in section and "Terbukti" in section
+    assert "Temuan pemeriksa" in section and "Pemenang lelang adalah adik terlapor." in section
+    assert "Wakil Kepala Sekolah" in section
+    assert page.index('id="examination"') < page.index("peninjauan/")

@@ -115,13 +115,13 @@ ROUTES: dict[str, Route] = {
     "examine": Route(
         in_examination,
         lambda c: "pemeriksaan/",
-        {"examine-conclusion": "founded", "examine-findings": "Benar"},
+        {"confirmed": "yes", "examine-conclusion": "founded", "examine-findings": "Benar"},
         allowed={"superior": 302},
     ),
     "review": Route(
         in_review,
         lambda c: "peninjauan/",
-        {"review-decision": "amend", "review-notes": "Diubah"},
+        {"confirmed": "yes", "review-decision": "amend", "review-notes": "Diubah"},
         allowed={"reviewer": 302},
     ),
     "recuse": Route(
@@ -160,7 +160,7 @@ ROUTES: dict[str, Route] = {
     "close": Route(
         in_follow_up,
         lambda c: "tutup/",
-        {"close-summary": "Selesai"},
+        {"confirmed": "yes", "close-summary": "Selesai"},
         allowed={"school_team": 302, "district_team": 302},
     ),
     "identity_request": Route(

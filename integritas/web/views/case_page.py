@@ -20,6 +20,8 @@ from integritas.cases.models import (
     Category,
     Conclusion,
     DecisionKind,
+    Event,
+    EventKind,
     IdentityRequest,
     Outcome,
     ReviewDecision,
@@ -81,6 +83,25 @@ def _history(case: Case) -> list[dict[str, Any]]:
         }
         for ev in timeline.events_for_staff(case)
     ]
+
+
+def _examination(case: Case) -> dict[str, Any] | None:
+    """The result of the examination with the examiner's findings (the reviewer reads them beside it)."""
+    event = (
+        Event.objects.filter(case=case, kind__in=(EventKind.EXAMINED_FOUNDED, EventKind.EXAMINED_UNFOUNDED))
+        .select_related("actor_position", "actor_team")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if event is None:
+        return None
+    return {
+        "founded": event.kind == EventKind.EXAMINED_FOUNDED,
+        "result": Conclusion(case.conclusion).label if case.conclusion else timeline.label(event),
+        "by": timeline.actor_label(event),
+        "at": timefmt.short(event.at, case.unit.tz),
+        "findings": event.note,
+    }
 
 
 def _confirm_page(
@@ -185,6 +206,7 @@ def render_case(
             for m in data["messages"]
         ],
         "history": _history(case),
+        "examination": _examination(case),
         "follow_ups": follow_ups,
         "open_follow_ups": any(not (x["done"] or x["cancelled"]) for x in data["follow_ups"]),
         "can": can,
