@@ -171,3 +171,41 @@ def test_the_reviewer_reads_the_examiners_findings_beside_the_result(org, case):
     assert "Temuan pemeriksa" in section and "Pemenang lelang adalah adik terlapor." in section
     assert "Wakil Kepala Sekolah" in section
     assert page.index('id="examination"') < page.index("peninjauan/")
+
+
+# ---------------------------------------------------------------- 12.11 what reaches the reporter
+
+
+def tracked(receipt: str) -> str:
+    r = Client().get("/api/v1/track", HTTP_X_RECEIPT=receipt)
+    assert r.status_code == 200
+    return str(r.json()["timeline"])
+
+
+def test_the_forms_say_what_the_reporter_reads_and_it_is_so(org):
+    founded = submit(org.school, org.p_teacher)
+    page = html(confirmed(org.vice, founded.case).get(case_url(founded.case)))
+    assert "Jika laporan tidak terbukti, pelapor membaca temuan ini sebagai alasannya." in page
+    assert "Jika terbukti, temuan hanya dibaca petugas" in page
+    services.case_examine(
+        case=founded.case, actor=org.vice, conclusion="founded", findings="Temuan internal rahasia", via=API
+    )
+    assert "Temuan internal rahasia" not in tracked(founded.receipt)
+    assert "laporan terbukti" in tracked(founded.receipt)
+
+    unfounded = submit(org.school, org.p_teacher)
+    services.case_examine(
+        case=unfounded.case, actor=org.vice, conclusion="unfounded", findings="Alasan untuk pelapor", via=API
+    )
+    assert "Alasan untuk pelapor" in tracked(unfounded.receipt)
+
+
+def test_the_follow_up_form_warns_that_its_title_is_shown_to_the_reporter(org, case):
+    case = to_follow_up(org, case)
+    page = html(confirmed(org.school_team, case).get(case_url(case)))
+    form = page[page.index("tindak-lanjut/") :]
+    assert "Pelapor membaca judul ini beserta tenggatnya saat memantau laporan." in form
+    assert "jangan tulis nama orang atau hal yang rahasia" in form
+    assert "Ringkasan tidak dikirim lewat e-mail" in page
+    # Closing comes after adding follow-up actions, not before.
+    assert page.index("tindak-lanjut/") < page.index("tutup/")
