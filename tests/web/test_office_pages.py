@@ -209,3 +209,36 @@ def test_the_follow_up_form_warns_that_its_title_is_shown_to_the_reporter(org, c
     assert "Ringkasan tidak dikirim lewat e-mail" in page
     # Closing comes after adding follow-up actions, not before.
     assert page.index("tindak-lanjut/") < page.index("tutup/")
+
+
+# ---------------------------------------------------------------- 12.9 deadlines: the rule, the count, the calendar
+
+
+def test_the_deadline_shows_the_rule_and_the_count_with_a_link_to_the_calendar(org, case):
+    with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):  # Monday; due Thursday 26 Nov
+        vice = confirmed(org.vice, case)
+        page = text(html(vice.get(case_url(case))))
+        assert "Aturan: 3 hari kerja · sisa 3 hari kerja" in page
+        assert "kalender hari kerja unit ini" in page
+        row = text(row_of(html(vice.get("/kasus/")), case.reference))
+        assert "3 hari kerja · sisa 3 hari kerja" in row
+    with time_machine.travel(dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC), tick=False):
+        page = text(html(signed_in(org.vice).get(case_url(case))))
+        assert "lewat 2 hari dari batas waktu" in page
+
+
+def test_any_handler_sees_the_calendar_in_force_read_only(org, case):
+    with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
+        r = signed_in(org.vice).get(case_url(case, "kalender/"))  # no content: no statement needed
+    assert r.status_code == 200
+    page = html(r)
+    assert "Kalender hari kerja 2026" in page and "Senin sampai Sabtu" in page
+    assert "Hanya hari kerja yang dihitung" in page and "3 hari kerja" in page
+    assert "batas waktu kasus ini" in page and 'class="day working due"' in page
+    assert "Kemerdekaan" in page  # national holidays listed by name
+    assert "Tambah hari libur" not in page and 'name="remove"' not in page
+    other_year = html(signed_in(org.vice).get(case_url(case, "kalender/?tahun=2027")))
+    assert "Kalender hari kerja 2027" in other_year
+    assert signed_in(org.vice).get(case_url(case, "kalender/?tahun=x")).status_code == 200
+    assert signed_in(org.outsider).get(case_url(case, "kalender/")).status_code == 404
+    assert signed_in(org.admin).get(case_url(case, "kalender/")).status_code == 404

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from integritas import timefmt
 from integritas.cases import access, conflict, content, presenters, services, timeline
 from integritas.cases.access import Action
+from integritas.cases.deadlines import deadline_count
 from integritas.cases.models import (
     Case,
     Category,
@@ -56,6 +57,7 @@ def _facts(case: Case, decision: dict[str, Any], categories: list[str]) -> dict[
         "state": Status(case.status).label,
         "due": timefmt.short(case.due_at, zone),
         "overdue": presenters.is_overdue(case),
+        "clock": deadline_count(case),
         "decision": decision,
         "decision_kind": DecisionKind(kind).label if kind in DecisionKind.values else kind,
         "decision_date": timefmt.day_short(decision.get("date")),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 from integritas import timefmt
 from integritas.cases import access, presenters
 from integritas.cases import queue as queue_selector
+from integritas.cases.deadlines import DeadlineCount, deadline_counts
 from integritas.cases.models import OPEN_STATUSES, TIMED_STATUSES, Case, Category, Outcome, Status
 from integritas.orgs.models import Person, Unit
 from integritas.web import forms_staff
@@ -56,6 +56,7 @@ def _filtered(qs: QuerySet[Case], form: forms_staff.CaseFilterForm) -> QuerySet[
 def _rows(cases: list[Case]) -> list[dict[str, Any]]:
     zones = _zones(list({c.unit_id: c.unit for c in cases}.values()))
     now = timezone.now()
+    counts = deadline_counts(cases, now)
     return [
         {
             "reference": c.reference,
@@ -66,15 +67,16 @@ def _rows(cases: list[Case]) -> list[dict[str, Any]]:
             "overdue": presenters.is_overdue(c, now),
             "categories": [Category(row.code).label for row in c.category_rows.all()],
             "outcome": Outcome(c.outcome).label if c.outcome else "",
-            **_waiting_columns(c, zones[c.unit_id], now),
+            **_waiting_columns(c, zones[c.unit_id], counts.get(c.pk)),
         }
         for c in cases
     ]
 
 
-def _waiting_columns(case: Case, zone: ZoneInfo, now: dt.datetime) -> dict[str, Any]:
+def _waiting_columns(case: Case, zone: ZoneInfo, count: DeadlineCount | None) -> dict[str, Any]:
     """The reported position, the day received, a new message from the reporter, the deadline's count."""
     return {
+        "clock": count,
         "subject": case.subject_position.title if case.subject_position else "",
         "received": timefmt.day_short(case.created_at.astimezone(zone).date()),
         "unread": bool(getattr(case, "unread", False)),
