@@ -16,8 +16,6 @@ without handling them: they stay out of its queue too.
 from __future__ import annotations
 
 import datetime as dt
-from functools import reduce
-from operator import or_
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -41,7 +39,7 @@ def _responsible_team_q(person: Person) -> Q | None:
     teams = list(Unit.objects.filter(pk__in=access.team_unit_ids(person)).values_list("pk", "path"))
     if not teams:
         return None
-    parts = []
+    found = Q(pk__in=[])
     for pk, path in teams:
         # A team between mine and the case's unit (or at the case's unit) is the responsible one.
         closer = (
@@ -49,8 +47,8 @@ def _responsible_team_q(person: Person) -> Q | None:
             .exclude(unit_id=pk)
             .filter(StartsWith(OuterRef("unit__path"), F("unit__path")))
         )
-        parts.append(Q(unit__path__startswith=path) & ~Exists(closer))
-    return reduce(or_, parts)
+        found |= Q(unit__path__startswith=path) & Q(~Exists(closer))
+    return found
 
 
 def cases_waiting_for(person: Person) -> CaseQuerySet:
