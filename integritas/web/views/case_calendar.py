@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 
 from integritas.cases.deadlines import deadline_count
 from integritas.orgs.calendar import year_grid
@@ -32,6 +32,8 @@ def case_calendar(request: HttpRequest, reference: str) -> HttpResponse:
         "year": shown,
         "months": months,
         "working_total": working,
+        "working_text": ngettext("%(n)s working day in the year", "%(n)s working days in the year", working)
+        % {"n": working},
         "weekday_headers": weekday_headers(),
         "added": added,
         "clock": count,
