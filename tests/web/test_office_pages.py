@@ -242,3 +242,13 @@ def test_any_handler_sees_the_calendar_in_force_read_only(org, case):
     assert signed_in(org.vice).get(case_url(case, "kalender/?tahun=x")).status_code == 200
     assert signed_in(org.outsider).get(case_url(case, "kalender/")).status_code == 404
     assert signed_in(org.admin).get(case_url(case, "kalender/")).status_code == 404
+
+
+def test_the_case_page_says_it_waits_for_me_exactly_when_my_queue_holds_it(org, case):
+    case = to_follow_up(org, case)
+    waiting = "Kasus ini menunggu tindakan Anda"
+    assert waiting in html(confirmed(org.school_team, case).get(case_url(case)))
+    # The district's team oversees it (and could act) but the school's own team handles it.
+    district = html(confirmed(org.district_team, case).get(case_url(case)))
+    assert waiting not in district and case.reference not in html(signed_in(org.district_team).get("/kasus/"))
+    assert waiting not in html(confirmed(org.principal, case).get(case_url(case)))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integritas import timefmt
-from integritas.cases import access, conflict, content, presenters, services, timeline
+from integritas.cases import access, conflict, content, presenters, queue, services, timeline
 from integritas.cases.access import Action
 from integritas.cases.deadlines import deadline_count
 from integritas.cases.models import (
@@ -209,6 +209,8 @@ def render_case(
         ],
         "history": _history(case),
         "examination": _examination(case),
+        # Said exactly when the case is in this person's "Kasus saya" (one selection for both).
+        "waiting": queue.cases_waiting_for(person).filter(pk=case.pk).exists(),
         "follow_ups": follow_ups,
         "open_follow_ups": any(not (x["done"] or x["cancelled"]) for x in data["follow_ups"]),
         "can": can,
