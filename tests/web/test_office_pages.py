@@ -235,6 +235,7 @@ def test_any_handler_sees_the_calendar_in_force_read_only(org, case):
     assert "Kalender hari kerja 2026" in page and "Senin sampai Sabtu" in page
     assert "Hanya hari kerja yang dihitung" in page and "3 hari kerja" in page
     assert "batas waktu kasus ini" in page and 'class="day working due"' in page
+    assert 'href="#m11">Ke bulan batas waktu</a>' in page
     assert "Kemerdekaan" in page  # national holidays listed by name
     assert "Tambah hari libur" not in page and 'name="remove"' not in page
     other_year = html(signed_in(org.vice).get(case_url(case, "kalender/?tahun=2027")))
