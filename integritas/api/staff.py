@@ -20,7 +20,7 @@ from pydantic import Field
 from integritas.api import schemas as s
 from integritas.audit import selectors as audit_selectors
 from integritas.audit.models import AuditEntry
-from integritas.cases import access, conflict, identity, presenters, services
+from integritas.cases import access, conflict, identity, presenters, queue, services
 from integritas.cases.evidence import open_for_download
 from integritas.cases.models import Case, Status, Via
 from integritas.errors import Forbidden, Invalid, NotFound, Problem
@@ -143,7 +143,7 @@ class CaseFilters(Schema):
 )
 def cases_list(request: HttpRequest, filters: Query[CaseFilters]):
     person = me_of(request)
-    qs: QuerySet[Case] = access.cases_handled_by(person) if filters.mine else access.cases_visible_to(person)
+    qs: QuerySet[Case] = queue.cases_waiting_for(person) if filters.mine else access.cases_visible_to(person)
     if filters.status:
         if filters.status not in Status.values:
             raise Invalid({"status": Problem("choice", choices=Status.values)})

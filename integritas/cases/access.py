@@ -123,16 +123,10 @@ def cases_visible_to(person: Person | None) -> CaseQuerySet:
 
 
 def cases_handled_by(person: Person) -> CaseQuerySet:
-    """The open cases waiting for this person: as the holder of a position in a timed stage, through a
-    team that handles the case itself (without having recused), or in follow-up as the team of the
-    case's unit (the team supervises the follow-up)."""
-    condition = Q(handler_person=person, status__in=TIMED_STATUSES)
-    team_ids = team_unit_ids(person)
-    if team_ids:
-        # (Whoever recused no longer sees the case at all: cases_visible_to leaves it out.)
-        condition |= Q(handler_team_id__in=team_ids, handler_person__isnull=True, status__in=TIMED_STATUSES)
-        condition |= Q(status=Status.FOLLOW_UP, unit_id__in=team_ids)
-    return cases_visible_to(person).filter(condition)
+    """The open cases waiting for this person: one selector, ``cases.queue.cases_waiting_for``."""
+    from integritas.cases.queue import cases_waiting_for
+
+    return cases_waiting_for(person)
 
 
 def get_case_for(person: Person | None, reference: str, *, for_update: bool = False) -> Case:

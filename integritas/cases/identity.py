@@ -27,8 +27,12 @@ def is_handler(person: Person, case: Case) -> bool:
 
 
 def may_see_identity(person: Person | None, case: Case) -> bool:
-    """Overseeing teams always; handlers unless the policy is on_request and no request was approved."""
+    """Overseeing teams always; handlers unless the policy is on_request and no request was approved.
+    Either only after stating having no conflict with the case (SPEC §3): a member of a team as much
+    as a handler (the pages ask first; the API records it when the case is first opened there)."""
     if person is None or case.anonymous or access.has_recused(person, case):
+        return False
+    if conflict.pending(person, case):
         return False
     if access.oversees(person, case):
         return True

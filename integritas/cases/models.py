@@ -522,3 +522,14 @@ class IdentityRequest(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["case", "requester", "state"], name="identity_request_lookup")]
+
+
+class CaseRead(models.Model):
+    """When a person last opened a case's content: "Kasus saya" marks a case whose reporter wrote since."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reads")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "person"], name="unique_case_read")]

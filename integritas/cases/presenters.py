@@ -49,9 +49,9 @@ def is_overdue(case: Case, now: dt.datetime | None = None) -> bool:
 
 
 def summary_queryset(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.select_related("unit", "handler_position", "handler_person", "handler_team").prefetch_related(
-        Prefetch("category_rows", queryset=CaseCategory.objects.order_by("id"))
-    )
+    return qs.select_related(
+        "unit", "subject_position", "handler_position", "handler_person", "handler_team"
+    ).prefetch_related(Prefetch("category_rows", queryset=CaseCategory.objects.order_by("id")))
 
 
 def categories_of(case: Case) -> list[str]:

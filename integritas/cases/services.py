@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integritas.cases import access, conflict, content, routing
+from integritas.cases import access, conflict, content, queue, routing
 from integritas.cases.access import Capability
 from integritas.cases.evidence import CheckedFile, store_files
 from integritas.cases.history import REPORTER, SYSTEM, Actor, Clock, actor_of, clock_of, record_event
@@ -511,6 +511,7 @@ def case_open(*, case: Case, actor: Person, via: Via, now: dt.datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         conflict.require(case, actor, via=via, now=now)
+        queue.case_read(case=case, person=actor, now=now)
     return case
 
 

@@ -144,6 +144,13 @@ def sentence(event: Event) -> str:
     return _("The report was updated.")
 
 
+def notice_sentence(event: Event) -> str:
+    """The line alone, for a notice that carries none of what a person wrote (the reporter's e-mail)."""
+    if event.kind == EventKind.EXAMINED_UNFOUNDED:
+        return _("Examination result: the report is not proven; the decision stays in force.")
+    return sentence(event)
+
+
 def reporter_text(event: Event) -> str | None:
     """What a person wrote that the reporter reads with this line (the reasons, the summary)."""
     return (event.note or None) if event.kind in REPORTER_NOTES else None

@@ -167,7 +167,10 @@ def _reporter_context(case: Case, event: Event | None) -> dict[str, Any]:
         if case.status in (Status.TRIAGE, Status.EXAMINATION, Status.REVIEW)
         else "",
         "handler_title": handler_title(case),
-        "note": timeline.reporter_note(event) if event is not None else "",
+        # What an official wrote for the reporter (the reasons of an unfounded report, the closing
+        # summary) stays in the tracking page, like their messages: the mail says only what happened.
+        "note": timeline.notice_sentence(event) if event is not None else "",
+        "written": bool(timeline.reporter_text(event)) if event is not None else False,
         "event": event.kind if event is not None else "",
         "link": public_url(TRACK_PATH),
     }

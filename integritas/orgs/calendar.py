@@ -9,6 +9,7 @@ minus days added for the deployment or for the unit or one of its ancestors.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -195,3 +196,27 @@ def year_grid(unit: Unit, year: int, language: str = "id") -> tuple[list[Month],
             )
         )
     return months, sum(1 for d in days if d.working), added
+
+
+def calendars_for(units: Iterable[Unit], years: Iterable[int]) -> dict[int, UnitCalendar]:
+    """A calendar for each unit, the added days off of ``years`` read in one query (lists of cases)."""
+    unit_list = list(units)
+    wanted = sorted(set(years))
+    calendars = {unit.pk: UnitCalendar(unit) for unit in unit_list}
+    if not unit_list or not wanted:
+        return calendars
+    ancestors = {a for unit in unit_list for a in unit.ancestor_ids()}
+    rows = list(
+        Holiday.objects.filter(
+            Q(unit__isnull=True) | Q(unit_id__in=ancestors),
+            date__gte=dt.date(wanted[0], 1, 1),
+            date__lte=dt.date(wanted[-1], 12, 31),
+        ).values_list("unit_id", "date", "name")
+    )
+    for calendar in calendars.values():
+        mine = set(calendar.ancestor_ids)
+        calendar._loaded.update(range(wanted[0], wanted[-1] + 1))
+        for unit_id, day, name in rows:
+            if unit_id is None or unit_id in mine:
+                calendar._added.setdefault(day, []).append(name)
+    return calendars

@@ -98,7 +98,9 @@ class ExaminationForm(StaffForm):
     findings = _text(
         _("Findings"),
         help_text=_(
-            "What you checked and why you reached this conclusion. The reporter is told the reasons."
+            "What you checked and why you reached this conclusion. If the report is unfounded, the "
+            "reporter reads these findings as the reasons. If it is founded, they stay with the "
+            "officials: the reporter reads only that it is founded and who reviews it."
         ),
     )
 
@@ -143,7 +145,14 @@ class MessageForm(StaffForm):
 
 
 class FollowUpForm(StaffForm):
-    title = forms.CharField(label=_("Follow-up action"), max_length=TITLE_MAX)
+    title = forms.CharField(
+        label=_("Follow-up action"),
+        max_length=TITLE_MAX,
+        help_text=_(
+            "The reporter reads this title and its due date when they track the report. Say what "
+            "will be done; do not write names of people or anything confidential."
+        ),
+    )
     due_date = forms.DateField(
         label=_("Due date"),
         help_text=_("Year-month-day, for example 2026-12-31."),
@@ -163,7 +172,13 @@ class FollowUpCancelForm(StaffForm):
 
 
 class CloseForm(StaffForm):
-    summary = _text(_("Closing summary"), help_text=_("The reporter sees this summary."))
+    summary = _text(
+        _("Closing summary"),
+        help_text=_(
+            "The reporter reads this summary when they track the report. It is not sent by e-mail: "
+            "the e-mail only says that the handling is finished."
+        ),
+    )
 
 
 class IdentityRequestForm(StaffForm):

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from integritas.web.views import auth, case_actions, case_page, queues
+from integritas.web.views import auth, case_actions, case_calendar, case_page, queues
 
 CASE = r"^kasus/(?P<reference>BK-[0-9]{4}-[0-9]{6,12})/"
 ID = r"(?P<{}>[0-9]{{1,18}})"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("kasus/semua/", queues.team_cases, name="team_cases"),
     path("kasus/<str:reference>/", case_page.case_page, name="case"),
     re_path(CASE + r"konfirmasi/$", case_actions.case_confirm, name="case_confirm"),
+    re_path(CASE + r"kalender/$", case_calendar.case_calendar, name="case_calendar"),
     re_path(CASE + r"pemeriksaan/$", case_actions.case_examine, name="case_examine"),
     re_path(CASE + r"peninjauan/$", case_actions.case_review, name="case_review"),
     re_path(CASE + r"tarik-diri/$", case_actions.case_recuse, name="case_recuse"),

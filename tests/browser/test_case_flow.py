@@ -224,6 +224,9 @@ def test_direct_superior_concludes_the_report_is_founded(staff, story):
     field(question, "Yes, founded: the decision goes to review by the next superior up").check()
     field(page, "Findings").fill(FINDINGS)
     page.get_by_role("button", name=T("Record the result of the examination")).click()
+    # An irreversible step: asked once more, on a page of its own.
+    expect(page.get_by_role("heading", name=T("Check once more before you record it"))).to_be_visible()
+    page.get_by_role("button", name=T("Yes, record the result")).click()
     expect(page.get_by_text(T("Examination: the report is founded"))).to_be_visible()
     expect(page.get_by_role("group", name=T("Is the report founded?"))).to_have_count(0)
     screenshot(page, "case-founded")
@@ -261,12 +264,15 @@ def test_reviewer_revokes_the_decision(staff, story):
     page = staff("kepsek")
     page.get_by_role("link", name=story["reference"], exact=True).click()
     page.get_by_role("button", name=T("I have no conflict of interest with this case")).click()
-    expect(page.get_by_text(FINDINGS)).to_be_visible()
+    # The examiner's findings beside the result, above the review form.
+    examination = page.get_by_role("region", name=T("Result of the examination"))
+    expect(examination.get_by_text(FINDINGS)).to_be_visible()
 
     question = page.get_by_role("group", name=T("What happens to the decision?"))
     field(question, "Revoke it").check()
     field(page, "Notes").fill(REVIEW_NOTES)
     page.get_by_role("button", name=T("Record the review")).click()
+    page.get_by_role("button", name=T("Yes, record the result")).click()
     expect(page.get_by_text(T("Review: the decision is revoked"))).to_be_visible()
     screenshot(page, "case-revoked")
     story["revoked"] = True
@@ -296,6 +302,7 @@ def test_team_adds_and_completes_a_follow_up_and_closes_the_case(staff, story):
 
     field(page, "Closing summary").fill(CLOSING)
     page.get_by_role("button", name=T("Close the case")).click()
+    page.get_by_role("button", name=T("Yes, close the case")).click()
     expect(page.get_by_text(T("Case closed")).first).to_be_visible()
     screenshot(page, "case-closed")
     story["closed"] = True

@@ -87,3 +87,18 @@ def test_the_pages_ask_for_the_statement_first(on_request):
     assert refused.value.code == "confirm_no_conflict"
     services.case_confirm_no_conflict(case=case, actor=org.vice, via=Via.WEB, now=NOW)
     identity.identity_request(case=case, actor=org.vice, reason="x", via=Via.WEB, now=NOW)
+
+
+def test_nobody_sees_the_identity_before_stating_no_conflict_team_members_included(org):
+    """New-user finding 12.12: the rule is the services' (both edges call them), not only the page's."""
+    from integritas.cases import identity, presenters, services
+    from integritas.cases.models import Via
+    from tests.cases.chain import in_review
+
+    case = in_review(org)
+    for person in (org.school_team, org.district_team, org.principal):
+        assert not identity.may_see_identity(person, case)
+        assert presenters.detail(case, person)["reporter"] == {"withheld": True}
+        services.case_confirm_no_conflict(case=case, actor=person, via=Via.WEB)
+        assert identity.may_see_identity(person, case)
+        assert presenters.detail(case, person)["reporter"]["name"] == "Siti Aminah"

@@ -343,16 +343,46 @@ def test_anonymous_reporter_with_an_address_still_gets_updates(smtp):
 
 
 def test_plain_text_mail_shows_what_people_wrote_as_written(smtp, org):
-    """Security finding 16: the text part is never HTML-escaped; the HTML part always is."""
-    case = submit(org.school, org.p_teacher).case
-    summary = "Selesai. \"'><script>alert(1)</script> & Co"
-    services.case_examine(
-        via=Via.API, case=reload(case), actor=org.vice, conclusion="unfounded", findings=summary
-    )
-    mail = flush(smtp)[REPORTER][-1]  # after the acknowledgement: the result
-    assert summary in mail.text
+    """Security finding 16: the text part is never HTML-escaped; the HTML part always is. (What an
+    official writes no longer reaches mail at all: a unit's name, as an administrator wrote it, does.)"""
+    written = 'SMP "Harapan" \'><script>alert(1)</script> & Co'
+    org.school.name = written
+    org.school.save()
+    submit(org.school, org.p_teacher)
+    mail = flush(smtp)[addr("vice")][0]
+    assert written in mail.text
     assert "&lt;" not in mail.text and "&amp;" not in mail.text and "&#x27;" not in mail.text
     assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
+
+
+def test_what_officials_write_for_the_reporter_is_read_with_the_receipt_never_mailed(smtp, org):
+    """New-user finding 12.11: like messages, the reasons of an unfounded report and the closing
+    summary stay in the tracking page; the mail says what happened and where to read the rest."""
+    case = submit(org.school, org.p_teacher).case
+    flush(smtp)
+    reasons = "Lelang diikuti lima toko; pemenang bukan kerabat terlapor."
+    services.case_examine(
+        via=Via.API, case=reload(case), actor=org.vice, conclusion="unfounded", findings=reasons
+    )
+    mail = flush(smtp)[REPORTER][0]
+    assert reasons not in mail.everything
+    assert "Hasil pemeriksaan: laporan tidak terbukti; keputusan tetap berlaku." in mail.text
+    assert "Alasan:" not in mail.text
+    assert (
+        "bacalah dengan kode tanda terima Anda" in mail.text
+        and "bacalah dengan kode tanda terima" in mail.html
+    )
+
+    case = submit(org.school, org.p_teacher).case
+    services.case_examine(via=Via.API, case=reload(case), actor=org.vice, conclusion="founded", findings="x")
+    services.case_review(via=Via.API, case=reload(case), actor=org.principal, decision="revoke", notes="y")
+    flush(smtp)
+    summary = "SK 421/099/2026 dicabut; Bapak Ahmad dipindahkan dari panitia."
+    services.case_close(via=Via.API, case=reload(case), actor=org.school_team, summary=summary)
+    mail = flush(smtp)[REPORTER][0]
+    assert "SK 421/099/2026" not in mail.everything and "Ahmad" not in mail.everything
+    assert "Penanganan laporan telah selesai" in mail.text or "selesai" in mail.subject
+    assert "bacalah dengan kode tanda terima Anda" in mail.text
 
 
 def test_the_reporter_mail_names_what_happened_in_the_readers_words(smtp, org):

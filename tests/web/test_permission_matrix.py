@@ -112,16 +112,17 @@ ROUTES: dict[str, Route] = {
     "page": Route(in_review, lambda c: "", method="get", allowed=SEE_REVIEW),
     "evidence": Route(in_review, lambda c: f"bukti/{evidence_id(c)}/", method="get", allowed=SEE_REVIEW),
     "confirm": Route(in_review, lambda c: "konfirmasi/", allowed={p: 302 for p in SEE_REVIEW}),
+    "calendar": Route(in_review, lambda c: "kalender/", method="get", allowed=SEE_REVIEW),
     "examine": Route(
         in_examination,
         lambda c: "pemeriksaan/",
-        {"examine-conclusion": "founded", "examine-findings": "Benar"},
+        {"confirmed": "yes", "examine-conclusion": "founded", "examine-findings": "Benar"},
         allowed={"superior": 302},
     ),
     "review": Route(
         in_review,
         lambda c: "peninjauan/",
-        {"review-decision": "amend", "review-notes": "Diubah"},
+        {"confirmed": "yes", "review-decision": "amend", "review-notes": "Diubah"},
         allowed={"reviewer": 302},
     ),
     "recuse": Route(
@@ -160,7 +161,7 @@ ROUTES: dict[str, Route] = {
     "close": Route(
         in_follow_up,
         lambda c: "tutup/",
-        {"close-summary": "Selesai"},
+        {"confirmed": "yes", "close-summary": "Selesai"},
         allowed={"school_team": 302, "district_team": 302},
     ),
     "identity_request": Route(
@@ -256,6 +257,7 @@ def test_the_matrix_covers_every_staff_case_route():
         "page": "case",
         "evidence": "evidence",
         "confirm": "case_confirm",
+        "calendar": "case_calendar",
         "examine": "case_examine",
         "review": "case_review",
         "recuse": "case_recuse",

@@ -94,7 +94,7 @@ def test_staff_pages_send_visitors_to_sign_in_with_next(org, case):
     r = client.get(case_url(case))
     assert r["Location"] == f"/masuk/?next=%2Fkasus%2F{case.reference}%2F"
     # An action posted without a session comes back to the case page after sign-in.
-    r = client.post(case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded"})
+    r = client.post(case_url(case, "pemeriksaan/"), {"confirmed": "yes", "examine-conclusion": "founded"})
     assert r["Location"] == f"/masuk/?next=%2Fkasus%2F{case.reference}%2F"
 
 
@@ -260,7 +260,8 @@ def test_subject_and_outsider_get_404_and_see_nothing_of_the_case(org, case):
         evidence = Evidence.objects.get(case=case)
         assert client.get(case_url(case, f"bukti/{evidence.pk}/")).status_code == 404
         r = client.post(
-            case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"}
+            case_url(case, "pemeriksaan/"),
+            {"confirmed": "yes", "examine-conclusion": "founded", "examine-findings": "x"},
         )
         assert r.status_code == 404
     assert reload(case).status == Status.EXAMINATION
@@ -285,7 +286,8 @@ def test_first_opening_asks_the_handler_to_confirm_no_conflict_before_the_conten
     evidence = Evidence.objects.get(case=case)
     assert client.get(case_url(case, f"bukti/{evidence.pk}/")).status_code == 302
     r = client.post(
-        case_url(case, "pemeriksaan/"), {"examine-conclusion": "unfounded", "examine-findings": "x"}
+        case_url(case, "pemeriksaan/"),
+        {"confirmed": "yes", "examine-conclusion": "unfounded", "examine-findings": "x"},
     )
     assert r.status_code == 302 and reload(case).status == Status.EXAMINATION
 
@@ -329,6 +331,7 @@ def test_examination_founded_review_revoke_follow_up_done_and_close(org, case):
     r = vice.post(
         case_url(case, "pemeriksaan/"),
         {
+            "confirmed": "yes",
             "examine-conclusion": "founded",
             "examine-findings": "Toko milik adik terlapor menang tanpa lelang.",
         },
@@ -353,7 +356,8 @@ def test_examination_founded_review_revoke_follow_up_done_and_close(org, case):
     ):
         assert label in page
     r = principal.post(
-        case_url(case, "peninjauan/"), {"review-decision": "revoke", "review-notes": "Dicabut."}
+        case_url(case, "peninjauan/"),
+        {"confirmed": "yes", "review-decision": "revoke", "review-notes": "Dicabut."},
     )
     assert r.status_code == 302
     assert reload(case).status == Status.FOLLOW_UP
@@ -372,14 +376,17 @@ def test_examination_founded_review_revoke_follow_up_done_and_close(org, case):
     )
     assert r.status_code == 302
     item = FollowUp.objects.get(case=case)
-    r = team.post(case_url(case, "tutup/"), {"close-summary": "Selesai"})
+    r = team.post(case_url(case, "tutup/"), {"confirmed": "yes", "close-summary": "Selesai"})
     assert r.status_code == 409
     assert "Masih ada tindak lanjut yang belum selesai" in html(r)
     r = team.post(
         case_url(case, f"tindak-lanjut/{item.pk}/selesai/"), {f"done-{item.pk}-notes": "Sudah dilelang ulang"}
     )
     assert r.status_code == 302
-    r = team.post(case_url(case, "tutup/"), {"close-summary": "Keputusan dicabut; pengadaan diulang."})
+    r = team.post(
+        case_url(case, "tutup/"),
+        {"confirmed": "yes", "close-summary": "Keputusan dicabut; pengadaan diulang."},
+    )
     assert r.status_code == 302
     case = reload(case)
     assert case.status == Status.CLOSED and case.outcome == "revoked"
@@ -402,7 +409,7 @@ def test_unfounded_examination_closes_the_case(org, case):
     vice = confirmed(org.vice, case)
     r = vice.post(
         case_url(case, "pemeriksaan/"),
-        {"examine-conclusion": "unfounded", "examine-findings": "Lelang terbuka."},
+        {"confirmed": "yes", "examine-conclusion": "unfounded", "examine-findings": "Lelang terbuka."},
     )
     assert r.status_code == 302
     case = reload(case)
@@ -426,10 +433,11 @@ def test_an_invalid_action_form_keeps_the_input_and_shows_the_error(org, case):
 
 def test_a_follow_up_with_a_bad_date_is_refused_with_the_input_kept(org, case):
     confirmed(org.vice, case).post(
-        case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"}
+        case_url(case, "pemeriksaan/"),
+        {"confirmed": "yes", "examine-conclusion": "founded", "examine-findings": "x"},
     )
     confirmed(org.principal, case).post(
-        case_url(case, "peninjauan/"), {"review-decision": "amend", "review-notes": "y"}
+        case_url(case, "peninjauan/"), {"confirmed": "yes", "review-decision": "amend", "review-notes": "y"}
     )
     team = confirmed(org.school_team, case)
     r = team.post(
@@ -442,12 +450,18 @@ def test_a_follow_up_with_a_bad_date_is_refused_with_the_input_kept(org, case):
 
 def test_wrong_state_is_409_and_not_the_handler_is_403(org, case):
     vice = confirmed(org.vice, case)
-    vice.post(case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"})
-    r = vice.post(case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"})
+    vice.post(
+        case_url(case, "pemeriksaan/"),
+        {"confirmed": "yes", "examine-conclusion": "founded", "examine-findings": "x"},
+    )
+    r = vice.post(
+        case_url(case, "pemeriksaan/"),
+        {"confirmed": "yes", "examine-conclusion": "founded", "examine-findings": "x"},
+    )
     assert r.status_code == 409
     assert "Tindakan ini tidak dapat dilakukan sekarang" in html(r) and "Peninjauan kembali" in html(r)
     r = confirmed(org.school_team, case).post(
-        case_url(case, "peninjauan/"), {"review-decision": "revoke", "review-notes": "x"}
+        case_url(case, "peninjauan/"), {"confirmed": "yes", "review-decision": "revoke", "review-notes": "x"}
     )
     assert r.status_code == 403
     assert "Anda tidak berwenang melakukan tindakan ini" in html(r)
@@ -456,10 +470,12 @@ def test_wrong_state_is_409_and_not_the_handler_is_403(org, case):
 
 def test_escalated_review_goes_to_the_district_head_of_division(org, case):
     confirmed(org.vice, case).post(
-        case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"}
+        case_url(case, "pemeriksaan/"),
+        {"confirmed": "yes", "examine-conclusion": "founded", "examine-findings": "x"},
     )
     r = confirmed(org.principal, case).post(
-        case_url(case, "peninjauan/"), {"review-decision": "escalate", "review-notes": "Perlu Dinas"}
+        case_url(case, "peninjauan/"),
+        {"confirmed": "yes", "review-decision": "escalate", "review-notes": "Perlu Dinas"},
     )
     assert r.status_code == 302
     case = reload(case)
@@ -620,10 +636,12 @@ def test_pages_of_the_queue_keep_the_filters(org, monkeypatch):
 
 def test_a_follow_up_can_be_cancelled_with_a_reason_then_the_case_closes(org, case):
     confirmed(org.vice, case).post(
-        case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"}
+        case_url(case, "pemeriksaan/"),
+        {"confirmed": "yes", "examine-conclusion": "founded", "examine-findings": "x"},
     )
     confirmed(org.principal, case).post(
-        case_url(case, "peninjauan/"), {"review-decision": "uphold", "review-notes": "Mitigasi: diawasi"}
+        case_url(case, "peninjauan/"),
+        {"confirmed": "yes", "review-decision": "uphold", "review-notes": "Mitigasi: diawasi"},
     )
     team = confirmed(org.district_team, case)  # a team above the school oversees it too
     team.post(
@@ -638,7 +656,10 @@ def test_a_follow_up_can_be_cancelled_with_a_reason_then_the_case_closes(org, ca
     assert r.status_code == 302
     r = team.post(case_url(case, f"tindak-lanjut/{item.pk}/selesai/"), {})
     assert r.status_code == 409 and "sudah selesai atau dibatalkan" in html(r)
-    assert team.post(case_url(case, "tutup/"), {"close-summary": "Selesai"}).status_code == 302
+    assert (
+        team.post(case_url(case, "tutup/"), {"confirmed": "yes", "close-summary": "Selesai"}).status_code
+        == 302
+    )
     assert reload(case).outcome == "upheld"
 
 
@@ -679,7 +700,10 @@ def test_an_empty_sign_in_form_lists_its_errors_at_the_top(org):
 def test_the_history_names_who_acted_by_role_or_title(org, case):
     """New-user review, step 5: no raw "system" in the history, the reporter and the team by name."""
     vice = confirmed(org.vice, case)
-    vice.post(case_url(case, "pemeriksaan/"), {"examine-conclusion": "founded", "examine-findings": "x"})
+    vice.post(
+        case_url(case, "pemeriksaan/"),
+        {"confirmed": "yes", "examine-conclusion": "founded", "examine-findings": "x"},
+    )
     page = html(confirmed(org.school_team, case).get(case_url(case)))
     history = page[page.index('id="history"') :]
     for actor in (

@@ -11,19 +11,21 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integritas.cases import identity, services
+from integritas.cases import access, conflict, identity, services
+from integritas.cases.access import Action
 from integritas.cases.evidence import check_files, open_for_download
-from integritas.cases.models import Case, Via
+from integritas.cases.models import Case, Conclusion, FollowUp, ReviewDecision, Via
 from integritas.errors import DomainError, Forbidden, Invalid, NotFound, WrongState
 from integritas.http import attachment
 from integritas.orgs.models import Person
 from integritas.web import forms_staff
+from integritas.web.labels import EXAMINATION_CHOICES, REVIEW_CHOICES
 from integritas.web.views.case_page import positions_for_triage, render_case
 from integritas.web.views.common import case_url, not_found, person_of, staff_required, visible_case
 
@@ -78,6 +80,87 @@ def _act(
     return render_case(request, case, status=status, bound={key: form}, problem=problem)
 
 
+# ---------------------------------------------------------------- irreversible steps ask once
+
+CONFIRMED = "confirmed"  # the button of the confirmation page: the step runs
+EDIT = "edit"  # the other button: back to the case page, with what was typed
+
+
+def _ask_first(
+    request: HttpRequest, reference: str, key: str, form: forms.Form, action: Action
+) -> HttpResponse | None:
+    """An irreversible step (the result of an examination or a review, closing) is asked once more
+    on a page of its own, without JavaScript, before the service runs. None: run it now, because it
+    is confirmed, or because the service will refuse it anyway (an invalid form, a step this person
+    cannot take now, a case with open follow-up actions): the refusal is then shown as usual."""
+    if request.method != "POST" or request.POST.get(CONFIRMED) == "yes":
+        return None
+    case = visible_case(request, reference)
+    if case is None:
+        return None
+    person = person_of(request)
+    if request.POST.get(EDIT):
+        form.is_valid()
+        return render_case(request, case, status=200 if form.is_valid() else 400, bound={key: form})
+    ready = form.is_valid() and action in access.available_actions(person, case)
+    if not ready or conflict.pending(person, case):
+        return None
+    if action == Action.CLOSE and any(not f.settled for f in FollowUp.objects.filter(case=case)):
+        return None
+    return render(request, "web/staff/action_confirm.html", {"case": case, "form": form, **_step(key, form)})
+
+
+def _step(key: str, form: forms.Form) -> dict[str, Any]:
+    """What the confirmation page says: what is recorded, what happens, and what the reporter reads."""
+    data = form.cleaned_data
+    if key == "examine":
+        founded = data["conclusion"] == Conclusion.FOUNDED
+        return {
+            "heading": _("Record the result of the examination"),
+            "chosen": [
+                (form["conclusion"].label, dict(EXAMINATION_CHOICES)[data["conclusion"]]),
+                (form["findings"].label, data["findings"]),
+            ],
+            "happens": _("The case goes at once to the next superior up, who reviews the decision.")
+            if founded
+            else _("The decision or action stays in force and the case closes."),
+            "reporter": _(
+                "The reporter reads that the report is founded and who reviews it. Your findings stay "
+                "with the officials: the reporter does not read them."
+            )
+            if founded
+            else _(
+                "The reporter reads your findings as the reasons, with their receipt. They are not sent "
+                "by e-mail: the e-mail only says that there is news."
+            ),
+            "button": _("Yes, record the result"),
+        }
+    if key == "review":
+        escalate = data["decision"] == ReviewDecision.ESCALATE
+        return {
+            "heading": _("Record the result of the review"),
+            "chosen": [
+                (form["decision"].label, dict(REVIEW_CHOICES)[data["decision"]]),
+                (form["notes"].label, data["notes"]),
+            ],
+            "happens": _("The review goes to the next superior up, with a fresh deadline.")
+            if escalate
+            else _("The case moves to follow-up, supervised by the COI handling team."),
+            "reporter": _("The reporter reads the result of the review. Your notes stay with the officials."),
+            "button": _("Yes, record the result"),
+        }
+    return {
+        "heading": _("Close the case"),
+        "chosen": [(form["summary"].label, data["summary"])],
+        "happens": _("The case closes: the reporter can no longer send messages or evidence."),
+        "reporter": _(
+            "The reporter reads this summary with their receipt. By e-mail they only get a notice that "
+            "the handling is finished, never the summary itself."
+        ),
+        "button": _("Yes, close the case"),
+    }
+
+
 @staff_required
 def case_confirm(request: HttpRequest, reference: str) -> HttpResponse:
     return _act(
@@ -92,11 +175,14 @@ def case_confirm(request: HttpRequest, reference: str) -> HttpResponse:
 
 @staff_required
 def case_examine(request: HttpRequest, reference: str) -> HttpResponse:
+    form = forms_staff.ExaminationForm(request.POST, prefix="examine")
+    if asked := _ask_first(request, reference, "examine", form, Action.EXAMINE):
+        return asked
     return _act(
         request,
         reference,
         "examine",
-        forms_staff.ExaminationForm(request.POST, prefix="examine"),
+        form,
         lambda case, person, data: services.case_examine(
             case=case, actor=person, conclusion=data["conclusion"], findings=data["findings"], via=WEB
         ),
@@ -106,11 +192,14 @@ def case_examine(request: HttpRequest, reference: str) -> HttpResponse:
 
 @staff_required
 def case_review(request: HttpRequest, reference: str) -> HttpResponse:
+    form = forms_staff.ReviewForm(request.POST, prefix="review")
+    if asked := _ask_first(request, reference, "review", form, Action.REVIEW):
+        return asked
     return _act(
         request,
         reference,
         "review",
-        forms_staff.ReviewForm(request.POST, prefix="review"),
+        form,
         lambda case, person, data: services.case_review(
             case=case, actor=person, decision=data["decision"], notes=data["notes"], via=WEB
         ),
@@ -215,11 +304,14 @@ def follow_up_settle(request: HttpRequest, reference: str, follow_up_id: str, ho
 
 @staff_required
 def case_close(request: HttpRequest, reference: str) -> HttpResponse:
+    form = forms_staff.CloseForm(request.POST, prefix="close")
+    if asked := _ask_first(request, reference, "close", form, Action.CLOSE):
+        return asked
     return _act(
         request,
         reference,
         "close",
-        forms_staff.CloseForm(request.POST, prefix="close"),
+        form,
         lambda case, person, data: services.case_close(
             case=case, actor=person, summary=data["summary"], via=WEB
         ),

@@ -13,13 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integritas import timefmt
-from integritas.cases import access, conflict, content, presenters, services, timeline
+from integritas.cases import access, conflict, content, presenters, queue, services, timeline
 from integritas.cases.access import Action
+from integritas.cases.deadlines import deadline_count
 from integritas.cases.models import (
     Case,
     Category,
     Conclusion,
     DecisionKind,
+    Event,
+    EventKind,
     IdentityRequest,
     Outcome,
     ReviewDecision,
@@ -54,6 +57,7 @@ def _facts(case: Case, decision: dict[str, Any], categories: list[str]) -> dict[
         "state": Status(case.status).label,
         "due": timefmt.short(case.due_at, zone),
         "overdue": presenters.is_overdue(case),
+        "clock": deadline_count(case),
         "decision": decision,
         "decision_kind": DecisionKind(kind).label if kind in DecisionKind.values else kind,
         "decision_date": timefmt.day_short(decision.get("date")),
@@ -81,6 +85,25 @@ def _history(case: Case) -> list[dict[str, Any]]:
         }
         for ev in timeline.events_for_staff(case)
     ]
+
+
+def _examination(case: Case) -> dict[str, Any] | None:
+    """The result of the examination with the examiner's findings (the reviewer reads them beside it)."""
+    event = (
+        Event.objects.filter(case=case, kind__in=(EventKind.EXAMINED_FOUNDED, EventKind.EXAMINED_UNFOUNDED))
+        .select_related("actor_position", "actor_team")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if event is None:
+        return None
+    return {
+        "founded": event.kind == EventKind.EXAMINED_FOUNDED,
+        "result": Conclusion(case.conclusion).label if case.conclusion else timeline.label(event),
+        "by": timeline.actor_label(event),
+        "at": timefmt.short(event.at, case.unit.tz),
+        "findings": event.note,
+    }
 
 
 def _confirm_page(
@@ -185,6 +208,9 @@ def render_case(
             for m in data["messages"]
         ],
         "history": _history(case),
+        "examination": _examination(case),
+        # Said exactly when the case is in this person's "Kasus saya" (one selection for both).
+        "waiting": queue.cases_waiting_for(person).filter(pk=case.pk).exists(),
         "follow_ups": follow_ups,
         "open_follow_ups": any(not (x["done"] or x["cancelled"]) for x in data["follow_ups"]),
         "can": can,

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from integritas import timefmt
 from integritas.cases import access, presenters
+from integritas.cases import queue as queue_selector
+from integritas.cases.deadlines import DeadlineCount, deadline_counts
 from integritas.cases.models import OPEN_STATUSES, TIMED_STATUSES, Case, Category, Outcome, Status
 from integritas.orgs.models import Person, Unit
 from integritas.web import forms_staff
@@ -54,6 +56,7 @@ def _filtered(qs: QuerySet[Case], form: forms_staff.CaseFilterForm) -> QuerySet[
 def _rows(cases: list[Case]) -> list[dict[str, Any]]:
     zones = _zones(list({c.unit_id: c.unit for c in cases}.values()))
     now = timezone.now()
+    counts = deadline_counts(cases, now)
     return [
         {
             "reference": c.reference,
@@ -64,9 +67,20 @@ def _rows(cases: list[Case]) -> list[dict[str, Any]]:
             "overdue": presenters.is_overdue(c, now),
             "categories": [Category(row.code).label for row in c.category_rows.all()],
             "outcome": Outcome(c.outcome).label if c.outcome else "",
+            **_waiting_columns(c, zones[c.unit_id], counts.get(c.pk)),
         }
         for c in cases
     ]
+
+
+def _waiting_columns(case: Case, zone: ZoneInfo, count: DeadlineCount | None) -> dict[str, Any]:
+    """The reported position, the day received, a new message from the reporter, the deadline's count."""
+    return {
+        "clock": count,
+        "subject": case.subject_position.title if case.subject_position else "",
+        "received": timefmt.day_short(case.created_at.astimezone(zone).date()),
+        "unread": bool(getattr(case, "unread", False)),
+    }
 
 
 def _list_page(
@@ -94,9 +108,9 @@ def _list_page(
 
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """Cases waiting for me (``access.cases_handled_by``)."""
+    """Cases waiting for me (``cases.queue.cases_waiting_for``), a new message from the reporter marked."""
     person = person_of(request)
-    mine = access.cases_handled_by(person)
+    mine = queue_selector.unread_marked(queue_selector.cases_waiting_for(person), person)
     states = [(s.value, s.label) for s in Status if s in OPEN_STATUSES]
     form = forms_staff.CaseFilterForm(request.GET or None, units=_unit_choices(mine, person), states=states)
     return _list_page(request, mine, form, "web/staff/queue.html")
