@@ -13,7 +13,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 
-class ProductionServer(BaseApplication):  # type: ignore[misc]
+class ProductionServer(BaseApplication):
     def __init__(self, args: argparse.Namespace):
         self.options: dict[str, Any] = {
             "bind": [f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"],
