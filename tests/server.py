@@ -91,7 +91,17 @@ class Served:
         self.log_path = log
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "integritas", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args],
+            [
+                sys.executable,
+                "-m",
+                "integritas",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                *args,
+            ],
             env=env,
             cwd=env["INTEGRITAS_DATA_DIR"],
             stdout=self._log,
