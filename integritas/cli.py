@@ -352,15 +352,21 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from integritas.vault import remote
     from integritas.vault.backup import BackupError, backup_write
 
     try:
-        done = backup_write(args.file)
-    except BackupError as exc:
+        if remote.is_remote(args.file):
+            with remote.local_copy_to_upload(args.file) as local:
+                done = backup_write(local)
+        else:
+            done = backup_write(args.file)
+    except (BackupError, remote.RemoteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
-        f"Backup written to {done.path}: {done.models.get('cases.case', 0)} cases, "
+        f"Backup written to {args.file if remote.is_remote(args.file) else done.path}: "
+        f"{done.models.get('cases.case', 0)} cases, "
         f"{sum(done.models.values())} rows, {done.files} files, {done.size} bytes"
     )
     print(f"  encrypted under master key id {done.key_id}: keep that key, the backup opens with it only")
@@ -368,12 +374,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from integritas.vault import remote
     from integritas.vault.backup import BackupError, backup_restore
     from integritas.vault.keys import KeyProblem
 
     try:
-        done = backup_restore(args.file)
-    except (BackupError, KeyProblem) as exc:
+        if remote.is_remote(args.file):
+            with remote.downloaded(args.file) as local:
+                done = backup_restore(local)
+        else:
+            done = backup_restore(args.file)
+    except (BackupError, KeyProblem, remote.RemoteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
@@ -478,13 +489,13 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser(
         "backup", help="write an encrypted snapshot of the database and files (server may run)"
     )
-    backup.add_argument("file")
+    backup.add_argument("file", help="a new file, or s3://BUCKET/NAME (the evidence storage's S3 service)")
     backup.set_defaults(func=cmd_backup)
 
     restore = sub.add_parser(
         "restore", help="restore a backup into an empty data dir with the same master key"
     )
-    restore.add_argument("file")
+    restore.add_argument("file", help="a backup file, or s3://BUCKET/NAME")
     # The restore checks the key against the backup itself and never generates one.
     restore.set_defaults(func=cmd_restore, key_check=False)
     return parser
