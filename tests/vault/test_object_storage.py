@@ -33,6 +33,12 @@ def test_evidence_lives_encrypted_in_the_bucket_and_backup_restore_go_through_s3
     evidence = [e for case in before["cases"] for e in case["evidence"]]
     assert len(evidence) == 5 and all(e["size"] > 0 for e in evidence)
 
+    # The clean-up walks the bucket: a file no row names (a crash between upload and commit) goes.
+    s3.put_object(Bucket="evidence-a", Key="files/evidence/00/orphan", Body=b"left by a crash")
+    cleaned = cli("cleanup", "--min-age-minutes", "0", env=source)
+    assert "Removed 1 orphan" in cleaned.stdout, cleaned.stdout
+    assert s3_server.objects("evidence-a").keys() == stored.keys()
+
     done = cli("backup", "s3://backups/2026/integritas-1.backup", env=source)
     assert "4 cases" in done.stdout and "5 files" in done.stdout, done.stdout
     assert "s3://backups/2026/integritas-1.backup" in done.stdout
