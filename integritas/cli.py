@@ -236,6 +236,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     interval = args.interval or cast(float, settings.INTEGRITAS["SCHEDULER_INTERVAL"])
+    if not (os.environ.get("INTEGRITAS_PUBLIC_URL") or os.environ.get("INTEGRITAS_SERVED_ADDRESS")):
+        log.warning(
+            "INTEGRITAS_PUBLIC_URL is not set: links in e-mails point to %s; set it to the address people use",
+            settings.INTEGRITAS["PUBLIC_URL"],
+        )
     if not args.once:
         print(f"Integritas worker running every {interval} s (Ctrl+C to stop)", flush=True)
     while True:
@@ -400,6 +405,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _process_count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a number of processes from 1 to 64 (0: one process, the embedded server)"
+        )
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="integritas", description="Integritas: WBS and conflict-of-interest handling"
@@ -412,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8, help="request threads per process")
     serve.add_argument(
         "--workers",
-        type=int,
+        type=_process_count,
         default=0,
         metavar="N",
         help="serve with N processes (gunicorn); default: one process with the embedded server",
