@@ -375,7 +375,11 @@ LOGGING = {
 
 WHITENOISE_USE_FINDERS = True
 
-HTTPS = env_bool("INTEGRITAS_HTTPS", False)
+# Secure cookies: on when asked, and by default when the public address is https.
+HTTPS = env_bool("INTEGRITAS_HTTPS", PUBLIC_URL.startswith("https://"))
+# Form posts from the public address pass the CSRF origin check even where a proxy does not pass Host.
+_public = urlparse(PUBLIC_URL)
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"] if _public.scheme and _public.netloc else []
 # No SECURE_PROXY_SSL_HEADER: the scheme a trusted proxy reports is applied by
 # integritas.security.proxy.ForwardedMiddleware (from a trusted address only).
 SECURE_HSTS_SECONDS = 31536000  # sent only on requests that arrived over TLS

@@ -87,3 +87,25 @@ def test_the_package_license_is_an_spdx_expression():
     assert project["project"]["license"] == "AGPL-3.0-or-later"
     requires = project["build-system"]["requires"]
     assert any(r.replace(" ", "").startswith("setuptools>=77") for r in requires), requires
+
+
+def test_an_https_public_address_means_secure_cookies_and_a_trusted_origin(tmp_path):
+    code = (
+        "import json; from integritas import settings as s; "
+        "print(json.dumps([s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.CSRF_TRUSTED_ORIGINS]))"
+    )
+    keep = {
+        k: v for k, v in __import__("os").environ.items() if not k.startswith(("INTEGRITAS_", "DATABASE_URL"))
+    }
+
+    def read(**env: str) -> list:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**keep, "INTEGRITAS_DATA_DIR": str(tmp_path), "PYTHONPATH": str(REPO), **env},
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert read(INTEGRITAS_PUBLIC_URL="https://wbs.example.id/") == [True, True, ["https://wbs.example.id"]]
+    assert read(INTEGRITAS_PUBLIC_URL="https://wbs.example.id", INTEGRITAS_HTTPS="0")[:2] == [False, False]
+    assert read()[:2] == [False, False]
