@@ -309,6 +309,23 @@ AUDIT_ANCHOR_FILE = env_str("INTEGRITAS_AUDIT_ANCHOR_FILE", "")  # default <data
 AUDIT_ANCHOR_EMAIL = env_str("INTEGRITAS_AUDIT_ANCHOR_EMAIL", "")  # comma-separated addresses
 AUDIT_ANCHOR_EMAIL_HOURS = float(env_str("INTEGRITAS_AUDIT_ANCHOR_EMAIL_HOURS", "24") or 24)
 
+
+def proxy_addresses(text: str) -> list[str]:
+    """The addresses (or networks) a trusted proxy connects from; a wrong one stops the start."""
+    import ipaddress
+
+    found = [a.strip() for a in text.split(",") if a.strip()]
+    for item in found:
+        if item != "*":
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"INTEGRITAS_PROXY_ADDRESSES: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+                ) from None
+    return found
+
+
 INTEGRITAS = {
     "TOKEN_HOURS": env_int("INTEGRITAS_TOKEN_HOURS", 12),
     "SCHEDULER_INTERVAL": env_int("INTEGRITAS_SCHEDULER_INTERVAL", 60),
@@ -318,9 +335,7 @@ INTEGRITAS = {
     "TRUSTED_PROXIES": max(
         env_int("INTEGRITAS_TRUSTED_PROXIES", 0), 1 if env_bool("INTEGRITAS_BEHIND_TLS_PROXY") else 0
     ),
-    "PROXY_ADDRESSES": [
-        a.strip() for a in env_str("INTEGRITAS_PROXY_ADDRESSES", "127.0.0.1,::1").split(",") if a.strip()
-    ],
+    "PROXY_ADDRESSES": proxy_addresses(env_str("INTEGRITAS_PROXY_ADDRESSES", "127.0.0.1,::1")),
     # smtp://, smtp+starttls://, smtps:// (user:password@host:port) or file:///folder; empty: <data dir>/mail/
     "EMAIL_URL": env_str("INTEGRITAS_EMAIL_URL", ""),
     "EMAIL_FROM": env_str("INTEGRITAS_EMAIL_FROM", "Integritas <integritas@localhost>"),
