@@ -30,19 +30,39 @@ def migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from waitress.server import create_server
+def collect_static() -> None:
+    """The static files under hashed names, with gzip/brotli copies, into <data dir>/static."""
+    from django.core.management import call_command
 
-    from integritas.scheduler import Scheduler
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
     from integritas.vault.crypto import master_key
-    from integritas.wsgi import application
 
     # Generate (or check) the master key before any request thread needs it: the first reports
     # would otherwise race to create the key file, and a bad INTEGRITAS_MASTER_KEY fails here.
     master_key()
-    server = create_server(application, host=args.host, port=args.port, threads=args.threads)
+    collect_static()
+    if args.workers:
+        return serve_processes(args)
+    return serve_embedded(args)
+
+
+def serve_embedded(args: argparse.Namespace) -> int:
+    """One process: waitress with threads, and the scheduler in a thread beside it."""
+    from waitress.server import create_server
+
+    from integritas.scheduler import Scheduler
+    from integritas.wsgi import application
+
+    # The X-Forwarded-* headers reach the app untouched; integritas.security.proxy decides whom to believe.
+    server = create_server(
+        application, host=args.host, port=args.port, threads=args.threads, clear_untrusted_proxy_headers=False
+    )
     scheduler = Scheduler()
-    scheduler.start()
+    if not args.no_scheduler:
+        scheduler.start()
 
     def stop(signum: int, frame: object) -> None:
         log.info("signal %s: stopping", signum)
@@ -64,6 +84,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
         scheduler.stop()
     print("Integritas stopped", flush=True)
     return 0
+
+
+def serve_processes(args: argparse.Namespace) -> int:
+    """Several processes: gunicorn's master with N workers (threads each), and one `integritas worker`
+    process for the scheduled jobs (unless --no-scheduler: then run `integritas worker` elsewhere)."""
+    import subprocess
+
+    from django.db import connections
+
+    from integritas.serving import ProductionServer
+
+    connections.close_all()  # nothing open is inherited by the forked workers
+    scheduler = None
+    if not args.no_scheduler:
+        scheduler = subprocess.Popen([sys.executable, "-m", "integritas", "worker"])
+    print(
+        f"Integritas serving on http://{args.host}:{args.port}/ with {args.workers} processes (Ctrl+C to stop)",
+        flush=True,
+    )
+    code = 0
+    try:
+        ProductionServer(args).run()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        if scheduler is not None:
+            if scheduler.poll() is None:
+                scheduler.send_signal(signal.SIGTERM)
+            try:
+                scheduler.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                scheduler.kill()
+                scheduler.wait()
+    print("Integritas stopped", flush=True)
+    return code
 
 
 def _cli_language() -> str:
@@ -181,6 +236,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     interval = args.interval or cast(float, settings.INTEGRITAS["SCHEDULER_INTERVAL"])
+    if not (os.environ.get("INTEGRITAS_PUBLIC_URL") or os.environ.get("INTEGRITAS_SERVED_ADDRESS")):
+        log.warning(
+            "INTEGRITAS_PUBLIC_URL is not set: links in e-mails point to %s; set it to the address people use",
+            settings.INTEGRITAS["PUBLIC_URL"],
+        )
     if not args.once:
         print(f"Integritas worker running every {interval} s (Ctrl+C to stop)", flush=True)
     while True:
@@ -297,15 +357,21 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from integritas.vault import remote
     from integritas.vault.backup import BackupError, backup_write
 
     try:
-        done = backup_write(args.file)
-    except BackupError as exc:
+        if remote.is_remote(args.file):
+            with remote.local_copy_to_upload(args.file) as local:
+                done = backup_write(local)
+        else:
+            done = backup_write(args.file)
+    except (BackupError, remote.RemoteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
-        f"Backup written to {done.path}: {done.models.get('cases.case', 0)} cases, "
+        f"Backup written to {args.file if remote.is_remote(args.file) else done.path}: "
+        f"{done.models.get('cases.case', 0)} cases, "
         f"{sum(done.models.values())} rows, {done.files} files, {done.size} bytes"
     )
     print(f"  encrypted under master key id {done.key_id}: keep that key, the backup opens with it only")
@@ -313,12 +379,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from integritas.vault import remote
     from integritas.vault.backup import BackupError, backup_restore
     from integritas.vault.keys import KeyProblem
 
     try:
-        done = backup_restore(args.file)
-    except (BackupError, KeyProblem) as exc:
+        if remote.is_remote(args.file):
+            with remote.downloaded(args.file) as local:
+                done = backup_restore(local)
+        else:
+            done = backup_restore(args.file)
+    except (BackupError, KeyProblem, remote.RemoteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
@@ -334,6 +405,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _process_count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a number of processes from 1 to 64 (0: one process, the embedded server)"
+        )
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="integritas", description="Integritas: WBS and conflict-of-interest handling"
@@ -343,7 +422,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, then serve the web app and API with the scheduler")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--threads", type=int, default=8, help="request threads per process")
+    serve.add_argument(
+        "--workers",
+        type=_process_count,
+        default=0,
+        metavar="N",
+        help="serve with N processes (gunicorn); default: one process with the embedded server",
+    )
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run the scheduled jobs here (run `integritas worker` processes instead)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     imp = sub.add_parser(
@@ -411,13 +502,13 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser(
         "backup", help="write an encrypted snapshot of the database and files (server may run)"
     )
-    backup.add_argument("file")
+    backup.add_argument("file", help="a new file, or s3://BUCKET/NAME (the evidence storage's S3 service)")
     backup.set_defaults(func=cmd_backup)
 
     restore = sub.add_parser(
         "restore", help="restore a backup into an empty data dir with the same master key"
     )
-    restore.add_argument("file")
+    restore.add_argument("file", help="a backup file, or s3://BUCKET/NAME")
     # The restore checks the key against the backup itself and never generates one.
     restore.set_defaults(func=cmd_restore, key_check=False)
 
@@ -454,6 +545,10 @@ def warn_about_key_placement(command: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        # Read by the settings: the allowed hosts and, without INTEGRITAS_PUBLIC_URL, links in e-mails.
+        os.environ["INTEGRITAS_SERVED_ADDRESS"] = f"{args.host}:{args.port}"
+        os.environ["INTEGRITAS_SERVE_PROCESSES"] = str(max(1, args.workers))
     setup()
     migrate()
     warn_about_key_placement(args.command)

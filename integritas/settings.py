@@ -70,7 +70,66 @@ def secret_from_env_or_file(env_name: str, filename: str, make=lambda: secrets.t
 
 SECRET_KEY = secret_from_env_or_file("INTEGRITAS_SECRET_KEY", "secret_key")
 DEBUG = env_bool("INTEGRITAS_DEBUG", False)
-ALLOWED_HOSTS = [h for h in env_str("INTEGRITAS_ALLOWED_HOSTS", "*").split(",") if h]
+
+# Where `integritas serve` listens ("HOST:PORT", set by the command before Django starts).
+SERVED_ADDRESS = env_str("INTEGRITAS_SERVED_ADDRESS", "")
+_WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
+_LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+
+def _served() -> tuple[str, int]:
+    host, _, port = SERVED_ADDRESS.rpartition(":")
+    return (host or "127.0.0.1", int(port) if port.isdigit() else 8000)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _machine_names() -> list[str]:
+    """This machine's names and addresses (serving on every interface with no public address set)."""
+    import socket
+
+    names = {socket.gethostname(), socket.getfqdn()}
+    try:
+        names.update(str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None))
+    except OSError:
+        pass
+    return sorted(_url_host(n) for n in names if n)
+
+
+def default_public_url() -> str:
+    """Without INTEGRITAS_PUBLIC_URL, links in e-mails use the address `serve` listens on."""
+    host, port = _served()
+    if host in _WILDCARD_HOSTS:
+        import socket
+
+        host = socket.getfqdn() or "127.0.0.1"
+    scheme = "https" if env_bool("INTEGRITAS_HTTPS", False) else "http"
+    default_port = 443 if scheme == "https" else 80
+    return f"{scheme}://{_url_host(host)}" + ("" if port == default_port else f":{port}")
+
+
+PUBLIC_URL = env_str("INTEGRITAS_PUBLIC_URL", "").rstrip("/") or default_public_url()
+
+
+def allowed_hosts() -> list[str]:
+    """The names this site answers to: the public address, the served address and loopback, plus
+    INTEGRITAS_ALLOWED_HOSTS. Never `*`: the Host header ends up in links on the pages."""
+    hosts = [h.strip() for h in env_str("INTEGRITAS_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    public = urlparse(PUBLIC_URL).hostname
+    if public:
+        hosts.append(_url_host(public))
+    host, _ = _served()
+    if host in _WILDCARD_HOSTS:
+        hosts.extend(_machine_names())
+    else:
+        hosts.append(_url_host(host))
+    hosts.extend(_LOOPBACK_HOSTS)
+    return list(dict.fromkeys(hosts))
+
+
+ALLOWED_HOSTS = allowed_hosts()
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -90,9 +149,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "integritas.security.proxy.ForwardedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "integritas.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed (Django's middleware pads the gzip header at random against BREACH-style
+    # guessing); static files are compressed ahead by the storage below.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "integritas.web.bodies.PageBodyMiddleware",  # before the CSRF check reads a form body
@@ -191,6 +254,41 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 MEDIA_ROOT = DATA_DIR / "files"
 
+
+def s3_options(bucket: str, location: str) -> dict:
+    """django-storages' S3 backend for an S3-compatible service (MinIO, Garage, a cloud bucket).
+    What goes there is already encrypted here (integritas.vault); the service never sees a key."""
+    endpoint = env_str("INTEGRITAS_S3_ENDPOINT_URL", "")
+    return {
+        "bucket_name": bucket,
+        "location": location.strip("/"),
+        "endpoint_url": endpoint or None,
+        "region_name": env_str("INTEGRITAS_S3_REGION", "") or None,
+        # Empty: boto3 finds them itself (AWS_ACCESS_KEY_ID, ~/.aws, an instance role).
+        "access_key": env_str("INTEGRITAS_S3_ACCESS_KEY_ID", "") or None,
+        "secret_key": env_str("INTEGRITAS_S3_SECRET_ACCESS_KEY", "") or None,
+        "addressing_style": env_str("INTEGRITAS_S3_ADDRESSING_STYLE", "path" if endpoint else "") or None,
+        "signature_version": "s3v4",
+        "file_overwrite": False,  # names are random; a clash gets another name, never a replaced file
+        "default_acl": None,
+        "querystring_auth": False,
+    }
+
+
+S3_BUCKET = env_str("INTEGRITAS_S3_BUCKET", "")
+STORAGES = {
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_options(S3_BUCKET, env_str("INTEGRITAS_S3_PREFIX", "files")),
+        }
+        if S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    # Hashed names (cached for a year) and gzip copies: written by `integritas serve` at start.
+    "staticfiles": {"BACKEND": "integritas.web.staticfiles.HashedStaticStorage"},
+}
+
 # Files never touch memory whole: anything above this goes to a temporary file while streaming.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -213,11 +311,33 @@ AUDIT_ANCHOR_FILE = env_str("INTEGRITAS_AUDIT_ANCHOR_FILE", "")  # default <data
 AUDIT_ANCHOR_EMAIL = env_str("INTEGRITAS_AUDIT_ANCHOR_EMAIL", "")  # comma-separated addresses
 AUDIT_ANCHOR_EMAIL_HOURS = float(env_str("INTEGRITAS_AUDIT_ANCHOR_EMAIL_HOURS", "24") or 24)
 
+
+def proxy_addresses(text: str) -> list[str]:
+    """The addresses (or networks) a trusted proxy connects from; a wrong one stops the start."""
+    import ipaddress
+
+    found = [a.strip() for a in text.split(",") if a.strip()]
+    for item in found:
+        if item != "*":
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"INTEGRITAS_PROXY_ADDRESSES: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+                ) from None
+    return found
+
+
 INTEGRITAS = {
     "TOKEN_HOURS": env_int("INTEGRITAS_TOKEN_HOURS", 12),
     "SCHEDULER_INTERVAL": env_int("INTEGRITAS_SCHEDULER_INTERVAL", 60),
-    "PUBLIC_URL": env_str("INTEGRITAS_PUBLIC_URL", "http://127.0.0.1:8000"),
-    "TRUSTED_PROXIES": env_int("INTEGRITAS_TRUSTED_PROXIES", 0),
+    "PUBLIC_URL": PUBLIC_URL,
+    # Proxies in front whose X-Forwarded-For/-Proto/-Host are believed (integritas.security.proxy),
+    # and the addresses they connect from.
+    "TRUSTED_PROXIES": max(
+        env_int("INTEGRITAS_TRUSTED_PROXIES", 0), 1 if env_bool("INTEGRITAS_BEHIND_TLS_PROXY") else 0
+    ),
+    "PROXY_ADDRESSES": proxy_addresses(env_str("INTEGRITAS_PROXY_ADDRESSES", "127.0.0.1,::1")),
     # smtp://, smtp+starttls://, smtps:// (user:password@host:port) or file:///folder; empty: <data dir>/mail/
     "EMAIL_URL": env_str("INTEGRITAS_EMAIL_URL", ""),
     "EMAIL_FROM": env_str("INTEGRITAS_EMAIL_FROM", "Integritas <integritas@localhost>"),
@@ -235,11 +355,21 @@ INTEGRITAS = {
     },
 }
 
+# Rate limits and the cache: Redis when configured (several app servers share it); with several
+# processes on one machine and no Redis, a folder in the data dir; one process keeps them in memory.
 if env_str("INTEGRITAS_REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env_str("INTEGRITAS_REDIS_URL"),
+            "KEY_PREFIX": env_str("INTEGRITAS_CACHE_PREFIX", "integritas"),
+        }
+    }
+elif env_int("INTEGRITAS_SERVE_PROCESSES", 1) > 1:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
         }
     }
 else:
@@ -255,14 +385,22 @@ LOGGING = {
         "stdout": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}
     },
     "root": {"handlers": ["stdout"], "level": env_str("INTEGRITAS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A request for a host this site is not (scanners, a wrong DNS name): answered 400, no traceback.
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
 }
 
 WHITENOISE_USE_FINDERS = True
 
-HTTPS = env_bool("INTEGRITAS_HTTPS", False)
-if env_bool("INTEGRITAS_BEHIND_TLS_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Secure cookies: on when asked, and by default when the public address is https.
+HTTPS = env_bool("INTEGRITAS_HTTPS", PUBLIC_URL.startswith("https://"))
+# Form posts from the public address pass the CSRF origin check even where a proxy does not pass Host.
+_public = urlparse(PUBLIC_URL)
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"] if _public.scheme and _public.netloc else []
+# No SECURE_PROXY_SSL_HEADER: the scheme a trusted proxy reports is applied by
+# integritas.security.proxy.ForwardedMiddleware (from a trusted address only).
 SECURE_HSTS_SECONDS = 31536000  # sent only on requests that arrived over TLS
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SESSION_COOKIE_SECURE = HTTPS

@@ -85,13 +85,23 @@ def scratch_database() -> Iterator[str | None]:
 class Served:
     """`integritas serve` in a subprocess, its output in a log file."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int | None = None):
+    def __init__(self, env: dict[str, str], log: Path, port: int | None = None, args: tuple[str, ...] = ()):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "integritas", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "integritas",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                *args,
+            ],
             env=env,
             cwd=env["INTEGRITAS_DATA_DIR"],
             stdout=self._log,

@@ -144,10 +144,5 @@ def password_address_throttle() -> Throttle:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address; with N trusted proxies in front, the Nth address from the right."""
-    proxies = cast(int, settings.INTEGRITAS["TRUSTED_PROXIES"])
-    if proxies:
-        chain = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(chain) >= proxies:
-            return chain[-proxies]
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The client's address (behind trusted proxies, the one they saw: integritas.security.proxy)."""
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
