@@ -12,18 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import CharField, Exists, Func, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from integritas.cases import routing
-from integritas.cases.models import TIMED_STATUSES, Case, FollowUp, Status
+from integritas.cases.models import TIMED_STATUSES, Case, CaseQuerySet, FollowUp, Status
 from integritas.notify import events
 from integritas.notify.models import Milestone, Role
-from integritas.orgs.calendar import UnitCalendar
-from integritas.orgs.models import Unit
+from integritas.orgs.calendar import UnitCalendar, national_days
+from integritas.orgs.models import DEFAULT_WORK_WEEK, WORK_WEEKS, Holiday, Unit
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +80,7 @@ def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
     now = now or timezone.now()
     result = ReminderResult()
     calendars: dict[int, UnitCalendar] = {}
-    candidates = (
-        Case.objects.filter(
-            status__in=TIMED_STATUSES, overdue=False, due_at__gt=now, due_at__lte=now + HORIZON
-        )
-        .select_related("unit")
-        .order_by("due_at", "pk")
-    )
-    for case in candidates.iterator(chunk_size=500):
+    for case in _candidates(now).iterator(chunk_size=500):
         calendar = calendars.get(case.unit_id)
         if calendar is None:
             calendar = calendars[case.unit_id] = UnitCalendar(case.unit)
@@ -99,6 +94,94 @@ def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
             log.exception("reminder failed for case %s", case.reference)
     _follow_ups_due(now, result)
     return result
+
+
+class IsoUtc(Func):
+    """``datetime.isoformat()`` of a UTC timestamp column, in SQL (the stage part of a reminder's key):
+    ``2026-11-28T07:00:00.123456+00:00``, without the fraction when it is zero."""
+
+    output_field = CharField()
+    arity = 1
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = (
+            "(to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+            " || CASE WHEN date_trunc('second', %(expressions)s) = %(expressions)s THEN ''"
+            " ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', '.US') END || '+00:00')"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Django stores an aware datetime as its UTC wall time, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+        return self.as_sql(compiler, connection, template="(replace(%(expressions)s, ' ', 'T') || '+00:00')")
+
+
+def _sent(kind: str) -> Exists:
+    return Exists(
+        Milestone.objects.filter(
+            case=OuterRef("pk"), key=Concat(Value(f"{kind}:"), IsoUtc(OuterRef("stage_started_at")))
+        )
+    )
+
+
+def _day_after(now: dt.datetime, zones: list[ZoneInfo], days: dict[str, dt.date]) -> dt.datetime:
+    """The latest midnight that ends a chosen local day (``days[zone]``) in any of the zones."""
+    return max(
+        dt.datetime.combine(days[str(zone)] + dt.timedelta(days=1), dt.time(0), tzinfo=zone) for zone in zones
+    )
+
+
+def _candidates(now: dt.datetime) -> CaseQuerySet:
+    """The open cases that may have a reminder due now, chosen in SQL (indexed by status and deadline),
+    so a tick reads O(reminders due), not every open case: the due-day reminder is for a deadline that
+    falls today (local) and was not sent for this stage; the day-before reminder for a deadline no later
+    than the next day that is a working day for every unit, and was not sent either. ``due_reminder``
+    then decides per case with the unit's own calendar."""
+    names = set(Unit.objects.values_list("resolved_timezone", flat=True).distinct())
+    zones = [ZoneInfo(Unit(resolved_timezone=name).effective_timezone) for name in sorted(names)]
+    zones = zones or [ZoneInfo(Unit().effective_timezone)]
+    today = {str(zone): now.astimezone(zone).date() for zone in zones}
+    next_working = {name: _next_common_working_day(day) for name, day in today.items()}
+    today_ends = _day_after(now, zones, today)
+    soon_ends = _day_after(now, zones, next_working)
+    return (
+        Case.objects.filter(
+            status__in=TIMED_STATUSES,
+            overdue=False,
+            due_at__gt=now,
+            due_at__lt=max(soon_ends, today_ends),
+            stage_started_at__isnull=False,
+        )
+        .exclude(_sent("deadline_today"))
+        .filter(Q(due_at__lt=today_ends) | ~_sent("deadline_soon"))
+        .select_related("unit")
+        .order_by("due_at", "pk")
+    )
+
+
+def _next_common_working_day(day: dt.date) -> dt.date:
+    """The first day after ``day`` that no unit has off: no unit's next working day comes later."""
+    weeks = {WORK_WEEKS.get(w or DEFAULT_WORK_WEEK, WORK_WEEKS[DEFAULT_WORK_WEEK]) for w in _work_weeks()}
+    added = set(
+        Holiday.objects.filter(date__gt=day, date__lte=day + HORIZON)
+        .values_list("date", flat=True)
+        .distinct()
+    )
+    current = day
+    for _ in range(HORIZON.days):
+        current += dt.timedelta(days=1)
+        off = (
+            current in added
+            or current in national_days(current.year)
+            or any(current.weekday() not in week for week in weeks)
+        )
+        if not off:
+            return current
+    return day + HORIZON
+
+
+def _work_weeks() -> set[str]:
+    return set(Unit.objects.values_list("resolved_work_week", flat=True).distinct()) or {""}
 
 
 def _key(kind: str, case: Case) -> str:
