@@ -39,7 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from bench.run import run
 
-    return run(requests=args.requests, intake=args.intake, port=args.port, only=set(filter(None, args.only.split(","))))
+    return run(
+        requests=args.requests,
+        intake=args.intake,
+        port=args.port,
+        only=set(filter(None, args.only.split(","))),
+    )
 
 
 if __name__ == "__main__":

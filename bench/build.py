@@ -94,9 +94,13 @@ class Org:
 def load_org() -> Org:
     from integritas.orgs.models import Holding, Position, Unit
 
-    units = {pk: (code, path, parent) for pk, code, path, parent in Unit.objects.values_list("pk", "code", "path", "parent_id")}
+    units = {
+        pk: (code, path, parent)
+        for pk, code, path, parent in Unit.objects.values_list("pk", "code", "path", "parent_id")
+    }
     positions = {
-        pk: (code, unit, to) for pk, code, unit, to in Position.objects.values_list("pk", "code", "unit_id", "reports_to_id")
+        pk: (code, unit, to)
+        for pk, code, unit, to in Position.objects.values_list("pk", "code", "unit_id", "reports_to_id")
     }
     holder = dict(Holding.objects.filter(end__isnull=True).values_list("position_id", "person_id"))
     by_district: dict[int, list[int]] = {}
@@ -185,7 +189,15 @@ def build_cases(total: int, seed: int) -> None:
         subject = rng.choice(org.subjects[school])
         above = chain(org, subject)
         roll = rng.random()
-        status = "closed" if roll < 0.70 else "examination" if roll < 0.85 else "review" if roll < 0.95 else "follow_up"
+        status = (
+            "closed"
+            if roll < 0.70
+            else "examination"
+            if roll < 0.85
+            else "review"
+            if roll < 0.95
+            else "follow_up"
+        )
         if status == "closed":
             created = now - dt.timedelta(seconds=rng.uniform(7 * 86400, 730 * 86400))
         else:
@@ -203,8 +215,15 @@ def build_cases(total: int, seed: int) -> None:
             template,
             {
                 "description": f"Laporan uji beban nomor {n}: keputusan diambil oleh kerabat terlapor.",
-                "reporter": None if n % 3 == 0 else {"name": "Pelapor Uji", "email": f"pelapor{n}@example.net"},
-                "decision": {"title": "Penetapan pemenang pengadaan", "number": f"421/{n}", "date": "", "kind": ""},
+                "reporter": None
+                if n % 3 == 0
+                else {"name": "Pelapor Uji", "email": f"pelapor{n}@example.net"},
+                "decision": {
+                    "title": "Penetapan pemenang pengadaan",
+                    "number": f"421/{n}",
+                    "date": "",
+                    "kind": "",
+                },
                 "subject": None,
             },
         )
@@ -261,7 +280,17 @@ def build_cases(total: int, seed: int) -> None:
         for lvl in range(level + 1):
             if lvl < len(above) and above[lvl] in org.holder:
                 writer.add("cases_casehandler", pk, org.holder[above[lvl]], above[lvl], lvl, routed_at)
-        writer.add("cases_evidence", pk, "reporter", sealed_name, 102_400, "application/pdf", "bench/none", evidence_sha, created)
+        writer.add(
+            "cases_evidence",
+            pk,
+            "reporter",
+            sealed_name,
+            102_400,
+            "application/pdf",
+            "bench/none",
+            evidence_sha,
+            created,
+        )
         ev = lambda at, kind, role, fr, to, **kw: writer.add(  # noqa: E731
             "cases_event", pk, at, kind, kw.get("actor"), role, kw.get("actor_position"), None, fr, to,
             kw.get("to_position"), kw.get("to_team"), "{}", "", kw.get("stage", ""), kw.get("started"), kw.get("due"),
@@ -300,7 +329,9 @@ def build_cases(total: int, seed: int) -> None:
     writer.flush()
     with connection.cursor() as cursor:
         for table in Writer.COLUMNS:
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
     elapsed = time.perf_counter() - started
     print(f"{total:,} cases written in {elapsed:.0f} s", flush=True)
     Person.objects.filter(username__in=[]).exists()
@@ -331,7 +362,9 @@ def prepare_accounts() -> dict[str, str]:
     )
     chosen = min(principal, key=lambda row: abs(row["n"] - 30), default=None)
     accounts = {
-        "principal": chosen["person__username"] if chosen else orgdata.username("KS", orgdata.school_code(1, 1)),
+        "principal": chosen["person__username"]
+        if chosen
+        else orgdata.username("KS", orgdata.school_code(1, 1)),
         "district_head": orgdata.username("KABID-SMP", orgdata.district_code(1)),
         "district_team": orgdata.username("PENGAWAS-1", orgdata.district_code(1)),
         "root_team": orgdata.username("AUD-1", orgdata.ROOT),
@@ -344,7 +377,9 @@ def prepare_accounts() -> dict[str, str]:
 
 def finish() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, at timestamptz NOT NULL)")
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, at timestamptz NOT NULL)"
+        )
     old = connection.connection.autocommit
     connection.connection.autocommit = True
     with connection.connection.cursor() as cursor:
