@@ -31,7 +31,14 @@ from bench import orgdata
 PASSWORD = "Bench-Password-2026!"
 STATE_FILE = "bench-build.json"
 CHUNK = 20_000
-CATEGORIES = ["procurement", "family_community", "gratification", "side_job", "affiliation", "staffing"]
+CATEGORIES = [
+    "procurement",
+    "family_community",
+    "gratification",
+    "side_job",
+    "affiliation",
+    "insider_information",
+]
 DECISIONS = ["admission", "procurement", "staffing"]
 REVIEW = [("revoke", "reviewed_revoke", "revoked"), ("amend", "reviewed_amend", "amended"),
           ("uphold", "reviewed_uphold", "upheld")]  # fmt: skip
@@ -291,7 +298,7 @@ def build_cases(total: int, seed: int) -> None:
             evidence_sha,
             created,
         )
-        ev = lambda at, kind, role, fr, to, **kw: writer.add(  # noqa: E731
+        ev = lambda at, kind, role, fr, to, pk=pk, **kw: writer.add(  # noqa: E731
             "cases_event", pk, at, kind, kw.get("actor"), role, kw.get("actor_position"), None, fr, to,
             kw.get("to_position"), kw.get("to_team"), "{}", "", kw.get("stage", ""), kw.get("started"), kw.get("due"),
         )  # fmt: skip

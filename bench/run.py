@@ -84,7 +84,8 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        # The application is imported from the working directory (a checkout to compare), the floor from here.
+        "PYTHONPATH": os.pathsep.join([os.getcwd(), str(ROOT), os.environ.get("PYTHONPATH", "")]),
         "INTEGRITAS_SCHEDULER_INTERVAL": "86400",  # the sweep is timed on its own, not during reads
     }
     log = open(Path(os.environ["INTEGRITAS_DATA_DIR"]) / "bench-server.log", "ab")  # noqa: SIM115
@@ -198,8 +199,12 @@ def report_body(unit: str, position: str) -> tuple[bytes, str]:
 
 def run_intake(port: int, total: int, concurrency: int) -> Figure:
     figure = Figure(f"intake_c{concurrency}", f"intake POST /reports, 100 KB PDF, concurrency {concurrency}")
+    from integritas.orgs.models import Unit
+
     rng = random.Random(concurrency)
-    schools = [(f"SMP-{d:02d}-{s:03d}", d, s) for d in range(1, 4) for s in range(1, 21)]
+    schools = list(
+        Unit.objects.filter(code__startswith="SMP-").order_by("code").values_list("code", flat=True)[:60]
+    )
     lock = threading.Lock()
     left = [total]
 
@@ -210,7 +215,7 @@ def run_intake(port: int, total: int, concurrency: int) -> Figure:
                 if left[0] <= 0:
                     return
                 left[0] -= 1
-            unit, _, _ = rng.choice(schools)
+            unit = rng.choice(schools)
             body, ctype = report_body(unit, f"GURU-1.{unit}")
             elapsed, status, payload = client.timed("POST", "/api/v1/reports", body, {"Content-Type": ctype})
             with lock:
