@@ -30,12 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--intake", type=int, default=100, help="reports filed per concurrency level")
     r.add_argument("--port", type=int, default=8321)
     r.add_argument("--only", default="", help="comma-separated figure names")
+    e = sub.add_parser("explain", help="EXPLAIN ANALYZE the queries behind the figures")
+    e.add_argument("--only", default="", help="comma-separated query names")
     args = parser.parse_args(argv)
     setup()
     if args.command == "build":
         from bench.build import build
 
         build(args.cases, seed=args.seed, districts=args.districts, schools=args.schools)
+        return 0
+    if args.command == "explain":
+        from bench.explain import explain
+
+        explain(set(filter(None, args.only.split(","))))
         return 0
     from bench.run import run
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import F
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -298,6 +298,8 @@ class Case(models.Model):
     stage_started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     overdue = models.BooleanField(default=False)
+    # Which reminder of the current stage was sent: 0 none, 1 the day before, 2 the due day.
+    reminded = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     conclusion = models.CharField(max_length=16, choices=Conclusion.choices, blank=True)
     review_decision = models.CharField(max_length=16, choices=ReviewDecision.choices, blank=True)
@@ -317,14 +319,14 @@ class Case(models.Model):
             models.Index(fields=["handler_team", "status"], name="case_team_queue"),
             models.Index(fields=["unit", "status"], name="case_unit_status"),
             models.Index(fields=["unit", "created_at"], name="case_unit_created"),
-            # The order of the team's list page (deadline first, then newest): the first page is read
-            # from the index, stopping after 50 rows, instead of sorting every visible case.
+            # The reminder pass: open cases whose day-before reminder has not gone out, by deadline.
             models.Index(
-                F("due_at").asc(nulls_last=True),
-                F("created_at").desc(),
-                F("id").desc(),
-                name="case_list_order",
+                fields=["due_at"],
+                condition=Q(reminded=0, overdue=False, status__in=TIMED_STATUSES),
+                name="case_reminder_due",
             ),
+            # On PostgreSQL also case_list_order (due_at NULLS LAST, created_at DESC, id DESC), the order
+            # of the team's list page, made by migration 0007 (SQLite has no NULLS LAST in an index).
         ]
 
     def __str__(self) -> str:

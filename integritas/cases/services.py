@@ -121,6 +121,7 @@ def _assign(case: Case, assignment: routing.Assignment, *, at: dt.datetime, stag
     case.stage_started_at = at
     case.due_at = _due(case, stage, at)
     case.overdue = False
+    case.reminded = 0  # a new stage has reminders of its own (notify/reminders.py)
     if assignment.person is not None:
         CaseHandler.objects.create(
             case=case,

@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, Func, OuterRef, Q, Value
+from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -76,6 +75,12 @@ def due_reminder(case: Case, calendar: UnitCalendar, now: dt.datetime) -> str | 
     return None
 
 
+# Case.reminded: which reminder of the current stage went out (0 none, 1 the day before, 2 the due
+# day); the stage's start sets it back to 0 (services._assign). Only an index hint: the milestone
+# keyed by the stage's start is what makes a reminder go out once.
+REMINDED = {"deadline_soon": 1, "deadline_today": 2}
+
+
 def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
     now = now or timezone.now()
     result = ReminderResult()
@@ -85,7 +90,10 @@ def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
         if calendar is None:
             calendar = calendars[case.unit_id] = UnitCalendar(case.unit)
         kind = due_reminder(case, calendar, now)
-        if kind is None or Milestone.objects.filter(case=case, key=_key(kind, case)).exists():
+        if kind is None or REMINDED[kind] <= case.reminded:
+            continue
+        if Milestone.objects.filter(case=case, key=_key(kind, case)).exists():
+            _mark_reminded(case.pk, case.stage_started_at, kind)  # sent before the marker existed
             continue
         try:
             if _remind(case.pk, case.stage_started_at, kind, now):
@@ -96,31 +104,9 @@ def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
     return result
 
 
-class IsoUtc(Func):
-    """``datetime.isoformat()`` of a UTC timestamp column, in SQL (the stage part of a reminder's key):
-    ``2026-11-28T07:00:00.123456+00:00``, without the fraction when it is zero."""
-
-    output_field = CharField()
-    arity = 1
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        template = (
-            "(to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-            " || CASE WHEN date_trunc('second', %(expressions)s) = %(expressions)s THEN ''"
-            " ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', '.US') END || '+00:00')"
-        )
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # Django stores an aware datetime as its UTC wall time, "YYYY-MM-DD HH:MM:SS[.ffffff]".
-        return self.as_sql(compiler, connection, template="(replace(%(expressions)s, ' ', 'T') || '+00:00')")
-
-
-def _sent(kind: str) -> Exists:
-    return Exists(
-        Milestone.objects.filter(
-            case=OuterRef("pk"), key=Concat(Value(f"{kind}:"), IsoUtc(OuterRef("stage_started_at")))
-        )
+def _mark_reminded(pk: int, stage_started_at: dt.datetime | None, kind: str) -> None:
+    Case.objects.filter(pk=pk, stage_started_at=stage_started_at, reminded__lt=REMINDED[kind]).update(
+        reminded=REMINDED[kind]
     )
 
 
@@ -132,11 +118,11 @@ def _day_after(now: dt.datetime, zones: list[ZoneInfo], days: dict[str, dt.date]
 
 
 def _candidates(now: dt.datetime) -> CaseQuerySet:
-    """The open cases that may have a reminder due now, chosen in SQL (indexed by status and deadline),
-    so a tick reads O(reminders due), not every open case: the due-day reminder is for a deadline that
-    falls today (local) and was not sent for this stage; the day-before reminder for a deadline no later
-    than the next day that is a working day for every unit, and was not sent either. ``due_reminder``
-    then decides per case with the unit's own calendar."""
+    """The open cases that may have a reminder due now, chosen in SQL by index, so a tick reads
+    O(reminders due), not every open case: a deadline that falls today (local) whose due-day reminder
+    is not marked sent, or a deadline no later than the next day that is a working day for every unit
+    whose day-before reminder is not marked sent either (index ``case_reminder_due``).
+    ``due_reminder`` then decides per case with the unit's own calendar."""
     names = set(Unit.objects.values_list("resolved_timezone", flat=True).distinct())
     zones = [ZoneInfo(Unit(resolved_timezone=name).effective_timezone) for name in sorted(names)]
     zones = zones or [ZoneInfo(Unit().effective_timezone)]
@@ -145,15 +131,12 @@ def _candidates(now: dt.datetime) -> CaseQuerySet:
     today_ends = _day_after(now, zones, today)
     soon_ends = _day_after(now, zones, next_working)
     return (
-        Case.objects.filter(
-            status__in=TIMED_STATUSES,
-            overdue=False,
-            due_at__gt=now,
-            due_at__lt=max(soon_ends, today_ends),
-            stage_started_at__isnull=False,
+        Case.objects.filter(status__in=TIMED_STATUSES, overdue=False, due_at__gt=now)
+        .filter(
+            Q(due_at__lt=today_ends, reminded__lt=REMINDED["deadline_today"])
+            | Q(due_at__lt=soon_ends, reminded=0)
         )
-        .exclude(_sent("deadline_today"))
-        .filter(Q(due_at__lt=today_ends) | ~_sent("deadline_soon"))
+        .exclude(stage_started_at__isnull=True)
         .select_related("unit")
         .order_by("due_at", "pk")
     )
@@ -211,6 +194,7 @@ def _remind(pk: int, stage_started_at: dt.datetime | None, kind: str, now: dt.da
         staff = events.Recipients()
         staff.add(events.current_handlers(case, excluded), kind, Role.HANDLER)
         staff.send(case, {"reason": kind}, now)
+        _mark_reminded(case.pk, case.stage_started_at, kind)
         return True
 
 

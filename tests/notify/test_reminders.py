@@ -180,8 +180,7 @@ def test_follow_up_action_due_reminds_the_team_once(smtp, org):
 @pytest.mark.parametrize("minute_fraction", [0, 123456])
 def test_a_tick_reads_only_the_cases_with_a_reminder_due(smtp, minute_fraction):
     """The candidates are chosen in SQL: a case whose deadline is far off, or whose reminders for the
-    current stage were sent (the key's stage start formatted by the database as Python does, with and
-    without microseconds), is not read at all."""
+    current stage were sent (Case.reminded), is not read at all; a new stage has reminders again."""
     from integritas.cases.models import Case
     from integritas.notify.reminders import _candidates
 
