@@ -237,9 +237,8 @@ def run_intake(port: int, total: int, concurrency: int) -> Figure:
 
 def sweep_figures() -> list[Figure]:
     from integritas.cases.models import TIMED_STATUSES, Case
-    from integritas.scheduler import run_jobs_once
-
     from integritas.notify.outbox import deliver
+    from integritas.scheduler import run_jobs_once
 
     def drain() -> None:  # mail queued before this figure is not part of it
         while deliver().sent:
