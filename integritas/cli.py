@@ -450,6 +450,8 @@ def warn_about_key_placement(command: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("serve", "worker"):  # long-running: keep database connections (settings.py)
+        os.environ.setdefault("INTEGRITAS_DB_CONN_MAX_AGE", "300")
     setup()
     migrate()
     warn_about_key_placement(args.command)

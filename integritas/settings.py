@@ -133,9 +133,10 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
-        # Connections are kept between requests (a new one costs several ms per request) and checked
-        # before reuse, so a restarted database is reconnected to.
-        "CONN_MAX_AGE": env_int("INTEGRITAS_DB_CONN_MAX_AGE", 300),
+        # `integritas serve` and `worker` keep connections between requests (a new one costs several ms
+        # per request; cli.py sets 300 s); they are checked before reuse, so a restarted database is
+        # reconnected to.
+        "CONN_MAX_AGE": env_int("INTEGRITAS_DB_CONN_MAX_AGE", 0),
         "CONN_HEALTH_CHECKS": True,
         # JIT compilation costs 10–350 ms on the large plans of statistics and lists and saves nothing
         # on queries served by indexes (BENCHMARKS.md); INTEGRITAS_DB_JIT=on brings it back.
