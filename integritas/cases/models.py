@@ -325,6 +325,12 @@ class Case(models.Model):
                 condition=Q(reminded=0, overdue=False, status__in=TIMED_STATUSES),
                 name="case_reminder_due",
             ),
+            # ... and the deadlines of the day whose due-day reminder has not gone out.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(reminded__lt=2, overdue=False, status__in=TIMED_STATUSES),
+                name="case_reminder_today",
+            ),
             # On PostgreSQL also case_list_order (due_at NULLS LAST, created_at DESC, id DESC), the order
             # of the team's list page, made by migration 0007 (SQLite has no NULLS LAST in an index).
         ]

@@ -110,4 +110,8 @@ class Migration(migrations.Migration):
             model_name='case',
             index=models.Index(condition=models.Q(('overdue', False), ('reminded', 0), ('status__in', ('triage', 'examination', 'review'))), fields=['due_at'], name='case_reminder_due'),
         ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(condition=models.Q(('overdue', False), ('reminded__lt', 2), ('status__in', ('triage', 'examination', 'review'))), fields=['due_at'], name='case_reminder_today'),
+        ),
     ]
