@@ -169,6 +169,7 @@ def _screened(
         verdict = screening.judge_case(case, assignment, today)
         if verdict.skip:
             screening.record_case(case, verdict.people, skipped=True, at=now)
+            routing.forget_exclusions()
             record_event(
                 case, EventKind.SCREENED, at=now, actor=SYSTEM, from_status=case.status,
                 data={"outcome": "skipped"},
@@ -442,7 +443,7 @@ def case_deadline_missed(*, case_id: int, now: dt.datetime) -> Missed | None:
     The case is claimed under a row lock that other sweeps skip and re-checked after the lock is
     taken, so running the sweep twice, or in two processes, acts once. None when there is nothing to do.
     """
-    with transaction.atomic():
+    with transaction.atomic(), routing.reusing_exclusions():
         case = Case.objects.claim_overdue(case_id, now)
         if case is None:
             return None  # handled meanwhile by another sweep, or being handled right now

@@ -23,7 +23,7 @@ from integritas.cases import routing
 from integritas.cases.models import TIMED_STATUSES, Case, CaseQuerySet, FollowUp, Status
 from integritas.notify import events
 from integritas.notify.models import Milestone, Role
-from integritas.orgs.calendar import UnitCalendar, national_days
+from integritas.orgs.calendar import UnitCalendar, calendars_for, national_days
 from integritas.orgs.models import DEFAULT_WORK_WEEK, WORK_WEEKS, Holiday, Unit
 
 log = logging.getLogger(__name__)
@@ -84,12 +84,11 @@ REMINDED = {"deadline_soon": 1, "deadline_today": 2}
 def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
     now = now or timezone.now()
     result = ReminderResult()
-    calendars: dict[int, UnitCalendar] = {}
-    for case in _candidates(now).iterator(chunk_size=500):
-        calendar = calendars.get(case.unit_id)
-        if calendar is None:
-            calendar = calendars[case.unit_id] = UnitCalendar(case.unit)
-        kind = due_reminder(case, calendar, now)
+    cases = list(_candidates(now))
+    years = {now.year - 1, now.year, now.year + 1}
+    calendars = calendars_for(list({case.unit_id: case.unit for case in cases}.values()), years)
+    for case in cases:
+        kind = due_reminder(case, calendars[case.unit_id], now)
         if kind is None or REMINDED[kind] <= case.reminded:
             continue
         if Milestone.objects.filter(case=case, key=_key(kind, case)).exists():
@@ -123,7 +122,7 @@ def _candidates(now: dt.datetime) -> CaseQuerySet:
     is not marked sent, or a deadline no later than the next day that is a working day for every unit
     whose day-before reminder is not marked sent either (index ``case_reminder_due``).
     ``due_reminder`` then decides per case with the unit's own calendar."""
-    names = set(Unit.objects.values_list("resolved_timezone", flat=True).distinct())
+    names = set(Unit.objects.order_by().values_list("resolved_timezone", flat=True).distinct())
     zones = [ZoneInfo(Unit(resolved_timezone=name).effective_timezone) for name in sorted(names)]
     zones = zones or [ZoneInfo(Unit().effective_timezone)]
     today = {str(zone): now.astimezone(zone).date() for zone in zones}
@@ -147,6 +146,7 @@ def _next_common_working_day(day: dt.date) -> dt.date:
     weeks = {WORK_WEEKS.get(w or DEFAULT_WORK_WEEK, WORK_WEEKS[DEFAULT_WORK_WEEK]) for w in _work_weeks()}
     added = set(
         Holiday.objects.filter(date__gt=day, date__lte=day + HORIZON)
+        .order_by()
         .values_list("date", flat=True)
         .distinct()
     )
@@ -164,7 +164,7 @@ def _next_common_working_day(day: dt.date) -> dt.date:
 
 
 def _work_weeks() -> set[str]:
-    return set(Unit.objects.values_list("resolved_work_week", flat=True).distinct()) or {""}
+    return set(Unit.objects.order_by().values_list("resolved_work_week", flat=True).distinct()) or {""}
 
 
 def _key(kind: str, case: Case) -> str:
