@@ -549,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
         # Read by the settings: the allowed hosts and, without INTEGRITAS_PUBLIC_URL, links in e-mails.
         os.environ["INTEGRITAS_SERVED_ADDRESS"] = f"{args.host}:{args.port}"
         os.environ["INTEGRITAS_SERVE_PROCESSES"] = str(max(1, args.workers))
+    if args.command in ("serve", "worker"):  # long-running: keep database connections (settings.py)
+        os.environ.setdefault("INTEGRITAS_DB_CONN_MAX_AGE", "300")
     setup()
     migrate()
     warn_about_key_placement(args.command)

@@ -198,7 +198,14 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
+        # `integritas serve` and `worker` keep connections between requests (a new one costs several ms
+        # per request; cli.py sets 300 s); they are checked before reuse, so a restarted database is
+        # reconnected to.
         "CONN_MAX_AGE": env_int("INTEGRITAS_DB_CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        # JIT compilation costs 10–350 ms on the large plans of statistics and lists and saves nothing
+        # on queries served by indexes (BENCHMARKS.md); INTEGRITAS_DB_JIT=on brings it back.
+        "OPTIONS": {"options": f"-c jit={'on' if env_bool('INTEGRITAS_DB_JIT', False) else 'off'}"},
         "TEST": {"NAME": env_str("INTEGRITAS_TEST_DB_NAME", "") or None},
     }
 

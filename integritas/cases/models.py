@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -260,7 +261,8 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
 class Case(models.Model):
     reference = models.CharField(max_length=20, unique=True)  # BK-YYYY-NNNNNN, number drawn at random
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
+    # (unit, handler_person and handler_team are indexed as the first column of composite indexes.)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases", db_index=False)
     status = models.CharField(max_length=16, choices=Status.choices)
     subject_position = models.ForeignKey(
         Position, null=True, blank=True, on_delete=models.PROTECT, related_name="subject_cases"
@@ -286,15 +288,18 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="handled_cases",
+        db_index=False,
     )
     # When the chain runs out (and in triage) the case is handled by a unit's team.
     handler_team = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="team_cases"
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="team_cases", db_index=False
     )
     level = models.PositiveIntegerField(default=0)
     stage_started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     overdue = models.BooleanField(default=False)
+    # Which reminder of the current stage was sent: 0 none, 1 the day before, 2 the due day.
+    reminded = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     conclusion = models.CharField(max_length=16, choices=Conclusion.choices, blank=True)
     review_decision = models.CharField(max_length=16, choices=ReviewDecision.choices, blank=True)
@@ -314,6 +319,20 @@ class Case(models.Model):
             models.Index(fields=["handler_team", "status"], name="case_team_queue"),
             models.Index(fields=["unit", "status"], name="case_unit_status"),
             models.Index(fields=["unit", "created_at"], name="case_unit_created"),
+            # The reminder pass: open cases whose day-before reminder has not gone out, by deadline.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(reminded=0, overdue=False, status__in=TIMED_STATUSES),
+                name="case_reminder_due",
+            ),
+            # ... and the deadlines of the day whose due-day reminder has not gone out.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(reminded__lt=2, overdue=False, status__in=TIMED_STATUSES),
+                name="case_reminder_today",
+            ),
+            # On PostgreSQL also case_list_order (due_at NULLS LAST, created_at DESC, id DESC), the order
+            # of the team's list page, made by migration 0007 (SQLite has no NULLS LAST in an index).
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,9 @@ team, the next team up the unit tree.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from integritas.cases.models import Case, Recusal, team_title
@@ -30,7 +33,40 @@ class Assignment:
         return ""
 
 
+# Within one step that adds no recusal and no screening (the sweep's mark-and-escalate), who may not
+# handle a case is read once instead of at every routing question (``reusing_exclusions``).
+_EXCLUSIONS: ContextVar[dict[tuple[int, dt.date], frozenset[int]] | None] = ContextVar(
+    "routing_exclusions", default=None
+)
+
+
+@contextmanager
+def reusing_exclusions() -> Iterator[None]:
+    token = _EXCLUSIONS.set({})
+    try:
+        yield
+    finally:
+        _EXCLUSIONS.reset(token)
+
+
+def forget_exclusions() -> None:
+    """Someone was just excluded (a screening skip): read the exclusions again."""
+    cache = _EXCLUSIONS.get()
+    if cache is not None:
+        cache.clear()
+
+
 def excluded_people(case: Case, today: dt.date) -> set[int]:
+    cache = _EXCLUSIONS.get()
+    if cache is None:
+        return _excluded_people(case, today)
+    key = (case.pk, today)
+    if key not in cache:
+        cache[key] = frozenset(_excluded_people(case, today))
+    return set(cache[key])
+
+
+def _excluded_people(case: Case, today: dt.date) -> set[int]:
     excluded = set(Recusal.objects.filter(case=case).values_list("person_id", flat=True))
     if case.subject_position_id:
         excluded |= set(

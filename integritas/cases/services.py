@@ -121,6 +121,7 @@ def _assign(case: Case, assignment: routing.Assignment, *, at: dt.datetime, stag
     case.stage_started_at = at
     case.due_at = _due(case, stage, at)
     case.overdue = False
+    case.reminded = 0  # a new stage has reminders of its own (notify/reminders.py)
     if assignment.person is not None:
         CaseHandler.objects.create(
             case=case,
@@ -168,6 +169,7 @@ def _screened(
         verdict = screening.judge_case(case, assignment, today)
         if verdict.skip:
             screening.record_case(case, verdict.people, skipped=True, at=now)
+            routing.forget_exclusions()
             record_event(
                 case, EventKind.SCREENED, at=now, actor=SYSTEM, from_status=case.status,
                 data={"outcome": "skipped"},
@@ -441,7 +443,7 @@ def case_deadline_missed(*, case_id: int, now: dt.datetime) -> Missed | None:
     The case is claimed under a row lock that other sweeps skip and re-checked after the lock is
     taken, so running the sweep twice, or in two processes, acts once. None when there is nothing to do.
     """
-    with transaction.atomic():
+    with transaction.atomic(), routing.reusing_exclusions():
         case = Case.objects.claim_overdue(case_id, now)
         if case is None:
             return None  # handled meanwhile by another sweep, or being handled right now

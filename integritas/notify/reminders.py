@@ -12,18 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from integritas.cases import routing
-from integritas.cases.models import TIMED_STATUSES, Case, FollowUp, Status
+from integritas.cases.models import TIMED_STATUSES, Case, CaseQuerySet, FollowUp, Status
 from integritas.notify import events
 from integritas.notify.models import Milestone, Role
-from integritas.orgs.calendar import UnitCalendar
-from integritas.orgs.models import Unit
+from integritas.orgs.calendar import UnitCalendar, calendars_for, national_days
+from integritas.orgs.models import DEFAULT_WORK_WEEK, WORK_WEEKS, Holiday, Unit
 
 log = logging.getLogger(__name__)
 
@@ -74,23 +75,24 @@ def due_reminder(case: Case, calendar: UnitCalendar, now: dt.datetime) -> str | 
     return None
 
 
+# Case.reminded: which reminder of the current stage went out (0 none, 1 the day before, 2 the due
+# day); the stage's start sets it back to 0 (services._assign). Only an index hint: the milestone
+# keyed by the stage's start is what makes a reminder go out once.
+REMINDED = {"deadline_soon": 1, "deadline_today": 2}
+
+
 def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
     now = now or timezone.now()
     result = ReminderResult()
-    calendars: dict[int, UnitCalendar] = {}
-    candidates = (
-        Case.objects.filter(
-            status__in=TIMED_STATUSES, overdue=False, due_at__gt=now, due_at__lte=now + HORIZON
-        )
-        .select_related("unit")
-        .order_by("due_at", "pk")
-    )
-    for case in candidates.iterator(chunk_size=500):
-        calendar = calendars.get(case.unit_id)
-        if calendar is None:
-            calendar = calendars[case.unit_id] = UnitCalendar(case.unit)
-        kind = due_reminder(case, calendar, now)
-        if kind is None or Milestone.objects.filter(case=case, key=_key(kind, case)).exists():
+    cases = list(_candidates(now))
+    years = {now.year - 1, now.year, now.year + 1}
+    calendars = calendars_for(list({case.unit_id: case.unit for case in cases}.values()), years)
+    for case in cases:
+        kind = due_reminder(case, calendars[case.unit_id], now)
+        if kind is None or REMINDED[kind] <= case.reminded:
+            continue
+        if Milestone.objects.filter(case=case, key=_key(kind, case)).exists():
+            _mark_reminded(case.pk, case.stage_started_at, kind)  # sent before the marker existed
             continue
         try:
             if _remind(case.pk, case.stage_started_at, kind, now):
@@ -99,6 +101,70 @@ def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
             log.exception("reminder failed for case %s", case.reference)
     _follow_ups_due(now, result)
     return result
+
+
+def _mark_reminded(pk: int, stage_started_at: dt.datetime | None, kind: str) -> None:
+    Case.objects.filter(pk=pk, stage_started_at=stage_started_at, reminded__lt=REMINDED[kind]).update(
+        reminded=REMINDED[kind]
+    )
+
+
+def _day_after(now: dt.datetime, zones: list[ZoneInfo], days: dict[str, dt.date]) -> dt.datetime:
+    """The latest midnight that ends a chosen local day (``days[zone]``) in any of the zones."""
+    return max(
+        dt.datetime.combine(days[str(zone)] + dt.timedelta(days=1), dt.time(0), tzinfo=zone) for zone in zones
+    )
+
+
+def _candidates(now: dt.datetime) -> CaseQuerySet:
+    """The open cases that may have a reminder due now, chosen in SQL by index, so a tick reads
+    O(reminders due), not every open case: a deadline that falls today (local) whose due-day reminder
+    is not marked sent, or a deadline no later than the next day that is a working day for every unit
+    whose day-before reminder is not marked sent either (index ``case_reminder_due``).
+    ``due_reminder`` then decides per case with the unit's own calendar."""
+    names = set(Unit.objects.order_by().values_list("resolved_timezone", flat=True).distinct())
+    zones = [ZoneInfo(Unit(resolved_timezone=name).effective_timezone) for name in sorted(names)]
+    zones = zones or [ZoneInfo(Unit().effective_timezone)]
+    today = {str(zone): now.astimezone(zone).date() for zone in zones}
+    next_working = {name: _next_common_working_day(day) for name, day in today.items()}
+    today_ends = _day_after(now, zones, today)
+    soon_ends = _day_after(now, zones, next_working)
+    return (
+        Case.objects.filter(status__in=TIMED_STATUSES, overdue=False, due_at__gt=now)
+        .filter(
+            Q(due_at__lt=today_ends, reminded__lt=REMINDED["deadline_today"])
+            | Q(due_at__lt=soon_ends, reminded=0)
+        )
+        .exclude(stage_started_at__isnull=True)
+        .select_related("unit")
+        .order_by("due_at", "pk")
+    )
+
+
+def _next_common_working_day(day: dt.date) -> dt.date:
+    """The first day after ``day`` that no unit has off: no unit's next working day comes later."""
+    weeks = {WORK_WEEKS.get(w or DEFAULT_WORK_WEEK, WORK_WEEKS[DEFAULT_WORK_WEEK]) for w in _work_weeks()}
+    added = set(
+        Holiday.objects.filter(date__gt=day, date__lte=day + HORIZON)
+        .order_by()
+        .values_list("date", flat=True)
+        .distinct()
+    )
+    current = day
+    for _ in range(HORIZON.days):
+        current += dt.timedelta(days=1)
+        off = (
+            current in added
+            or current in national_days(current.year)
+            or any(current.weekday() not in week for week in weeks)
+        )
+        if not off:
+            return current
+    return day + HORIZON
+
+
+def _work_weeks() -> set[str]:
+    return set(Unit.objects.order_by().values_list("resolved_work_week", flat=True).distinct()) or {""}
 
 
 def _key(kind: str, case: Case) -> str:
@@ -128,6 +194,7 @@ def _remind(pk: int, stage_started_at: dt.datetime | None, kind: str, now: dt.da
         staff = events.Recipients()
         staff.add(events.current_handlers(case, excluded), kind, Role.HANDLER)
         staff.send(case, {"reason": kind}, now)
+        _mark_reminded(case.pk, case.stage_started_at, kind)
         return True
 
 

@@ -175,3 +175,27 @@ def test_follow_up_action_due_reminds_the_team_once(smtp, org):
     )
     assert send_reminders(at(2026, 12, 3, 7, 10)).follow_ups == [case.reference]
     assert send_reminders(at(2026, 12, 4, 7, 10)).follow_ups == []
+
+
+@pytest.mark.parametrize("minute_fraction", [0, 123456])
+def test_a_tick_reads_only_the_cases_with_a_reminder_due(smtp, minute_fraction):
+    """The candidates are chosen in SQL: a case whose deadline is far off, or whose reminders for the
+    current stage were sent (Case.reminded), is not read at all; a new stage has reminders again."""
+    from integritas.cases.models import Case
+    from integritas.notify.reminders import _candidates
+
+    org = make_org(school_week="mon-fri")
+    start = at(2026, 8, 12, 10).replace(microsecond=minute_fraction)
+    case = reload(submit(org.school, org.p_teacher, now=start).case)
+    assert case.stage_started_at == start
+    ids = lambda now: set(_candidates(now).values_list("pk", flat=True))  # noqa: E731
+
+    assert ids(at(2026, 8, 12, 12)) == set()  # due Tuesday 18: nothing due before Friday 14
+    assert ids(at(2026, 8, 14, 7, 30)) == {case.pk}
+    assert reminded(at(2026, 8, 14, 7, 30)) == ([case.reference], [])
+    assert ids(at(2026, 8, 14, 12)) == set()  # the day-before reminder is sent
+    assert ids(at(2026, 8, 18, 8)) == {case.pk}
+    assert reminded(at(2026, 8, 18, 8)) == ([], [case.reference])
+    assert ids(at(2026, 8, 18, 9)) == set()
+    assert Milestone.objects.filter(case=case).count() >= 2
+    assert Case.objects.filter(pk=case.pk, overdue=False).exists()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,7 +17,15 @@ from integritas import timefmt
 from integritas.cases import access, presenters
 from integritas.cases import queue as queue_selector
 from integritas.cases.deadlines import DeadlineCount, deadline_counts
-from integritas.cases.models import OPEN_STATUSES, TIMED_STATUSES, Case, Category, Outcome, Status
+from integritas.cases.models import (
+    OPEN_STATUSES,
+    TIMED_STATUSES,
+    Case,
+    CaseHandler,
+    Category,
+    Outcome,
+    Status,
+)
 from integritas.orgs.models import Person, Unit
 from integritas.web import forms_staff
 from integritas.web.views.common import person_of, staff_required, summary_errors
@@ -37,6 +47,21 @@ def _zones(units: list[Unit]) -> dict[int, ZoneInfo]:
 def _unit_choices(qs: QuerySet[Case], person: Person) -> list[tuple[str, str]]:
     units = Unit.objects.filter(Q(pk__in=qs.values("unit_id")) | Q(pk__in=access.team_unit_ids(person)))
     return [(u.code, u.name) for u in units.order_by("name", "code")]
+
+
+def _team_unit_choices(person: Person) -> list[tuple[str, str]]:
+    """The units the team list can be filtered by: the person's team units, the units below them that
+    have cases (one index probe per unit of the subtree, never a pass over the cases), and the units of
+    the cases the person has handled."""
+    team_ids = access.team_unit_ids(person)
+    paths = list(Unit.objects.filter(pk__in=team_ids).values_list("path", flat=True))
+    handled_units = CaseHandler.objects.filter(person=person).values("case__unit_id")
+    condition = Q(pk__in=team_ids) | Q(pk__in=handled_units)
+    if paths:
+        below = reduce(or_, (Q(path__startswith=path) for path in paths))
+        condition |= below & Q(Exists(Case.objects.filter(unit=OuterRef("pk"))))
+    units = Unit.objects.filter(condition).order_by("name", "code").values_list("code", "name")
+    return list(units)
 
 
 def _filtered(qs: QuerySet[Case], form: forms_staff.CaseFilterForm) -> QuerySet[Case]:
@@ -122,7 +147,7 @@ def team_cases(request: HttpRequest) -> HttpResponse:
     person = person_of(request)
     visible = access.cases_visible_to(person)
     form = forms_staff.TeamFilterForm(
-        request.GET or None, units=_unit_choices(visible, person), states=Status.choices
+        request.GET or None, units=_team_unit_choices(person), states=Status.choices
     )
     return _list_page(
         request, visible, form, "web/staff/team_cases.html", {"teams": access.team_units(person)}

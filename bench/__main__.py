@@ -1,0 +1,58 @@
+"""python -m bench build --cases N | run [--requests 30] [--intake 100] (see bench/__init__.py)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def setup() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("bench: set DATABASE_URL=postgresql://… (the benchmark runs on PostgreSQL)")
+    os.environ.setdefault("INTEGRITAS_DATA_DIR", os.path.abspath("bench-data"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integritas.settings")
+    import django
+
+    django.setup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="import the organisation, then write the cases in bulk")
+    b.add_argument("--cases", type=int, default=100_000)
+    b.add_argument("--districts", type=int, default=30)
+    b.add_argument("--schools", type=int, default=333, help="schools per district")
+    b.add_argument("--seed", type=int, default=1)
+    r = sub.add_parser("run", help="serve, time every figure, print p50/p95 and the ratio to the floor")
+    r.add_argument("--requests", type=int, default=30, help="timed requests per endpoint")
+    r.add_argument("--intake", type=int, default=100, help="reports filed per concurrency level")
+    r.add_argument("--port", type=int, default=8321)
+    r.add_argument("--only", default="", help="comma-separated figure names")
+    e = sub.add_parser("explain", help="EXPLAIN ANALYZE the queries behind the figures")
+    e.add_argument("--only", default="", help="comma-separated query names")
+    args = parser.parse_args(argv)
+    setup()
+    if args.command == "build":
+        from bench.build import build
+
+        build(args.cases, seed=args.seed, districts=args.districts, schools=args.schools)
+        return 0
+    if args.command == "explain":
+        from bench.explain import explain
+
+        explain(set(filter(None, args.only.split(","))))
+        return 0
+    from bench.run import run
+
+    return run(
+        requests=args.requests,
+        intake=args.intake,
+        port=args.port,
+        only=set(filter(None, args.only.split(","))),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""Time every figure of issue 13 against a server started here (`integritas serve`, the floor added).
+
+Requests take turns between endpoints in rounds (so a noisy neighbour hits them all alike), over
+keep-alive connections from 127.0.0.1; p50 and p95 are nearest-rank. The sweep figures call the
+scheduler's jobs in this process (a tick of `integritas worker`), after moving 1% of the open cases
+past their deadline with a plain UPDATE, then once more with nothing overdue.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+
+from bench.build import PASSWORD, load_state
+
+ROOT = Path(__file__).resolve().parent.parent
+PDF_100K = (
+    b"%PDF-1.4\n" + b"%" + os.urandom(8).hex().encode() + b"\n" + b"0" * (100 * 1024 - 40) + b"\n%%EOF\n"
+)
+
+
+@dataclass
+class Figure:
+    name: str
+    what: str
+    times: list[float] = field(default_factory=list)  # seconds
+    note: str = ""
+    errors: int = 0
+    rate: float | None = None
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.times)
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+class Client:
+    def __init__(self, port: int, token: str | None = None, cookie: str | None = None):
+        self.port, self.token, self.cookie = port, token, cookie
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ):
+        h = dict(headers or {})
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=h)
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def timed(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
+        started = time.perf_counter()
+        status, payload = self.request(method, path, body, headers)
+        return time.perf_counter() - started, status, payload
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        # The application is imported from the working directory (a checkout to compare), the floor from here.
+        "PYTHONPATH": os.pathsep.join([os.getcwd(), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "INTEGRITAS_SCHEDULER_INTERVAL": "86400",  # the sweep is timed on its own, not during reads
+    }
+    log = open(Path(os.environ["INTEGRITAS_DATA_DIR"]) / "bench-server.log", "ab")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "integritas", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    deadline = time.monotonic() + 900  # the first scheduler tick runs before the first request is served
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"bench: the server stopped (see {log.name})")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                status, _ = Client(port).request("GET", "/bench/floor")
+                if status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise SystemExit("bench: the server did not answer within 15 minutes")
+
+
+def token_for(port: int, username: str) -> str:
+    status, body = Client(port).request(
+        "POST",
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": PASSWORD}).encode(),
+        {"Content-Type": "application/json"},
+    )
+    if status != 200:
+        raise SystemExit(f"bench: sign-in of {username} failed: {status} {body[:300]!r}")
+    return json.loads(body)["token"]
+
+
+def session_cookie(username: str) -> str:
+    """A signed-in session for the pages, made as the sign-in view makes it (same database, same key)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from integritas.orgs.models import Person
+
+    person = Person.objects.get(username=username)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(person.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = person.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def read_figures(port: int, requests: int, accounts: dict[str, str], only: set[str]) -> list[Figure]:
+    tokens = {role: token_for(port, user) for role, user in accounts.items() if role != "nobody"}
+    tokens["nobody"] = token_for(port, accounts["nobody"])
+    district, root = "DISDIK-01", "ITJEN"
+    specs: list[tuple[str, str, Client, str]] = [
+        ("floor", "floor: GET /bench/floor (writes one row)", Client(port), "/bench/floor"),
+        ("empty", "GET /cases?mine=true, nothing to return", Client(port, tokens["nobody"]), "/api/v1/cases?mine=true"),
+        ("mine_principal", "GET /cases?mine=true, a principal", Client(port, tokens["principal"]), "/api/v1/cases?mine=true"),
+        ("mine_head", "GET /cases?mine=true, a district head", Client(port, tokens["district_head"]), "/api/v1/cases?mine=true"),
+        ("exam_district", "GET /cases?status=examination, district team", Client(port, tokens["district_team"]),
+         "/api/v1/cases?status=examination"),
+        ("list_district", "GET /cases, district team", Client(port, tokens["district_team"]), "/api/v1/cases"),
+        ("stats_district", f"GET /stats?unit={district}", Client(port, tokens["district_team"]), f"/api/v1/stats?unit={district}"),
+        ("stats_root", f"GET /stats?unit={root}", Client(port, tokens["root_team"]), f"/api/v1/stats?unit={root}"),
+        ("page_district", "page /kasus/semua/, district team", Client(port, cookie=session_cookie(accounts["district_team"])),
+         "/kasus/semua/"),
+        ("page_root", "page /kasus/semua/, inspectorate team", Client(port, cookie=session_cookie(accounts["root_team"])),
+         "/kasus/semua/"),
+    ]  # fmt: skip
+    specs = [s for s in specs if not only or s[0] in only or s[0] == "floor"]
+    figures = {name: Figure(name, what) for name, what, _, _ in specs}
+    for name, _, client, path in specs:  # warm-up
+        for _ in range(2):
+            _, status, body = client.timed("GET", path)
+            if status != 200:
+                raise SystemExit(f"bench: {name} answered {status}: {body[:300]!r}")
+    for _ in range(requests):
+        for name, _, client, path in specs:
+            elapsed, status, _ = client.timed("GET", path)
+            figures[name].times.append(elapsed)
+            figures[name].errors += status != 200
+    return list(figures.values())
+
+
+def report_body(unit: str, position: str) -> tuple[bytes, str]:
+    data = {
+        "unit": unit,
+        "subject": {"position": position},
+        "decision": {"title": "Penetapan pemenang pengadaan seragam", "number": "421/012/2026", "date": "2026-07-01",
+                     "kind": "procurement"},
+        "categories": ["procurement"],
+        "description": "Pemenang pengadaan adalah toko milik adik terlapor.",
+        "reporter": {"name": "Pelapor Uji", "email": "pelapor@example.net", "phone": None, "nik": None,
+                     "relation": "orang tua siswa"},
+        "anonymous": False,
+        "good_faith": True,
+    }  # fmt: skip
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n{json.dumps(data)}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; filename="bukti.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + PDF_100K
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def run_intake(port: int, total: int, concurrency: int) -> Figure:
+    figure = Figure(f"intake_c{concurrency}", f"intake POST /reports, 100 KB PDF, concurrency {concurrency}")
+    from integritas.orgs.models import Unit
+
+    rng = random.Random(concurrency)
+    schools = list(
+        Unit.objects.filter(code__startswith="SMP-").order_by("code").values_list("code", flat=True)[:60]
+    )
+    lock = threading.Lock()
+    left = [total]
+
+    def worker() -> None:
+        client = Client(port)
+        while True:
+            with lock:
+                if left[0] <= 0:
+                    return
+                left[0] -= 1
+            unit = rng.choice(schools)
+            body, ctype = report_body(unit, f"GURU-1.{unit}")
+            elapsed, status, payload = client.timed("POST", "/api/v1/reports", body, {"Content-Type": ctype})
+            with lock:
+                figure.times.append(elapsed)
+                if status != 201:
+                    figure.errors += 1
+                    if figure.errors <= 3:
+                        print(f"  intake error {status}: {payload[:200]!r}", flush=True)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    figure.rate = total / (time.perf_counter() - started)
+    return figure
+
+
+def sweep_figures() -> list[Figure]:
+    from integritas.cases.models import TIMED_STATUSES, Case
+    from integritas.notify.outbox import deliver
+    from integritas.scheduler import run_jobs_once
+
+    def drain() -> None:  # mail queued before this figure is not part of it
+        while deliver().sent:
+            pass
+
+    drain()
+    open_ids = list(Case.objects.filter(status__in=TIMED_STATUSES).values_list("pk", flat=True))
+    chosen = random.Random(7).sample(open_ids, max(1, len(open_ids) // 100)) if open_ids else []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_case SET due_at = now() - interval '1 hour', overdue = false WHERE id = ANY(%s)",
+            [chosen],
+        )
+    figures = []
+    for name, what in (("sweep_overdue", f"sweep tick, {len(chosen)} cases overdue (1% of open)"),
+                       ("sweep_idle", "sweep tick, nothing overdue")):  # fmt: skip
+        if name == "sweep_idle":
+            drain()
+        started = time.perf_counter()
+        run_jobs_once()
+        figure = Figure(name, what, [time.perf_counter() - started])
+        marked = (
+            Case.objects.filter(pk__in=chosen, overdue=True).count()
+            + Case.objects.filter(pk__in=chosen, due_at__gt=time_now()).count()
+        )
+        figure.note = f"{marked} of {len(chosen)} handled" if name == "sweep_overdue" else ""
+        figures.append(figure)
+    return figures
+
+
+def time_now():  # noqa: ANN201
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def print_table(figures: list[Figure], state: dict[str, Any]) -> None:
+    floor = next((f for f in figures if f.name == "floor"), None)
+    base = statistics.median(floor.times) if floor else None
+    print()
+    print(f"data set: {state.get('cases')} cases, {state.get('units')} units")
+    if "import_seconds" in state:
+        print(
+            f"import-org: {state['import_seconds']:.1f} s; re-import without change: {state['reimport_seconds']:.1f} s"
+        )
+    print(f"{'figure':<52} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'×floor':>7} {'rate/s':>7} {'err':>4}")
+    for f in figures:
+        if not f.times:
+            continue
+        p50, p95 = f.pct(50) * 1000, f.pct(95) * 1000
+        ratio = f"{f.pct(50) / base:.1f}" if base else "-"
+        rate = f"{f.rate:.1f}" if f.rate else ""
+        print(
+            f"{f.what:<52} {len(f.times):>4} {p50:>9.1f} {p95:>9.1f} {ratio:>7} {rate:>7} {f.errors:>4} {f.note}"
+        )
+
+
+def run(requests: int = 30, intake: int = 100, port: int = 8321, only: set[str] | None = None,
+        out: Callable[[list[Figure]], None] | None = None) -> int:  # fmt: skip
+    only = only or set()
+    state = load_state()
+    accounts = state.get("accounts")
+    if not accounts:
+        raise SystemExit("bench: build the data set first (python -m bench build)")
+    server = start_server(port)
+    figures: list[Figure] = []
+    try:
+        figures += read_figures(port, requests, accounts, only)
+        if intake and (not only or "intake" in only):
+            for concurrency in (1, 16):
+                figures.append(run_intake(port, intake, concurrency))
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    if not only or "sweep" in only:
+        figures += sweep_figures()
+    print_table(figures, state)
+    if out:
+        out(figures)
+    return 1 if any(f.errors for f in figures) else 0

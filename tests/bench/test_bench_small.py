@@ -1,0 +1,55 @@
+"""The benchmark harness at a small size (it must not rot): `python -m bench build` and `run` end to end
+on a scratch PostgreSQL database. No timing is asserted: speed is measured in the benchmark itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.server import cli_env, free_port, scratch_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+def bench(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_build_and_run_a_small_data_set(tmp_path):
+    if not os.environ.get("DATABASE_URL"):
+        pytest.skip("the benchmark runs on PostgreSQL")
+    with scratch_database() as url:
+        assert url is not None
+        env = cli_env(tmp_path, url, INTEGRITAS_LOG_LEVEL="WARNING")
+        built = bench("build", "--cases", "1500", "--districts", "2", "--schools", "8", env=env)
+        assert built.returncode == 0, built.stdout + built.stderr
+        assert "import-org of 19 units" in built.stdout
+        assert "ready: 1,500 cases" in built.stdout
+
+        ran = bench("run", "--requests", "2", "--intake", "4", "--port", str(free_port()), env=env)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        table = ran.stdout
+        for figure in (
+            "floor: GET /bench/floor",
+            "GET /cases?mine=true, a principal",
+            "GET /cases?status=examination, district team",
+            "GET /stats?unit=ITJEN",
+            "page /kasus/semua/, inspectorate team",
+            "intake POST /reports, 100 KB PDF, concurrency 16",
+            "sweep tick, nothing overdue",
+        ):
+            assert figure in table, table
+        # The sweep marked (and where it could, escalated) every case moved past its deadline.
+        overdue = next(
+            line for line in table.splitlines() if line.startswith("sweep tick,") and "overdue (1%" in line
+        )
+        *_, marked, of, total, handled = overdue.split()
+        assert (of, handled) == ("of", "handled") and marked == total != "0", overdue
