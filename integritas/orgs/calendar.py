@@ -96,24 +96,6 @@ class UnitCalendar:
         return [self.day(first + dt.timedelta(days=i)) for i in range((dt.date(year + 1, 1, 1) - first).days)]
 
 
-def calendars_for(units: list[Unit], years: set[int]) -> dict[int, UnitCalendar]:
-    """The calendars of many units (by id), their added days off of ``years`` read in one query."""
-    calendars = {unit.pk: UnitCalendar(unit) for unit in units}
-    ancestors = {pk for calendar in calendars.values() for pk in calendar.ancestor_ids}
-    rows = list(
-        Holiday.objects.filter(Q(unit__isnull=True) | Q(unit_id__in=ancestors), date__year__in=years)
-        .order_by("date", "pk")
-        .values_list("unit_id", "date", "name")
-    )
-    for calendar in calendars.values():
-        mine = set(calendar.ancestor_ids)
-        for unit_id, day, name in rows:
-            if unit_id is None or unit_id in mine:
-                calendar._added.setdefault(day, []).append(name)
-        calendar._loaded.update(years)
-    return calendars
-
-
 def deadline(unit: Unit, start: dt.datetime, days: int, kind: str) -> dt.datetime:
     """Due instant for a clock started at ``start`` in ``unit``'s calendar and time zone."""
     tz = unit.tz
@@ -229,7 +211,9 @@ def calendars_for(units: Iterable[Unit], years: Iterable[int]) -> dict[int, Unit
             Q(unit__isnull=True) | Q(unit_id__in=ancestors),
             date__gte=dt.date(wanted[0], 1, 1),
             date__lte=dt.date(wanted[-1], 12, 31),
-        ).values_list("unit_id", "date", "name")
+        )
+        .order_by("date", "pk")
+        .values_list("unit_id", "date", "name")
     )
     for calendar in calendars.values():
         mine = set(calendar.ancestor_ids)
