@@ -45,12 +45,15 @@ class Problem:
         return self.text
 
 
+def _code(value: str) -> str:
+    """A code is snake_case ASCII: a sentence where a code belongs is a programming error."""
+    if not isinstance(value, str) or not _CODE.fullmatch(value):
+        raise ValueError(f"not an error code: {value!r}")
+    return value
+
+
 def _as_problem(value: Problem | str) -> Problem:
-    if isinstance(value, Problem):
-        return value
-    if _CODE.fullmatch(value):
-        return Problem(value)
-    return Problem("invalid", detail=value)
+    return value if isinstance(value, Problem) else Problem(_code(value))
 
 
 class DomainError(Exception):
@@ -65,22 +68,11 @@ class DomainError(Exception):
         fields: Mapping[str, Problem | str] | None = None,
         **params: Any,
     ) -> None:
-        params = dict(params)
-        legacy_code = params.pop("code", None)
-        if code is not None and not _CODE.fullmatch(code):
-            # TRANSITIONAL (issue 8): an English sentence from code not yet moved to codes. It is
-            # kept as a parameter, never parsed. Remove once no caller passes a sentence.
-            params["detail"] = code
-            code = legacy_code
         if code is not None:
-            self.code = code
-        self.params: dict[str, Any] = params
+            self.code = _code(code)
+        self.params: dict[str, Any] = dict(params)
         self.fields: dict[str, Problem] = {name: _as_problem(p) for name, p in (fields or {}).items()}
         super().__init__(self.code)
-
-    def field_texts(self) -> dict[str, str]:
-        """TRANSITIONAL (issue 8): each field's words, for interfaces not yet keyed on codes."""
-        return {name: str(p.params.get("detail") or p.text) for name, p in self.fields.items()}
 
     @property
     def message(self) -> str:
@@ -126,11 +118,7 @@ class Invalid(DomainError):
 
     status, code = 422, "invalid"
 
-    def __init__(
-        self, fields: Mapping[str, Problem | str], /, message: str | None = None, **params: Any
-    ) -> None:
-        if message is not None:  # TRANSITIONAL (issue 8)
-            params["detail"] = message
+    def __init__(self, fields: Mapping[str, Problem | str], /, **params: Any) -> None:
         super().__init__(None, fields=fields, **params)
         self.params.setdefault("fields", ", ".join(sorted(self.fields)))
 

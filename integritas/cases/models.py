@@ -78,9 +78,6 @@ DECISION_KIND_ALIASES = {
     "bos": "school_fund",
 }
 
-CATEGORIES: tuple[str, ...] = tuple(Category.values)  # TRANSITIONAL (issue 8): use Category
-DECISION_KINDS: tuple[str, ...] = tuple(DecisionKind.values)  # TRANSITIONAL (issue 8): use DecisionKind
-
 
 # Limits of what people type, in one place (services, forms and the report intake use them).
 NOTE_MAX = 20000  # findings, notes, reasons, summaries, messages, the chronology

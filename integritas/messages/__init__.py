@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from integritas.errors import DomainError, Problem
@@ -52,9 +51,6 @@ def _param(value: Any) -> Any:
 
 
 def error_text(error: DomainError) -> str:
-    detail = error.params.get("detail")  # TRANSITIONAL (issue 8): an English sentence
-    if detail:
-        return str(detail)
     reason = error.params.get("reason")
     # A reason refines the words of a code that interfaces rely on (``not_found`` for a case,
     # ``forbidden`` for the team only): the code stays what clients see.
@@ -67,9 +63,6 @@ def error_text(error: DomainError) -> str:
 
 
 def problem_text(problem: Problem) -> str:
-    detail = problem.params.get("detail")  # TRANSITIONAL (issue 8)
-    if detail:
-        return gettext(str(detail))
     words = PROBLEMS.get(problem.code)
     if words is None:
         words = PROBLEMS["invalid"]

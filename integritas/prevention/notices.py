@@ -176,8 +176,8 @@ FOOTER = {
 }
 
 
-def _values(context: dict[str, Any], language: str) -> dict[str, Any]:
-    """Dates in the reader's language and the unit's zone; lazy words in the active language."""
+def _values(context: dict[str, Any]) -> dict[str, Any]:
+    """Dates and lazy words in the active language (the reader's), dates in the unit's zone."""
     zone = str(context.get("zone") or "Asia/Jakarta")
     out: dict[str, Any] = {}
     for key, value in context.items():
@@ -211,7 +211,7 @@ def tell(
         seen.add(person.pk)
         language = language_of(person.language)
         with translation.override(language):
-            subject, paragraphs, button = _paragraphs(kind, _values(context, language))
+            subject, paragraphs, button = _paragraphs(kind, _values(context))
             greeting = _("Dear %(name)s,") % {"name": person.display_name}
         subject = "[Integritas] " + " ".join(subject.split())
         link = public_url(path)

@@ -100,8 +100,7 @@ def put_errors(form: forms.Form, error: Invalid, field_for: Callable[[str], str 
     """A service's problems onto the form's fields (or the form itself), in the page's language."""
     for name, problem in error.fields.items():
         target = field_for(name)
-        text = str(problem.params.get("detail") or problem.text)
-        form.add_error(target if target in form.fields else None, text)
+        form.add_error(target if target in form.fields else None, problem.text)
 
 
 def quiet(form: forms.Form) -> None:
