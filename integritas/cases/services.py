@@ -157,7 +157,9 @@ def _discard(names: list[str]) -> None:
 # which shows "screening_warning". Both leave an internal history row the reporter never sees.
 
 
-def _screened(case: Case, pick: Callable[[], routing.Assignment | None], now: dt.datetime):
+def _screened(
+    case: Case, pick: Callable[[], routing.Assignment | None], now: dt.datetime
+) -> routing.Assignment | None:
     from integritas.prevention import screening
 
     today = _local_today(case, now)

@@ -182,8 +182,8 @@ def _event(
         reference=item.reference,
         at=at,
         level=item.level,
-        handler_position=item.handler_position.code if item.handler_position_id else None,
-        handler_team=item.handler_team.code if item.handler_team_id else None,
+        handler_position=item.handler_position.code if item.handler_position else None,
+        handler_team=item.handler_team.code if item.handler_team else None,
     )
 
 

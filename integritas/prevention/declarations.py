@@ -186,7 +186,7 @@ def compliance(*, unit: Unit, year: int, viewer: Person, today: dt.date | None =
     filed = Declaration.objects.filter(person=OuterRef("pk"), kind=DeclarationKind.ANNUAL, year=year)
     people = _holders(unit, today).annotate(has_filed=Exists(filed))
     total = people.count()
-    missing = list(people.filter(has_filed=False).order_by("name", "username"))
+    missing: list[Person] = list(people.filter(has_filed=False).order_by("name", "username"))
     return Compliance(unit=unit, year=year, people=total, filed=total - len(missing), missing=missing)
 
 

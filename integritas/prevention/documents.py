@@ -83,8 +83,8 @@ def statement_pdf(declaration: Declaration, viewer: Person, *, now: dt.datetime 
                 "declaration": declaration,
                 "year": declaration.year,
                 "interests": rows,
-                "filed": format_local(declaration.filed_at, zone, "id"),
-                "today": format_date(now.astimezone(dt.UTC).date(), "id"),
+                "filed": format_local(declaration.filed_at, zone),
+                "today": format_date(now.astimezone(dt.UTC).date()),
                 "code": verification_code(declaration, interests),
             },
         )
@@ -102,8 +102,8 @@ def minutes_pdf(agenda: Agenda, viewer: Person, *, now: dt.datetime | None = Non
             "prevention/pdf/minutes.html",
             {
                 **data,
-                "meets": format_local(agenda.meets_at, zone, "id"),
-                "printed": format_local(now, zone, "id"),
+                "meets": format_local(agenda.meets_at, zone),
+                "printed": format_local(now, zone),
             },
         )
     audit("agenda_minutes_printed", viewer, unit=agenda.unit, at=now, agenda=agenda.pk)

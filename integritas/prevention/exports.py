@@ -56,14 +56,14 @@ COLUMNS = (
     ("Tindak Lanjut", 24),
     ("Catatan Tim", 30),
 )
-OCCASIONS_ID = {
+OCCASIONS_ID: dict[str, str] = {
     Occasion.WEDDING: "Pernikahan/upacara adat",
     Occasion.RELIGIOUS: "Upacara/hari raya keagamaan",
     Occasion.COLLEAGUE: "Pemberian sesama rekan kerja",
     Occasion.OFFICIAL: "Terkait kedinasan/jabatan",
     Occasion.OTHER: "Lainnya",
 }
-OUTCOMES_ID = {
+OUTCOMES_ID: dict[str, str] = {
     GratificationOutcome.FORWARDED_TO_KPK: "Diteruskan ke KPK",
     GratificationOutcome.RETURNED: "Dikembalikan kepada pemberi",
     GratificationOutcome.STATE_PROPERTY: "Diserahkan menjadi milik negara",

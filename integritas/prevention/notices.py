@@ -182,9 +182,9 @@ def _values(context: dict[str, Any], language: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in context.items():
         if isinstance(value, dt.datetime):
-            out[key] = format_local(value, zone, language)
+            out[key] = format_local(value, zone)
         elif isinstance(value, dt.date):
-            out[key] = format_date(value, language)
+            out[key] = format_date(value)
         elif isinstance(value, bool | int):
             out[key] = value
         else:

@@ -37,7 +37,9 @@ def seal(row: models.Model, field: str, value: Any, *, key_row: models.Model | N
     return crypto.seal(key_of(owner), json.dumps(value, ensure_ascii=False).encode(), _purpose(row, field))
 
 
-def unseal(row: models.Model, field: str, blob: bytes | None, *, key_row: models.Model | None = None) -> Any:
+def unseal(
+    row: models.Model, field: str, blob: bytes | memoryview | None, *, key_row: models.Model | None = None
+) -> Any:
     if blob is None:
         return None
     owner = key_row or row

@@ -105,7 +105,8 @@ class _File:
         return fat
 
     def chain(self, start: int) -> list[int]:
-        out, current = [], start
+        out: list[int] = []
+        current = start
         while current != ENDOFCHAIN:
             if current >= len(self.fat) or len(out) > self.sectors:
                 raise Refused("file_damaged")  # out of range, or a loop

@@ -37,7 +37,7 @@ _DELIM = rb"\x00\t\n\x0c\r \x25\x28\x29\x2f\x3c\x3e\x5b\x5d\x7b\x7d"
 _NAME_CHAR = rb"[^" + _DELIM + rb"]"
 _PLAIN = re.compile(
     rb"/("
-    + b"|".join(sorted((n.encode() for n in REFUSED), key=len, reverse=True))
+    + b"|".join(n.encode() for n in sorted(REFUSED, key=len, reverse=True))
     + rb")(?!"
     + _NAME_CHAR
     + rb")"

@@ -174,7 +174,7 @@ def test_a_swapped_sealed_audit_key_does_not_open(chain, monkeypatch):
     """The sealed copy is bound to its key id: copying another row's sealed key over it does not help."""
     kid = AuditEntry.objects.get(seq=1).key_id
     other_text = crypto.generate_master_key_text()
-    other = crypto._decode_master(other_text)
+    other = crypto.decode_master(other_text)
     other_id = crypto.key_id(other).hex()
     AuditKey.objects.create(
         pk=other_id,

@@ -184,7 +184,7 @@ def test_gratification_form_and_the_teams_outcome(org):
             "value_idr": "100",
         },
     )
-    assert bad.status_code == 400 and "Tanggal tidak boleh di masa depan." in text(bad)
+    assert bad.status_code == 400 and "Tanggal tidak boleh di masa mendatang." in text(bad)
     negative = client.post(
         "/gratifikasi/baru/",
         {

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from integritas.cases import access, presenters, services
-from integritas.cases.models import Event
+from integritas.cases.models import REPORTER_KINDS, Event, EventKind, Via
 from integritas.cases.sweep import sweep
 from integritas.errors import NotFound
 from integritas.notify.models import Notice
@@ -38,11 +38,16 @@ def named_org(**policy):
     return org
 
 
-def events(case, *, public=None):
+def events(case, *, public=False):
+    """The kinds of the case's history (only the reporter's when ``public``); a ``screened`` row that
+    kept the handler with a warning (data ``outcome`` = ``warned``) reads ``screening_warning``."""
     rows = Event.objects.filter(case=case).order_by("at", "id")
-    if public is not None:
-        rows = rows.filter(public=public)
-    return list(rows.values_list("event", flat=True))
+    if public:
+        rows = rows.filter(kind__in=REPORTER_KINDS)
+    return [
+        "screening_warning" if e.kind == EventKind.SCREENED and e.data.get("outcome") == "warned" else e.kind
+        for e in rows
+    ]
 
 
 def test_conflicted_names_whose_declarations_match():
@@ -94,7 +99,9 @@ def test_warn_at_first_routing_keeps_the_superior_with_a_warning():
     assert access.get_case_for(org.vice, case.reference) == case
     assert [t["event"] for t in presenters.for_reporter(case)["timeline"]] == ["submitted", "routed"]
     # Once the warned handler concludes, the next handler is not warned.
-    services.case_examine(case=case, actor=org.vice, conclusion="founded", findings="Terbukti", now=SUBMITTED)
+    services.case_examine(
+        case=case, actor=org.vice, conclusion="founded", findings="Terbukti", via=Via.API, now=SUBMITTED
+    )
     case = reload(case)
     assert case.handler_person == org.principal
     assert presenters.detail(case, org.principal)["screening_warning"] is False
@@ -114,7 +121,9 @@ def test_skip_at_review_after_a_founded_examination():
     declare(org.principal, ("CV Maju Jaya", "usaha istri"), ("Bambang Sutrisno", "ipar"))
     case = reload(submit(org.school, org.p_teacher, now=SUBMITTED).case)
     assert case.handler_person == org.vice
-    services.case_examine(case=case, actor=org.vice, conclusion="founded", findings="Terbukti", now=SUBMITTED)
+    services.case_examine(
+        case=case, actor=org.vice, conclusion="founded", findings="Terbukti", via=Via.API, now=SUBMITTED
+    )
     case = reload(case)
     # The principal would review; their declaration names the subject: the head of division does.
     assert case.status == "review" and case.handler_person == org.kabid and case.level == 2

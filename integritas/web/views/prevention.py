@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,14 +43,16 @@ from integritas.prevention.models import (
 )
 from integritas.web.views.prevention_forms import ComplianceForm, DeclarationForm
 
+R = TypeVar("R", bound=HttpResponseBase)
+
 # ---------------------------------------------------------------- shared helpers
 
 
-def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_only(view: Callable[..., R]) -> Callable[..., R | HttpResponseRedirect]:
     """Signed-in staff only; anyone else goes to the sign-in page and comes back here."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponseRedirect:
         if not request.user.is_authenticated:
             target = request.get_full_path() if request.method == "GET" else request.path
             return redirect(f"{reverse('web:login')}?{urlencode({'next': target})}")
@@ -69,11 +73,11 @@ def when(value: dt.datetime | None, unit: Unit | None) -> str:
     """An instant in the unit's local time with its zone (WIB, WITA, WIT), in the page's language."""
     if value is None:
         return ""
-    return format_local(value, unit.effective_timezone if unit else "Asia/Jakarta", lang())
+    return format_local(value, unit.effective_timezone if unit else "Asia/Jakarta")
 
 
 def day(value: dt.date | None) -> str:
-    return format_date(value, lang()) if value else ""
+    return format_date(value) if value else ""
 
 
 def summary_errors(*bound: forms.Form | None) -> list[dict[str, str]]:
@@ -83,7 +87,7 @@ def summary_errors(*bound: forms.Form | None) -> list[dict[str, str]]:
         if form is None or not form.is_bound:
             continue
         for name, errors in form.errors.items():
-            if name == forms.forms.NON_FIELD_ERRORS:
+            if name == NON_FIELD_ERRORS:
                 found += [{"text": str(e), "href": ""} for e in errors]
                 continue
             field = form[name]
@@ -103,7 +107,7 @@ def put_errors(form: forms.Form, error: Invalid, field_for: Callable[[str], str 
 def quiet(form: forms.Form) -> None:
     """A form posted back only to add a block or change a choice: keep what was typed, show no errors."""
     form.is_valid()
-    form._errors = forms.utils.ErrorDict()
+    form.errors.clear()
 
 
 def outcome_of(error: DomainError) -> tuple[int, str]:
@@ -187,10 +191,10 @@ def hub(request: HttpRequest) -> HttpResponse:
     seats = AgendaParticipant.objects.filter(person=person, agenda__meets_at__gt=now).select_related(
         "agenda__unit"
     )
-    to_decide = access.self_declarations_visible_to(person).filter(status=ConflictStatus.OPEN)
+    open_items = access.self_declarations_visible_to(person).filter(status=ConflictStatus.OPEN)
     to_decide = [
         item
-        for item in to_decide.select_related("handler_person", "handler_team").order_by("due_at")[:50]
+        for item in open_items.select_related("handler_person", "handler_team").order_by("due_at")[:50]
         if access.is_current_handler(person, item)
     ]
     team = bool(team_unit_ids(person))

@@ -4,6 +4,7 @@ drawn on the server as SVG, with the same figures as a table)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -176,6 +177,11 @@ def agenda_detail(request: HttpRequest, agenda_id: str) -> HttpResponse:
     return render(request, "web/prevention/agenda.html", _agenda_context(request, agenda))
 
 
+def _item_field(item_id: int, name: str) -> str:
+    """The form field of an item's statement a service problem belongs to."""
+    return f"r{item_id}" if name == "reason" else f"s{item_id}"
+
+
 @staff_only
 def agenda_statements(request: HttpRequest, agenda_id: str) -> HttpResponse:
     """The participant's statements on every item, on one page, sent at once."""
@@ -216,9 +222,7 @@ def agenda_statements(request: HttpRequest, agenda_id: str) -> HttpResponse:
                         try:
                             agendas.agenda_state(agenda=agenda, item_id=item_id, actor=person, data=data)
                         except Invalid as error:
-                            put_errors(
-                                form, error, lambda name, i=item_id: f"r{i}" if name == "reason" else f"s{i}"
-                            )
+                            put_errors(form, error, partial(_item_field, item_id))
                     if form.errors:
                         raise Invalid({})
             except Invalid:

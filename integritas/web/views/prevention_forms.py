@@ -8,7 +8,7 @@ Forms that repeat (interests of a declaration, items of an agenda) show a number
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,9 @@ from integritas.prevention.models import (
     Occasion,
 )
 from integritas.web.forms_staff import StaffForm
+
+if TYPE_CHECKING:
+    from django.http import QueryDict
 
 MAX_BLOCKS = 30
 PARTY_ROWS = 3
@@ -65,8 +68,9 @@ class DeclarationForm(StaffForm):
         self.count = _count(self.data, "blocks", 1, more=more)
         self.fields["blocks"].initial = self.count
         if self.is_bound:
-            self.data = self.data.copy()
-            self.data["blocks"] = str(self.count)
+            data = cast("QueryDict", self.data).copy()
+            data["blocks"] = str(self.count)
+            self.data = data
         categories = [("", _("Choose a category")), *Category.choices]
         for i in range(self.count):
             self.fields[f"i{i}_category"] = forms.ChoiceField(
@@ -148,7 +152,7 @@ class ComplianceForm(StaffForm):
 
     def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = units
+        cast(forms.ChoiceField, self.fields["unit"]).choices = units
 
 
 # ---------------------------------------------------------------- gratification
@@ -266,7 +270,7 @@ class ConflictForm(StaffForm):
 
     def __init__(self, *args: Any, positions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["position"].choices = positions
+        cast(forms.ChoiceField, self.fields["position"]).choices = positions
         if positions:
             self.fields["position"].initial = positions[0][0]
 
@@ -345,13 +349,14 @@ class AgendaForm(StaffForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = units
-        self.fields["participants"].choices = people
+        cast(forms.ChoiceField, self.fields["unit"]).choices = units
+        cast(forms.ChoiceField, self.fields["participants"]).choices = people
         self.count = _count(self.data, "blocks", 2, more=more)
         self.fields["blocks"].initial = self.count
         if self.is_bound:
-            self.data = self.data.copy()
-            self.data["blocks"] = str(self.count)
+            data = cast("QueryDict", self.data).copy()
+            data["blocks"] = str(self.count)
+            self.data = data
         for i in range(self.count):
             self.fields[f"item{i}_title"] = forms.CharField(
                 label=_("Item to decide"), required=False, max_length=300
@@ -477,7 +482,7 @@ class RiskForm(StaffForm):
 
     def __init__(self, *args: Any, positions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["position"].choices = [("", _("Choose a position")), *positions]
+        cast(forms.ChoiceField, self.fields["position"]).choices = [("", _("Choose a position")), *positions]
 
     def to_data(self) -> dict[str, Any]:
         c = self.cleaned_data

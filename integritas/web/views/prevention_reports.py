@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -216,7 +217,7 @@ def gratification_outcome(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @staff_only
-def gratification_evidence(request: HttpRequest, reference: str, evidence_id: str) -> HttpResponse:
+def gratification_evidence(request: HttpRequest, reference: str, evidence_id: str) -> HttpResponseBase:
     person = me(request)
     try:
         row = access.get_gratification_for(person, reference)
