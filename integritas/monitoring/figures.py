@@ -156,9 +156,9 @@ def within_deadline(s: Scope) -> dict[str, dict[str, int]]:
     return found
 
 
-def _working_days(unit: Unit, start: dt.datetime, end: dt.datetime) -> int:
+def _working_days(calendar: UnitCalendar, start: dt.datetime, end: dt.datetime) -> int:
     """Working days of the unit's calendar after the start day up to the end day (SPEC §5 rule)."""
-    calendar = UnitCalendar(unit)
+    unit = calendar.unit
     day, last = start.astimezone(unit.tz).date(), end.astimezone(unit.tz).date()
     count = 0
     while day < last:
@@ -171,6 +171,7 @@ def median_days(s: Scope) -> dict[str, float | None]:
     """Per stage, the median step by elapsed time (ordered and picked in the database), expressed in
     the unit's working days; None without a step."""
     found: dict[str, float | None] = {}
+    calendar = UnitCalendar(s.unit)  # loads the added holidays once per year asked for
     elapsed = ExpressionWrapper(F("at") - F("stage_started_at"), output_field=DurationField())
     for stage, kinds in DONE_KINDS.items():
         steps = Event.objects.filter(
@@ -183,7 +184,7 @@ def median_days(s: Scope) -> dict[str, float | None]:
         middle = list(
             steps.order_by("elapsed", "pk").values_list("stage_started_at", "at")[(n - 1) // 2 : n // 2 + 1]
         )
-        days = [_working_days(s.unit, start, end) for start, end in middle if start is not None]
+        days = [_working_days(calendar, start, end) for start, end in middle if start is not None]
         found[str(stage)] = sum(days) / len(days)
     return found
 

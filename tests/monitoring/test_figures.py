@@ -101,3 +101,22 @@ def test_prevention_figures_start_at_zero(org, built):
 def test_by_child_folds_schools_into_the_district(org, built):
     s = figures.scope(org.district, org.district_team)
     assert [(u.code, n) for u, n in figures.by_child(s)] == [("SMPN1", 4)]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_cases(org, built):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            figures.stats(org.district, org.district_team, now=NOW)
+            figures.by_child(figures.scope(org.district, org.district_team))
+        return len(seen.captured_queries)
+
+    count()  # the viewer's team units are read once and kept on the person
+    before = count()
+    from tests.factories import submit
+
+    for day in range(5, 10):
+        submit(org.school, org.p_teacher, now=wib(8, day), categories=["procurement", "side_job"])
+    assert count() == before
