@@ -62,12 +62,11 @@ def local_copy_to_upload(target: str) -> Iterator[Path]:
     bucket, key = split(target)
     storage = _storage(bucket)
     try:
-        if storage.exists(key):
-            raise RemoteError(f"{target} already exists; choose a new name (a backup never overwrites)")
-    except RemoteError:
-        raise
+        exists = storage.exists(key)
     except Exception as exc:  # botocore's errors: no such bucket, refused credentials, no answer
         raise RemoteError(f"{target}: {exc}") from exc
+    if exists:
+        raise RemoteError(f"{target} already exists; choose a new name (a backup never overwrites)")
     with _scratch() as folder:
         path = folder / PurePosixPath(key).name
         yield path

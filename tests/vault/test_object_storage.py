@@ -60,5 +60,7 @@ def test_evidence_lives_encrypted_in_the_bucket_and_backup_restore_go_through_s3
 
     missing = cli("restore", "s3://backups/nothing-here", env=target, ok=False)
     assert missing.returncode == 1 and "no such object" in missing.stderr
+    nowhere = cli("backup", "s3://no-such-bucket/b.backup", env=source, ok=False)
+    assert nowhere.returncode == 1 and nowhere.stderr.startswith("error: s3://no-such-bucket/b.backup")
     wrong = cli("backup", "s3://backups", env=source, ok=False)
     assert wrong.returncode == 1 and "s3://BUCKET/NAME" in wrong.stderr
