@@ -252,21 +252,25 @@ def sweep_figures() -> list[Figure]:
             "UPDATE cases_case SET due_at = now() - interval '1 hour', overdue = false WHERE id = ANY(%s)",
             [chosen],
         )
-    figures = []
-    for name, what in (("sweep_overdue", f"sweep tick, {len(chosen)} cases overdue (1% of open)"),
-                       ("sweep_idle", "sweep tick, nothing overdue")):  # fmt: skip
-        if name == "sweep_idle":
-            drain()
-        started = time.perf_counter()
-        run_jobs_once()
-        figure = Figure(name, what, [time.perf_counter() - started])
-        marked = (
-            Case.objects.filter(pk__in=chosen, overdue=True).count()
-            + Case.objects.filter(pk__in=chosen, due_at__gt=time_now()).count()
-        )
-        figure.note = f"{marked} of {len(chosen)} handled" if name == "sweep_overdue" else ""
-        figures.append(figure)
-    return figures
+    from integritas.cases.sweep import sweep
+    from integritas.notify.models import OutboxMessage
+
+    started = time.perf_counter()
+    result = sweep()
+    marked = Figure("sweep_overdue", f"sweep: mark/escalate {len(chosen)} overdue (1% of open)",
+                    [time.perf_counter() - started])  # fmt: skip
+    marked.note = f"{len(result.marked)} of {len(chosen)} handled"
+    queued = OutboxMessage.objects.filter(state="queued").count()
+    started = time.perf_counter()
+    run_jobs_once()
+    rest = Figure(
+        "tick_after", f"the tick after it (reminders, {queued} mails queued)", [time.perf_counter() - started]
+    )
+    drain()
+    started = time.perf_counter()
+    run_jobs_once()
+    idle = Figure("sweep_idle", "sweep tick, nothing overdue", [time.perf_counter() - started])
+    return [marked, rest, idle]
 
 
 def time_now():  # noqa: ANN201

@@ -111,19 +111,17 @@ class Recipients:
             self.items.setdefault(person.pk, (person, kind, role, extra))
 
     def send(self, case: Case, context: dict[str, Any], at: dt.datetime) -> None:
+        items = []
+        contexts: dict[str, dict[str, Any]] = {}
         for person, kind, role, extra in self.items.values():
             language = language_of(person.language)
             # Dates and titles are written in the reader's language.
             with translation.override(language):
                 extra = {k: _in_language(v) for k, v in extra.items()}
-            outbox.queue_staff(
-                person=person,
-                kind=kind,
-                role=role,
-                case=case,
-                at=at,
-                context={**context_for(case, language), **context, "role": role, **extra},
-            )
+            if language not in contexts:
+                contexts[language] = context_for(case, language)
+            items.append((person, kind, role, {**contexts[language], **context, "role": role, **extra}))
+        outbox.queue_staff_many(items, case=case, at=at)
 
 
 def _in_language(value: Any) -> Any:

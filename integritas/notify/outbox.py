@@ -57,32 +57,54 @@ def queue_staff(
     at: dt.datetime | None = None,
 ) -> Rendered:
     """An in-app notice and (if the person has an address) an e-mail, in the person's language."""
+    return queue_staff_many([(person, kind, role, context)], case=case, at=at)[0]
+
+
+def queue_staff_many(
+    items: list[tuple[Person, str, str, dict[str, Any]]],
+    *,
+    case: Case | None = None,
+    at: dt.datetime | None = None,
+) -> list[Rendered]:
+    """``queue_staff`` for several people (person, kind, role, context) about one case: the notices
+    and the e-mails are each written with one insert."""
     when = _ready_at(at)
-    language = language_of(person.language)
-    rendered = render(kind, language, {**context, "recipient_name": person.display_name})
-    Notice.objects.create(
-        person=person,
-        case=case,
-        kind=kind,
-        text=rendered.subject[:500],
-        link=case_path(case.reference) if case is not None else "",
-        created_at=when,
-    )
-    if person.email:
-        OutboxMessage.objects.create(
-            kind=kind,
-            recipient_role=role,
-            recipient=person,
-            case=case,
-            language=language,
-            to_address=person.email,
-            subject=rendered.subject,
-            body_text=rendered.text,
-            body_html=rendered.html,
-            next_attempt_at=when,
-            created_at=when,
+    notices: list[Notice] = []
+    mails: list[OutboxMessage] = []
+    rendered_all: list[Rendered] = []
+    for person, kind, role, context in items:
+        language = language_of(person.language)
+        rendered = render(kind, language, {**context, "recipient_name": person.display_name})
+        rendered_all.append(rendered)
+        notices.append(
+            Notice(
+                person=person,
+                case=case,
+                kind=kind,
+                text=rendered.subject[:500],
+                link=case_path(case.reference) if case is not None else "",
+                created_at=when,
+            )
         )
-    return rendered
+        if person.email:
+            mails.append(
+                OutboxMessage(
+                    kind=kind,
+                    recipient_role=role,
+                    recipient=person,
+                    case=case,
+                    language=language,
+                    to_address=person.email,
+                    subject=rendered.subject,
+                    body_text=rendered.text,
+                    body_html=rendered.html,
+                    next_attempt_at=when,
+                    created_at=when,
+                )
+            )
+    Notice.objects.bulk_create(notices)
+    OutboxMessage.objects.bulk_create(mails)
+    return rendered_all
 
 
 def reporter_contact(case: Case) -> tuple[str, str, str]:

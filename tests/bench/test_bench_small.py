@@ -48,8 +48,6 @@ def test_build_and_run_a_small_data_set(tmp_path):
         ):
             assert figure in table, table
         # The sweep marked (and where it could, escalated) every case moved past its deadline.
-        overdue = next(
-            line for line in table.splitlines() if line.startswith("sweep tick,") and "overdue (1%" in line
-        )
+        overdue = next(line for line in table.splitlines() if line.startswith("sweep: mark/escalate"))
         *_, marked, of, total, handled = overdue.split()
         assert (of, handled) == ("of", "handled") and marked == total != "0", overdue
