@@ -155,6 +155,8 @@ def read_figures(port: int, requests: int, accounts: dict[str, str], only: set[s
          "/kasus/semua/"),
         ("page_root", "page /kasus/semua/, inspectorate team", Client(port, cookie=session_cookie(accounts["root_team"])),
          "/kasus/semua/"),
+        ("dashboard_district", f"page /pemantauan/, {district} this year", Client(port, cookie=session_cookie(accounts["district_team"])),
+         f"/pemantauan/?unit={district}&period={time_now().year}"),
     ]  # fmt: skip
     specs = [s for s in specs if not only or s[0] in only or s[0] == "floor"]
     figures = {name: Figure(name, what) for name, what, _, _ in specs}
@@ -273,6 +275,21 @@ def sweep_figures() -> list[Figure]:
     return [marked, rest, idle]
 
 
+def report_figure(unit_code: str = "DISDIK-01", rounds: int = 3) -> Figure:
+    """The evaluation PDF of a district's year (issue 10: goal ≤ 5 s), rendered in this process."""
+    from integritas.monitoring.report import district_year_pdf
+
+    year = time_now().year
+    figure = Figure("pdf_district_year", f"evaluation PDF, {unit_code} year {year}")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        pdf = district_year_pdf(unit_code, year)
+        figure.times.append(time.perf_counter() - started)
+        figure.errors += not pdf.startswith(b"%PDF")
+    figure.note = f"{len(pdf) // 1024} KB"
+    return figure
+
+
 def time_now():  # noqa: ANN201
     from django.utils import timezone
 
@@ -317,6 +334,8 @@ def run(requests: int = 30, intake: int = 100, port: int = 8321, only: set[str] 
     finally:
         server.terminate()
         server.wait(timeout=60)
+    if not only or "report" in only:
+        figures.append(report_figure(rounds=1 if requests < 5 else 3))
     if not only or "sweep" in only:
         figures += sweep_figures()
     print_table(figures, state)

@@ -43,6 +43,8 @@ def test_build_and_run_a_small_data_set(tmp_path):
             "GET /cases?status=examination, district team",
             "GET /stats?unit=ITJEN",
             "page /kasus/semua/, inspectorate team",
+            "page /pemantauan/, DISDIK-01 this year",
+            "evaluation PDF, DISDIK-01 year",
             "intake POST /reports, 100 KB PDF, concurrency 16",
             "sweep tick, nothing overdue",
         ):
