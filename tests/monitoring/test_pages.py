@@ -189,3 +189,15 @@ def test_transparency_shows_counts_of_five_and_more_and_zero(org):
     assert r.context["total"] == "6" and r.context["closed"] == "0"
     categories = {str(label): n for label, n in r.context["categories"]}
     assert list(categories.values()).count("6") == 1 and "< 5" not in categories.values()
+
+
+def test_a_report_link_with_a_bad_period_or_format_names_the_field(org, built):
+    client = client_for(org.school_team)
+    r = client.get("/pemantauan/laporan/", {"unit": "SMPN1", "period": "2026-13", "format": "pdf"})
+    assert r.status_code == 400 and "period" in r.context["form"].errors
+    r = client.get("/pemantauan/laporan/", {"unit": "SMPN1", "period": "2026-08", "format": "docx"})
+    assert r.status_code == 400 and "PDF" in " ".join(r.context["form"].non_field_errors())
+    r = client.get("/pemantauan/catatan/", {"unit": "SMPN1", "period": "semester"})
+    assert r.status_code == 400 and "period" in r.context["form"].errors
+    # Someone who is on no team is still told the page is for teams.
+    assert client_for(org.vice).get("/pemantauan/laporan/", {"period": "x"}).status_code == 403

@@ -183,15 +183,40 @@ def _unit_and_period(request: HttpRequest, person: Person) -> tuple[Unit, Period
     return unit, period
 
 
+def _input_error(request: HttpRequest, person: Person) -> HttpResponse | None:
+    """A period or format that cannot be read is the reader's input, not a lack of rights: the dashboard
+    form comes back naming the field (400). None when both can be read."""
+    fmt = request.GET.get("format", "pdf")
+    try:
+        parse_period(request.GET.get("period"))
+    except DomainError:
+        return dashboard(request)
+    if fmt not in report.FORMATS:
+        form = DashboardForm(
+            {"unit": request.GET.get("unit", ""), "period": request.GET.get("period", "")},
+            units=unit_choices(person, access.team_units(person)[0]),
+        )
+        form.is_valid()
+        form.add_error(None, _("Choose the report's format: PDF or XLSX."))
+        context = {"form": form, "summary_errors": summary_errors(form)}
+        return render(request, "web/monitoring/dashboard.html", context, status=400)
+    return None
+
+
 @staff_required
 def report_file(request: HttpRequest) -> HttpResponse:
     """The evaluation report of the dashboard's unit and period, as PDF or XLSX (the API's file)."""
     from integritas.api.monitoring import attachment
 
     person = person_of(request)
+    if not access.team_units(person):
+        return team_only(request)
+    refused = _input_error(request, person)
+    if refused is not None:
+        return refused
     found = _unit_and_period(request, person)
     fmt = request.GET.get("format", "pdf")
-    if found is None or fmt not in report.FORMATS:
+    if found is None:
         return team_only(request)
     unit, period = found
     built = report.build(unit, period, person)
@@ -202,6 +227,13 @@ def report_file(request: HttpRequest) -> HttpResponse:
 def note_edit(request: HttpRequest) -> HttpResponse:
     """The sections the team writes for the period's report: obstacles and solutions, evaluation, plans."""
     person = person_of(request)
+    if not access.team_units(person):
+        return team_only(request)
+    if request.method != "POST" and "period" in request.GET:
+        try:
+            parse_period(request.GET.get("period"))
+        except DomainError:
+            return dashboard(request)
     found = _unit_and_period(request, person)
     if found is None:
         return team_only(request)
