@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -183,7 +184,7 @@ def _unit_and_period(request: HttpRequest, person: Person) -> tuple[Unit, Period
     return unit, period
 
 
-def _input_error(request: HttpRequest, person: Person) -> HttpResponse | None:
+def _input_error(request: HttpRequest, person: Person) -> HttpResponseBase | None:
     """A period or format that cannot be read is the reader's input, not a lack of rights: the dashboard
     form comes back naming the field (400). None when both can be read."""
     fmt = request.GET.get("format", "pdf")
@@ -204,7 +205,7 @@ def _input_error(request: HttpRequest, person: Person) -> HttpResponse | None:
 
 
 @staff_required
-def report_file(request: HttpRequest) -> HttpResponse:
+def report_file(request: HttpRequest) -> HttpResponseBase:
     """The evaluation report of the dashboard's unit and period, as PDF or XLSX (the API's file)."""
     from integritas.api.monitoring import attachment
 
@@ -224,7 +225,7 @@ def report_file(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def note_edit(request: HttpRequest) -> HttpResponse:
+def note_edit(request: HttpRequest) -> HttpResponseBase:
     """The sections the team writes for the period's report: obstacles and solutions, evaluation, plans."""
     person = person_of(request)
     if not access.team_units(person):
