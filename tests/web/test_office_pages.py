@@ -13,35 +13,13 @@ from django.test import Client
 
 from integritas.cases import services
 from integritas.cases.models import Case, Via
-from integritas.orgs.models import Person
 from tests.factories import reload, submit
+from tests.web.staff import case_url, confirmed, html, signed_in
 
 pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # Monday 09:00 WIB
 API = Via.API
-
-
-def signed_in(person: Person, language: str | None = None) -> Client:
-    client = Client()
-    client.force_login(person)
-    if language:
-        client.cookies["integritas_language"] = language
-    return client
-
-
-def html(response) -> str:
-    return response.content.decode()
-
-
-def case_url(case: Case, tail: str = "") -> str:
-    return f"/kasus/{case.reference}/{tail}"
-
-
-def confirmed(person: Person, case: Case, language: str | None = None) -> Client:
-    client = signed_in(person, language)
-    assert client.post(case_url(case, "konfirmasi/")).status_code == 302
-    return client
 
 
 def row_of(page: str, reference: str) -> str:

@@ -17,6 +17,7 @@ from integritas.cases import services
 from integritas.cases.models import Case, Evidence, Message, Sender, Via
 from integritas.cases.receipts import receipt_hash
 from tests.factories import make_org, pdf_upload, reload, submit
+from tests.web.portal import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -80,29 +81,6 @@ def visible(response) -> str:
     body = text_of(response)
     body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
-
-
-def form_data(**overrides):
-    data = {
-        "position": "GURU",
-        "subject_name": "",
-        "subject_description": "",
-        "decision_title": "Penetapan pemenang pengadaan seragam",
-        "decision_number": "421/012/2026",
-        "decision_date": "2026-07-01",
-        "decision_kind": "procurement",
-        "categories": ["procurement", "family_community"],
-        "description": "Pemenang pengadaan adalah toko milik adik terlapor.",
-        "reporter_name": "Siti Aminah",
-        "reporter_email": "siti@example.net",
-        "reporter_phone": "+6281234567890",
-        "reporter_nik": "",
-        "reporter_relation": "orang tua siswa",
-        "good_faith": "1",
-        "evidence": [pdf_upload()],
-    }
-    data.update(overrides)
-    return data
 
 
 def submit_form(client: Client, **overrides):

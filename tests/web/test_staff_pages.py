@@ -14,40 +14,17 @@ from django.test import Client
 
 from integritas.audit.models import AuditEntry
 from integritas.cases import presenters
-from integritas.cases.models import Case, Evidence, FollowUp, NoConflictConfirmation, Status
+from integritas.cases.models import Evidence, FollowUp, NoConflictConfirmation, Status
 from integritas.orgs import totp
 from integritas.orgs.auth import totp_begin, totp_confirm, totp_secret
 from integritas.orgs.models import Person
 from tests.factories import PASSWORD, PDF_BYTES, reload, submit
+from tests.web.staff import case_url, confirmed, html, signed_in
 
 pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # Monday 09:00 WIB
 LOCALE = Path(__file__).resolve().parents[2] / "integritas" / "locale"
-
-
-def signed_in(person: Person, language: str | None = None) -> Client:
-    client = Client()
-    client.force_login(person)
-    if language:
-        client.cookies["integritas_language"] = language
-    return client
-
-
-def html(response) -> str:
-    return response.content.decode()
-
-
-def case_url(case: Case, tail: str = "") -> str:
-    return f"/kasus/{case.reference}/{tail}"
-
-
-def confirmed(person: Person, case: Case, language: str | None = None) -> Client:
-    """A handler who has opened the case and confirmed having no conflict with it."""
-    client = signed_in(person, language)
-    r = client.post(case_url(case, "konfirmasi/"))
-    assert r.status_code == 302 and r["Location"] == case_url(case)
-    return client
 
 
 @pytest.fixture
