@@ -181,7 +181,7 @@ def test_the_report_form_says_that_documents_keep_their_metadata_and_shows_the_r
     client.cookies["integritas_language"] = "en"
     assert "Documents (PDF, office files) keep theirs" in client.get("/lapor/SMPN1/").content.decode()
 
-    from tests.web.test_public_pages import form_data
+    from tests.web.portal import form_data
 
     data = form_data()
     data["evidence"] = [SimpleUploadedFile("rapat.docx", samples.ooxml("docm"))]
