@@ -64,26 +64,13 @@ def _unit_page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
             extra["children"] = unit.children.order_by("code")
         return extra
 
-    return edit_page(
-        request,
-        obj=unit,
-        form_class=f.UnitForm,
-        form_kwargs={"unit": unit},
-        initial={"parent": request.GET.get("induk", "")} if unit is None else None,
-        save=save,
-        saved_text=_("Unit %(code)s saved."),
-        redirect_to="web:manage_unit",
-        template="unit_form.html",
-        section="units",
-        context=context,
+    initial = {"parent": request.GET.get("induk", "")}
+    return edit_page(request, "unit", unit, f.UnitForm, initial, save, context, _("Unit %(code)s saved."))
+
+
+@admin_only
+def unit_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """A new unit (no ``code``), or the one with this code."""
+    return _unit_page(
+        request, get_object_or_404(Unit.objects.select_related("parent"), code=code) if code else None
     )
-
-
-@admin_only
-def unit_create(request: HttpRequest) -> HttpResponse:
-    return _unit_page(request, None)
-
-
-@admin_only
-def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
-    return _unit_page(request, get_object_or_404(Unit.objects.select_related("parent"), code=code))
