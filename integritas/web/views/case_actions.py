@@ -241,6 +241,7 @@ def _step_view(key: str) -> Callable[..., HttpResponseBase]:
         done_url = reverse(step.done) if step.done else None
         return _act(request, reference, key, form, step.run, str(step.success), done_url=done_url)
 
+    view.__name__ = view.__qualname__ = f"step_{key}"
     return view
 
 

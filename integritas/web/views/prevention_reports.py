@@ -5,6 +5,7 @@ handler's measure)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -177,49 +178,55 @@ def _render_gratification(
     return render(request, "web/prevention/gratification.html", context, status=status)
 
 
+@dataclass(frozen=True)
+class Kind:
+    """A kind of report on these pages: how to fetch one for a person, its page, how to draw that."""
+
+    fetch: Callable[[Person, str], Any]
+    page: str
+    draw: Callable[..., HttpResponse]
+
+
+GRATIFICATION = Kind(access.get_gratification_for, "web:prevention_gratification", _render_gratification)
+
+
 @staff_only
 def gratification_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_gratification(request, access.get_gratification_for(me(request), reference))
 
 
+def _settle(row: Any, actor: Person, data: dict[str, Any]) -> None:
+    gratifications.gratification_settle(item=row, actor=actor, outcome=data["outcome"], notes=data["notes"])
+
+
 @staff_only
 def gratification_outcome(request: HttpRequest, reference: str) -> HttpResponse:
-    return _decide(
-        request,
-        reference,
-        access.get_gratification_for,
-        "web:prevention_gratification",
-        OutcomeForm(request.POST, prefix="outcome"),
-        lambda row, data: gratifications.gratification_settle(
-            item=row, actor=me(request), outcome=data["outcome"], notes=data["notes"]
-        ),
-        _("The outcome is recorded."),
-        _render_gratification,
-    )
+    form = OutcomeForm(request.POST, prefix="outcome")
+    return _decide(request, reference, GRATIFICATION, form, _settle, _("The outcome is recorded."))
 
 
 def _decide(
     request: HttpRequest,
     reference: str,
-    fetch: Callable[[Person, str], Any],
-    page: str,
+    kind: Kind,
     form: forms.Form,
-    run: Callable[[Any, dict[str, Any]], object],
+    run: Callable[[Any, Person, dict[str, Any]], None],
     success: str,
-    draw: Callable[..., HttpResponse],
 ) -> HttpResponse:
     """The team's decision on a report (what happened to a gift, the measure on a conflict): one
     service call, then back to the report's page, or that page again with the problem."""
     person = me(request)
-    item = fetch(person, reference)
-    back = redirect(page, reference=reference)
+    item = kind.fetch(person, reference)
+    back = redirect(kind.page, reference=reference)
     if request.method != "POST":
         return back
 
     def show(status: int, problem: str) -> HttpResponse:
-        return draw(request, fetch(person, reference), form=form, status=status, problem=problem)
+        return kind.draw(request, kind.fetch(person, reference), form=form, status=status, problem=problem)
 
-    return submit(request, form, lambda: run(item, form.cleaned_data), lambda _r: (str(success), back), show)
+    return submit(
+        request, form, lambda: run(item, person, form.cleaned_data), lambda _r: (success, back), show
+    )
 
 
 @staff_only
@@ -390,15 +397,12 @@ def _measure(item: Any, actor: Person, data: dict[str, Any]) -> None:
         )
 
 
+CONFLICT = Kind(access.get_self_declaration_for, "web:prevention_conflict", _render_conflict)
+
+
 @staff_only
 def conflict_measure(request: HttpRequest, reference: str) -> HttpResponse:
+    form = MeasureForm(request.POST, prefix="measure")
     return _decide(
-        request,
-        reference,
-        access.get_self_declaration_for,
-        "web:prevention_conflict",
-        MeasureForm(request.POST, prefix="measure"),
-        lambda item, data: _measure(item, me(request), data),
-        _("The measure is recorded. The official was told."),
-        _render_conflict,
+        request, reference, CONFLICT, form, _measure, _("The measure is recorded. The official was told.")
     )

@@ -59,15 +59,9 @@ def position_list(request: HttpRequest) -> HttpResponse:
 
 def _position_page(request: HttpRequest, position: Position | None) -> HttpResponse:
     def save(form: Form) -> tuple[Position, bool]:
-        data = form.cleaned_data
-        return services.position_save(
-            actor=person_of(request),
-            position=position,
-            code=data.get("code", ""),
-            unit=data["unit"],
-            title=data["title"],
-            reports_to=data["reports_to"],
-        )
+        fields = {name: form.cleaned_data[name] for name in ("unit", "title", "reports_to")}
+        code = form.cleaned_data.get("code", "")
+        return services.position_save(actor=person_of(request), position=position, code=code, **fields)
 
     def context(form: Form) -> dict[str, Any]:
         extra: dict[str, Any] = {"position": position}

@@ -42,17 +42,10 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 def _unit_page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     def save(form: Form) -> tuple[Unit, bool]:
-        data = form.cleaned_data
-        return services.unit_save(
-            actor=person_of(request),
-            unit=unit,
-            code=data.get("code", ""),
-            name=data["name"],
-            parent=data["parent"],
-            timezone=data["timezone"],
-            work_week=data["work_week"],
-            policy=form.policy(),  # type: ignore[attr-defined]
-        )
+        fields = {name: form.cleaned_data[name] for name in ("name", "parent", "timezone", "work_week")}
+        policy = form.policy()  # type: ignore[attr-defined]
+        code = form.cleaned_data.get("code", "")
+        return services.unit_save(actor=person_of(request), unit=unit, code=code, policy=policy, **fields)
 
     def context(form: Form) -> dict[str, Any]:
         extra: dict[str, Any] = {"unit": unit, "year": today().year}
