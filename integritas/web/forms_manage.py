@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from integritas.errors import Invalid
 from integritas.orgs import policy as policy_rules
 from integritas.orgs.models import (
     DEFAULT_TIMEZONE,
@@ -23,6 +22,7 @@ from integritas.orgs.models import (
     Unit,
 )
 from integritas.orgs.rules import password_problem
+from integritas.web.forms_staff import show_invalid as show_invalid  # the manage views call f.show_invalid
 
 # A longer list than this is typed by its code: a select of thousands of schools helps nobody.
 PICK_LIMIT = 400
@@ -242,12 +242,6 @@ def date_field(**kwargs: Any) -> forms.DateField:
     )
 
 
-def show_invalid(form: forms.Form, error: Invalid) -> None:
-    """A service's field problems next to the fields of the form (the rest at the top)."""
-    for field, problem in error.fields.items():
-        form.add_error(field if field in form.fields else None, problem.text)
-
-
 # --- the forms ----------------------------------------------------------------------------------------
 
 
@@ -276,22 +270,18 @@ class UnitForm(forms.Form):
         )
         parent = self._parent_for_inheritance()
         self.inherited = inherited_settings(parent)
-        tz = self.inherited["timezone"]
-        self.fields["timezone"] = forms.ChoiceField(
-            label=_("Time zone"),
-            required=False,
-            choices=[("", _("Inherit: %(value)s") % {"value": timezone_label(tz.value)})]
-            + [(value, timezone_label(value)) for value in TIMEZONES],
-            help_text=tz.describe(timezone_label(tz.value)),
-        )
-        week = self.inherited["work_week"]
-        self.fields["work_week"] = forms.ChoiceField(
-            label=_("Working week"),
-            required=False,
-            choices=[("", _("Inherit: %(value)s") % {"value": work_week_label(week.value)})]
-            + [(value, work_week_label(value)) for value in WORK_WEEKS],
-            help_text=week.describe(work_week_label(week.value)),
-        )
+        for name, label, values, words in (
+            ("timezone", _("Time zone"), TIMEZONES, timezone_label),
+            ("work_week", _("Working week"), WORK_WEEKS, work_week_label),
+        ):
+            setting = self.inherited[name]
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", _("Inherit: %(value)s") % {"value": words(setting.value)})]
+                + [(value, words(value)) for value in values],
+                help_text=setting.describe(words(setting.value)),
+            )
         self.policy_keys = policy_keys()
         for spec in self.policy_keys:
             name = f"policy_{spec.key}"

@@ -3,6 +3,7 @@ that errors come back in the page's language; the rules of the procedure stay in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -12,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from integritas.cases.models import NOTE_MAX, TITLE_MAX
+from integritas.errors import DomainError
 from integritas.web.labels import EXAMINATION_CHOICES, REVIEW_CHOICES
 
 
@@ -27,6 +29,16 @@ class StaffForm(forms.Form):
                 field.error_messages["required"] = _("Fill in this field.")
 
 
+def show_invalid(
+    form: forms.Form, error: DomainError, field_for: Callable[[str], str | None] | None = None
+) -> None:
+    """A service's field problems next to the fields of the form, in the page's language; a problem
+    of no field on the form goes at the top. ``field_for`` names the form field of a service field."""
+    for name, problem in error.fields.items():
+        target = field_for(name) if field_for else name
+        form.add_error(target if target in form.fields else None, problem.text)
+
+
 def _text(
     label: Any, *, required: bool = True, help_text: Any = "", max_length: int = NOTE_MAX
 ) -> forms.CharField:
@@ -36,6 +48,13 @@ def _text(
         help_text=help_text,
         max_length=max_length,
         widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+def _result(label: Any, choices: Any, missing: Any) -> forms.ChoiceField:
+    """The result of a step, chosen with radio buttons; ``missing`` says what to choose."""
+    return forms.ChoiceField(
+        label=label, choices=choices, widget=forms.RadioSelect, error_messages={"required": missing}
     )
 
 
@@ -109,11 +128,10 @@ class TeamFilterForm(CaseFilterForm):
 
 
 class ExaminationForm(StaffForm):
-    conclusion = forms.ChoiceField(
-        label=_("Is the report founded?"),
-        choices=EXAMINATION_CHOICES,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose whether the report is founded or unfounded.")},
+    conclusion = _result(
+        _("Is the report founded?"),
+        EXAMINATION_CHOICES,
+        _("Choose whether the report is founded or unfounded."),
     )
     findings = _text(
         _("Findings"),
@@ -126,11 +144,8 @@ class ExaminationForm(StaffForm):
 
 
 class ReviewForm(StaffForm):
-    decision = forms.ChoiceField(
-        label=_("What happens to the decision?"),
-        choices=REVIEW_CHOICES,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Choose the result of the review.")},
+    decision = _result(
+        _("What happens to the decision?"), REVIEW_CHOICES, _("Choose the result of the review.")
     )
     notes = _text(_("Notes"), help_text=_("The reasons, and for an upheld decision the mitigation."))
 

@@ -5,6 +5,7 @@ WrongState → 409, Forbidden → 403, NotFound → 404, a refused file → 413/
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -25,6 +26,7 @@ from integritas.errors import DomainError, Forbidden, Invalid, NotFound, WrongSt
 from integritas.http import attachment
 from integritas.orgs.models import Person
 from integritas.web import forms_staff
+from integritas.web.forms_staff import show_invalid
 from integritas.web.labels import EXAMINATION_CHOICES, REVIEW_CHOICES
 from integritas.web.views.case_page import positions_for_triage, render_case
 from integritas.web.views.common import case_url, not_found, person_of, staff_required, visible_case
@@ -55,8 +57,7 @@ def _act(
         try:
             run(case, person, form.cleaned_data)
         except Invalid as error:
-            for field, item in error.fields.items():
-                form.add_error(field if field in form.fields else None, item.text)
+            show_invalid(form, error)
         except WrongState as error:
             if error.code == "confirm_no_conflict":
                 return redirect(case_url(case))  # the page asks the question first
@@ -67,8 +68,7 @@ def _act(
             status, problem = 404, _("This item was not found in the case.")
         except DomainError as error:  # files: too large (413), type not allowed (415)
             status = error.status
-            for field, item in (error.fields or {}).items():
-                form.add_error(field if field in form.fields else None, item.text)
+            show_invalid(form, error)
             if not error.fields:
                 problem = error.message
         else:
@@ -161,63 +161,97 @@ def _step(key: str, form: forms.Form) -> dict[str, Any]:
     }
 
 
-@staff_required
-def case_confirm(request: HttpRequest, reference: str) -> HttpResponse:
-    return _act(
-        request,
-        reference,
-        "confirm",
-        forms_staff.StaffForm(request.POST),
-        lambda case, person, data: services.case_confirm_no_conflict(case=case, actor=person, via=WEB),
-        _("Thank you. You confirmed that you have no conflict of interest with this case."),
-    )
+@dataclass(frozen=True)
+class Step:
+    """An action whose service takes the case, the person and the form's fields by the same names."""
+
+    form: type[forms_staff.StaffForm]
+    service: Callable[..., Any]
+    fields: tuple[str, ...]
+    success: Promise
+    ask: Action | None = None  # irreversible: asked once more on a page of its own
+    done: str | None = None  # where to go afterwards (the case page when None)
+    via: bool = True  # the service records that the step was taken on the pages
+
+    def run(self, case: Case, person: Person, data: dict[str, Any]) -> Any:
+        values = {name: data[name] for name in self.fields} | ({"via": WEB} if self.via else {})
+        return self.service(case=case, actor=person, **values)
 
 
-@staff_required
-def case_examine(request: HttpRequest, reference: str) -> HttpResponse:
-    form = forms_staff.ExaminationForm(request.POST, prefix="examine")
-    if asked := _ask_first(request, reference, "examine", form, Action.EXAMINE):
-        return asked
-    return _act(
-        request,
-        reference,
-        "examine",
-        form,
-        lambda case, person, data: services.case_examine(
-            case=case, actor=person, conclusion=data["conclusion"], findings=data["findings"], via=WEB
-        ),
-        _("The result of the examination is recorded."),
-    )
+STEPS: dict[str, Step] = {
+    "confirm": Step(
+        forms_staff.StaffForm,
+        services.case_confirm_no_conflict,
+        (),
+        gettext_lazy("Thank you. You confirmed that you have no conflict of interest with this case."),
+    ),
+    "examine": Step(
+        forms_staff.ExaminationForm,
+        services.case_examine,
+        ("conclusion", "findings"),
+        gettext_lazy("The result of the examination is recorded."),
+        ask=Action.EXAMINE,
+    ),
+    "review": Step(
+        forms_staff.ReviewForm,
+        services.case_review,
+        ("decision", "notes"),
+        gettext_lazy("The result of the review is recorded."),
+        ask=Action.REVIEW,
+    ),
+    "recuse": Step(
+        forms_staff.RecuseForm,
+        services.case_recuse,
+        ("reason",),
+        gettext_lazy("You have withdrawn from the case. It has gone to the next handler."),
+        done="web:queue",
+        via=False,
+    ),
+    "follow_up": Step(
+        forms_staff.FollowUpForm,
+        services.follow_up_add,
+        ("title", "due_date"),
+        gettext_lazy("The follow-up action is added."),
+    ),
+    "close": Step(
+        forms_staff.CloseForm,
+        services.case_close,
+        ("summary",),
+        gettext_lazy("The case is closed."),
+        ask=Action.CLOSE,
+    ),
+    "identity": Step(
+        forms_staff.IdentityRequestForm,
+        identity.identity_request,
+        ("reason",),
+        gettext_lazy("Your request is sent. A member of the COI handling team will decide."),
+    ),
+}
 
 
-@staff_required
-def case_review(request: HttpRequest, reference: str) -> HttpResponse:
-    form = forms_staff.ReviewForm(request.POST, prefix="review")
-    if asked := _ask_first(request, reference, "review", form, Action.REVIEW):
-        return asked
-    return _act(
-        request,
-        reference,
-        "review",
-        form,
-        lambda case, person, data: services.case_review(
-            case=case, actor=person, decision=data["decision"], notes=data["notes"], via=WEB
-        ),
-        _("The result of the review is recorded."),
-    )
+def _step_view(key: str) -> Callable[..., HttpResponseBase]:
+    """The view of one of ``STEPS``: its form (under the prefix ``key``), asked first if irreversible."""
+    step = STEPS[key]
+
+    @staff_required
+    def view(request: HttpRequest, reference: str) -> HttpResponse:
+        form = step.form(request.POST, prefix=key)
+        if step.ask is not None and (asked := _ask_first(request, reference, key, form, step.ask)):
+            return asked
+        done_url = reverse(step.done) if step.done else None
+        return _act(request, reference, key, form, step.run, str(step.success), done_url=done_url)
+
+    view.__name__ = view.__qualname__ = f"step_{key}"
+    return view
 
 
-@staff_required
-def case_recuse(request: HttpRequest, reference: str) -> HttpResponse:
-    return _act(
-        request,
-        reference,
-        "recuse",
-        forms_staff.RecuseForm(request.POST, prefix="recuse"),
-        lambda case, person, data: services.case_recuse(case=case, actor=person, reason=data["reason"]),
-        _("You have withdrawn from the case. It has gone to the next handler."),
-        done_url=reverse("web:queue"),
-    )
+case_confirm = _step_view("confirm")
+case_examine = _step_view("examine")
+case_review = _step_view("review")
+case_recuse = _step_view("recuse")
+follow_up_add = _step_view("follow_up")
+case_close = _step_view("close")
+identity_request = _step_view("identity")
 
 
 @staff_required
@@ -255,20 +289,6 @@ def case_message(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@staff_required
-def follow_up_add(request: HttpRequest, reference: str) -> HttpResponse:
-    return _act(
-        request,
-        reference,
-        "follow_up",
-        forms_staff.FollowUpForm(request.POST, prefix="follow_up"),
-        lambda case, person, data: services.follow_up_add(
-            case=case, actor=person, title=data["title"], due_date=data["due_date"], via=WEB
-        ),
-        _("The follow-up action is added."),
-    )
-
-
 # Marking a follow-up action done or cancelling it: the form, the service, the words of success.
 SETTLE: dict[str, tuple[type[forms_staff.StaffForm], Callable[..., Any], Promise]] = {
     "done": (
@@ -299,37 +319,6 @@ def follow_up_settle(request: HttpRequest, reference: str, follow_up_id: str, ho
         form_class(request.POST, prefix=key),
         lambda case, person, data: settle(case, person, services.follow_up_for(case, follow_up_id), data),
         str(success),
-    )
-
-
-@staff_required
-def case_close(request: HttpRequest, reference: str) -> HttpResponse:
-    form = forms_staff.CloseForm(request.POST, prefix="close")
-    if asked := _ask_first(request, reference, "close", form, Action.CLOSE):
-        return asked
-    return _act(
-        request,
-        reference,
-        "close",
-        form,
-        lambda case, person, data: services.case_close(
-            case=case, actor=person, summary=data["summary"], via=WEB
-        ),
-        _("The case is closed."),
-    )
-
-
-@staff_required
-def identity_request(request: HttpRequest, reference: str) -> HttpResponse:
-    return _act(
-        request,
-        reference,
-        "identity",
-        forms_staff.IdentityRequestForm(request.POST, prefix="identity"),
-        lambda case, person, data: identity.identity_request(
-            case=case, actor=person, reason=data["reason"], via=WEB
-        ),
-        _("Your request is sent. A member of the COI handling team will decide."),
     )
 
 

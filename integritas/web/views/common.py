@@ -63,18 +63,19 @@ def case_url(case: Case) -> str:
     return reverse("web:case", args=[case.reference])
 
 
-def summary_errors(form: forms.Form | None) -> list[dict[str, str]]:
+def summary_errors(*bound: forms.Form | None) -> list[dict[str, str]]:
     """The error summary at the top of the page: each error links to its field."""
-    if form is None or not form.is_bound:
-        return []
-    found = []
-    for name, errors in form.errors.items():
-        if name == NON_FIELD_ERRORS:
-            found += [{"text": str(e), "href": ""} for e in errors]
+    found: list[dict[str, str]] = []
+    for form in bound:
+        if form is None or not form.is_bound:
             continue
-        bound = form[name]
-        target = bound.auto_id + ("_0" if isinstance(bound.field.widget, forms.RadioSelect) else "")
-        label = str(bound.label)
-        joiner = " " if label.endswith("?") else ": "
-        found += [{"text": f"{label}{joiner}{e}", "href": f"#{target}"} for e in errors]
+        for name, errors in form.errors.items():
+            if name == NON_FIELD_ERRORS:
+                found += [{"text": str(e), "href": ""} for e in errors]
+                continue
+            field = form[name]
+            target = field.auto_id + ("_0" if isinstance(field.field.widget, forms.RadioSelect) else "")
+            label = str(field.label)
+            joiner = " " if label.endswith("?") else ": "
+            found += [{"text": f"{label}{joiner}{e}", "href": f"#{target}"} for e in errors]
     return found

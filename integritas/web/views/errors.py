@@ -46,6 +46,15 @@ def _page(
         return HttpResponse(f"<!doctype html><title>{status}</title><p>{status}</p>", status=status)
 
 
+def _answer(
+    request: HttpRequest, error: DomainError, status: int, title: str, text: str, **page: Any
+) -> HttpResponse:
+    """The API's JSON envelope for an address under /api/, the page otherwise."""
+    if request.path.startswith(API_PREFIX):
+        return _api_error(error, status)
+    return _page(request, status, title, text, **page)
+
+
 def _back_to_form(request: HttpRequest) -> str:
     """The address of the form that was posted (a GET shows it again), when it is one of ours."""
     try:
@@ -56,10 +65,9 @@ def _back_to_form(request: HttpRequest) -> str:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith(API_PREFIX):
-        return _api_error(Malformed(), 400)
-    return _page(
+    return _answer(
         request,
+        Malformed(),
         400,
         _("The request could not be read"),
         _("Your browser sent something this site could not read. Go back and try again."),
@@ -68,10 +76,9 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith(API_PREFIX):
-        return _api_error(Forbidden(), 403)
-    return _page(
+    return _answer(
         request,
+        Forbidden(),
         403,
         _("You may not open this page"),
         _("This page is not open to you. If you are a member of staff, sign in with your own account."),
@@ -79,10 +86,9 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith(API_PREFIX):
-        return _api_error(NotFound(reason="endpoint"), 404)
-    return _page(
+    return _answer(
         request,
+        NotFound(reason="endpoint"),
         404,
         _("Page not found"),
         _(

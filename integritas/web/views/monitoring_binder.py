@@ -3,12 +3,15 @@ socialisation records) and the download of the binder of a year."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +22,7 @@ from integritas.errors import DomainError
 from integritas.monitoring import binder, services
 from integritas.monitoring.models import EvidenceFile, EvidenceKind
 from integritas.orgs.models import Unit
-from integritas.web.forms_staff import StaffForm
+from integritas.web.forms_staff import StaffForm, show_invalid
 from integritas.web.views.common import person_of, staff_required, summary_errors
 from integritas.web.views.monitoring import team_only
 
@@ -56,12 +59,23 @@ def _year(request: HttpRequest, unit: Unit) -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= current else current
 
 
-@staff_required
-def binder_page(request: HttpRequest) -> HttpResponse:
-    unit = _unit(request)
-    if unit is None:
-        return team_only(request)
-    year = _year(request, unit)
+def _of_unit_year(view: Callable[[HttpRequest, Unit, int], HttpResponse]) -> Callable[..., HttpResponseBase]:
+    """Staff of the team of the unit asked for (``?unit=``; the page for the team only otherwise),
+    with the year asked for (this year when none or a wrong one)."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        unit = _unit(request)
+        if unit is None:
+            return team_only(request)
+        return view(request, unit, _year(request, unit))
+
+    return wrapper
+
+
+@_of_unit_year
+def binder_page(request: HttpRequest, unit: Unit, year: int) -> HttpResponse:
     form = EvidenceForm(request.POST or None, request.FILES or None)
     here = f"{reverse('web:monitoring_binder')}?{urlencode({'unit': unit.code, 'year': year})}"
     if request.method == "POST" and form.is_valid():
@@ -78,8 +92,7 @@ def binder_page(request: HttpRequest) -> HttpResponse:
                 upload=data["file"],
             )
         except DomainError as error:
-            for name, problem in error.fields.items():
-                form.add_error(name if name in form.fields else None, str(problem))
+            show_invalid(form, error)
             if not error.fields:
                 form.add_error(None, error.message)
         else:
@@ -98,12 +111,8 @@ def binder_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/monitoring/binder.html", context, status=400 if form.errors else 200)
 
 
-@staff_required
-def binder_download(request: HttpRequest) -> HttpResponse:
-    unit = _unit(request)
-    if unit is None:
-        return team_only(request)
-    year = _year(request, unit)
+@_of_unit_year
+def binder_download(request: HttpRequest, unit: Unit, year: int) -> HttpResponse:
     body = binder.binder_zip(unit, year, person_of(request))
     return attachment(body, "application/zip", f"berkas-zi-wbk-{unit.code}-{year}.zip")
 

@@ -13,12 +13,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from integritas.api.monitoring import attachment
 from integritas.cases.access import team_unit_ids
 from integritas.cases.models import Category
 from integritas.errors import DomainError, Forbidden, Invalid, NotFound, WrongState
@@ -41,28 +41,34 @@ from integritas.prevention.models import (
     Gratification,
     GratificationStatus,
 )
+from integritas.web.forms_staff import show_invalid
+from integritas.web.views.common import login_url, person_of, summary_errors
 from integritas.web.views.prevention_forms import ComplianceForm, DeclarationForm
 
 R = TypeVar("R", bound=HttpResponseBase)
+T = TypeVar("T")
 
 # ---------------------------------------------------------------- shared helpers
 
 
-def staff_only(view: Callable[..., R]) -> Callable[..., R | HttpResponseRedirect]:
-    """Signed-in staff only; anyone else goes to the sign-in page and comes back here."""
+def staff_only(view: Callable[..., R]) -> Callable[..., R | HttpResponse]:
+    """Signed-in staff only; anyone else goes to the sign-in page and comes back here. A record the
+    person may not see (``NotFound`` from ``prevention.access``) gets the same page as a missing one."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponseRedirect:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponse:
         if not request.user.is_authenticated:
-            target = request.get_full_path() if request.method == "GET" else request.path
-            return redirect(f"{reverse('web:login')}?{urlencode({'next': target})}")
-        return view(request, *args, **kwargs)
+            return redirect(login_url(request.get_full_path() if request.method == "GET" else request.path))
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            return not_found(request)
 
     return wrapper
 
 
 def me(request: HttpRequest) -> Person:
-    return request.user  # type: ignore[return-value]
+    return person_of(request)
 
 
 def lang() -> str:
@@ -80,27 +86,10 @@ def day(value: dt.date | None) -> str:
     return format_date(value) if value else ""
 
 
-def summary_errors(*bound: forms.Form | None) -> list[dict[str, str]]:
-    """The error summary at the top of a page: each error links to its field."""
-    found: list[dict[str, str]] = []
-    for form in bound:
-        if form is None or not form.is_bound:
-            continue
-        for name, errors in form.errors.items():
-            if name == NON_FIELD_ERRORS:
-                found += [{"text": str(e), "href": ""} for e in errors]
-                continue
-            field = form[name]
-            target = field.auto_id + ("_0" if isinstance(field.field.widget, forms.RadioSelect) else "")
-            found += [{"text": f"{field.label}: {e}", "href": f"#{target}"} for e in errors]
-    return found
-
-
-def put_errors(form: forms.Form, error: Invalid, field_for: Callable[[str], str | None]) -> None:
-    """A service's problems onto the form's fields (or the form itself), in the page's language."""
-    for name, problem in error.fields.items():
-        target = field_for(name)
-        form.add_error(target if target in form.fields else None, problem.text)
+def this_year(person: Person) -> tuple[Unit | None, int]:
+    """The person's home unit, and the year it is there now (UTC without one)."""
+    unit = home_unit(person)
+    return unit, timezone.now().astimezone(unit.tz if unit else dt.UTC).year
 
 
 def quiet(form: forms.Form) -> None:
@@ -120,8 +109,66 @@ def outcome_of(error: DomainError) -> tuple[int, str]:
     return error.status, error.message
 
 
+def submit(
+    request: HttpRequest,
+    form: forms.Form,
+    run: Callable[[], T],
+    then: Callable[[T], tuple[str, HttpResponse]],
+    show: Callable[[int, str], HttpResponse],
+    *,
+    field_for: Callable[[str], str | None] | None = None,
+    again: bool = False,
+) -> HttpResponse:
+    """A posted form to its one service call. When it worked, ``then`` gives the words of success
+    and the answer (a redirect). Otherwise ``show(status, problem)`` draws the page again: 200 when
+    nothing was posted, or when the form came back ``again`` only to add a block or change a choice
+    (what was typed is kept, without errors); the service's field problems go onto the form
+    (``field_for`` names the form field of a service field), other refusals become the problem."""
+    if request.method != "POST" or again:
+        if again:
+            quiet(form)
+        return show(200, "")
+    status, problem = 400, ""
+    if form.is_valid():
+        try:
+            result = run()
+        except Invalid as error:
+            show_invalid(form, error, field_for)
+        except DomainError as error:
+            status, problem = outcome_of(error)
+        else:
+            text, answer = then(result)
+            messages.success(request, text)
+            return answer
+    return show(status, problem)
+
+
 def not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "web/prevention/not_found.html", status=404)
+
+
+def team_only(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/prevention/team_only.html", status=403)
+
+
+UnitsView = Callable[[HttpRequest, Person, list[Unit]], HttpResponse]
+
+
+def with_units(find: Callable[[Person], list[Unit]]) -> Callable[[UnitsView], Callable[..., HttpResponse]]:
+    """A page about units: the view gets the person and the units ``find`` gives them (a unit's
+    teams, or where they may publish); someone with none gets the page for the team only."""
+
+    def decorate(view: UnitsView) -> Callable[..., HttpResponse]:
+        @staff_only
+        @wraps(view)
+        def wrapper(request: HttpRequest) -> HttpResponse:
+            person = me(request)
+            units = find(person)
+            return view(request, person, units) if units else team_only(request)
+
+        return wrapper
+
+    return decorate
 
 
 def rupiah(value: int | None) -> str:
@@ -130,14 +177,6 @@ def rupiah(value: int | None) -> str:
         return ""
     text = f"{int(value):,}"
     return "Rp" + (text.replace(",", ".") if lang() == "id" else text)
-
-
-def attachment(body: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def team_units_tree(person: Person) -> list[Unit]:
@@ -183,8 +222,7 @@ def interests_for_page(interests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def hub(request: HttpRequest) -> HttpResponse:
     """Pencegahan benturan kepentingan: what needs the person's attention, and where everything is."""
     person = me(request)
-    unit = home_unit(person)
-    year = timezone.now().astimezone(unit.tz if unit else dt.UTC).year
+    unit, year = this_year(person)
     annual = declarations.annual_for(person, year)
     now = timezone.now()
     seats = AgendaParticipant.objects.filter(person=person, agenda__meets_at__gt=now).select_related(
@@ -238,8 +276,7 @@ def _declaration_rows(rows: Iterable[Declaration], unit: Unit | None) -> list[di
 @staff_only
 def declaration_mine(request: HttpRequest) -> HttpResponse:
     person = me(request)
-    unit = home_unit(person)
-    year = timezone.now().astimezone(unit.tz if unit else dt.UTC).year
+    unit, year = this_year(person)
     history = list(declarations.history_of(person)[:200])
     years = sorted({d.year for d in history if d.kind == DeclarationKind.ANNUAL}, reverse=True)
     context = {
@@ -254,41 +291,40 @@ def declaration_mine(request: HttpRequest) -> HttpResponse:
 @staff_only
 def declaration_new(request: HttpRequest) -> HttpResponse:
     person = me(request)
-    unit = home_unit(person)
-    year = timezone.now().astimezone(unit.tz if unit else dt.UTC).year
+    _unit, year = this_year(person)
     posted = request.method == "POST"
     more = posted and "more" in request.POST
     form = DeclarationForm(request.POST if posted else None, year=year, more=more)
-    status = 200
-    if more:
-        quiet(form)
-    if posted and not more:
-        if form.is_valid():
-            try:
-                filed = declarations.declaration_file(person=person, data=form.to_data())
-            except Invalid as error:
-                put_errors(form, error, DeclarationForm.field_for)
-            else:
-                messages.success(request, _("Your declaration is filed. Thank you."))
-                return redirect("web:prevention_declaration", declaration_id=filed.declaration.pk)
-        status = 400
-    context = {
-        "form": form,
-        "blocks": form.interest_blocks(),
-        "summary_errors": summary_errors(form),
-        "categories": [(c.label, c.help_text) for c in Category],
-        "section": "declarations",
-    }
-    return render(request, "web/prevention/declaration_form.html", context, status=status)
+
+    def show(status: int, problem: str) -> HttpResponse:
+        context = {
+            "form": form,
+            "problem": problem,
+            "blocks": form.interest_blocks(),
+            "summary_errors": summary_errors(form),
+            "categories": [(c.label, c.help_text) for c in Category],
+            "section": "declarations",
+        }
+        return render(request, "web/prevention/declaration_form.html", context, status=status)
+
+    return submit(
+        request,
+        form,
+        lambda: declarations.declaration_file(person=person, data=form.to_data()),
+        lambda filed: (
+            _("Your declaration is filed. Thank you."),
+            redirect("web:prevention_declaration", declaration_id=filed.declaration.pk),
+        ),
+        show,
+        field_for=DeclarationForm.field_for,
+        again=more,
+    )
 
 
 @staff_only
 def declaration_detail(request: HttpRequest, declaration_id: str) -> HttpResponse:
     person = me(request)
-    try:
-        row = access.get_declaration_for(person, declaration_id)
-    except NotFound:
-        return not_found(request)
+    row = access.get_declaration_for(person, declaration_id)
     interests = declarations.declaration_content(row, person)
     unit = home_unit(row.person)
     context = {
@@ -319,13 +355,9 @@ def declaration_statement(request: HttpRequest, year: str) -> HttpResponse:
     return attachment(pdf, "application/pdf", f"surat-pernyataan-{owner.username}-{year}.pdf")
 
 
-@staff_only
-def compliance(request: HttpRequest) -> HttpResponse:
+@with_units(team_units_tree)
+def compliance(request: HttpRequest, person: Person, units: list[Unit]) -> HttpResponse:
     """The team: who holds a position in a unit's subtree today and has not filed for the year."""
-    person = me(request)
-    units = team_units_tree(person)
-    if not units:
-        return render(request, "web/prevention/team_only.html", status=403)
     default_year = timezone.now().astimezone(units[0].tz).year
     data = request.GET if request.GET else {"unit": units[0].code, "year": default_year}
     form = ComplianceForm(data, units=unit_choices(units))

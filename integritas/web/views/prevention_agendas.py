@@ -21,18 +21,18 @@ from integritas.errors import DomainError, Invalid, NotFound
 from integritas.orgs.models import Holding, Person, Position, Unit
 from integritas.prevention import access, agendas, documents, riskmap, selectors
 from integritas.prevention.common import holdings_today
+from integritas.web.forms_staff import show_invalid
 from integritas.web.views.prevention import (
     attachment,
     me,
-    not_found,
     outcome_of,
-    put_errors,
-    quiet,
     staff_only,
+    submit,
     summary_errors,
     team_units_tree,
     unit_choices,
     when,
+    with_units,
 )
 from integritas.web.views.prevention_forms import AgendaForm, RiskForm, StatementForm
 
@@ -80,12 +80,8 @@ def _unit_people(unit: Unit | None) -> list[tuple[str, str]]:
     return [(p.username, f"{p.display_name} ({p.username})") for p in people]
 
 
-@staff_only
-def agenda_new(request: HttpRequest) -> HttpResponse:
-    person = me(request)
-    units = _publish_units(person)
-    if not units:
-        return render(request, "web/prevention/team_only.html", status=403)
+@with_units(_publish_units)
+def agenda_new(request: HttpRequest, person: Person, units: list[Unit]) -> HttpResponse:
     posted = request.method == "POST"
     chosen_code = (request.POST.get("unit") if posted else request.GET.get("unit")) or units[0].code
     unit = next((u for u in units if u.code == chosen_code), units[0])
@@ -98,31 +94,29 @@ def agenda_new(request: HttpRequest) -> HttpResponse:
         more=more,
         initial={"unit": unit.code},
     )
-    status, problem = 200, ""
-    if posted and not more and not switch:
-        status = 400
-        if form.is_valid():
-            try:
-                agenda = agendas.agenda_create(actor=person, data=form.to_data(unit.tz))
-            except Invalid as error:
-                put_errors(form, error, AgendaForm.field_for)
-            except DomainError as error:
-                status, problem = outcome_of(error)
-            else:
-                messages.success(request, _("The agenda is published. The participants were told."))
-                return redirect("web:prevention_agenda", agenda_id=agenda.pk)
-    if more or switch:
-        quiet(form)
-    context = {
-        "form": form,
-        "unit": unit,
-        "blocks": form.item_blocks(),
-        "summary_errors": summary_errors(form),
-        "problem": problem,
-        "zone": unit.effective_timezone,
-        "section": "agendas",
-    }
-    return render(request, "web/prevention/agenda_form.html", context, status=status)
+
+    def show(status: int, problem: str) -> HttpResponse:
+        context = {
+            "form": form,
+            "unit": unit,
+            "blocks": form.item_blocks(),
+            "summary_errors": summary_errors(form),
+            "problem": problem,
+            "zone": unit.effective_timezone,
+            "section": "agendas",
+        }
+        return render(request, "web/prevention/agenda_form.html", context, status=status)
+
+    def published(agenda: Any) -> tuple[str, HttpResponse]:
+        text = _("The agenda is published. The participants were told.")
+        return text, redirect("web:prevention_agenda", agenda_id=agenda.pk)
+
+    def publish() -> Any:
+        return agendas.agenda_create(actor=person, data=form.to_data(unit.tz))
+
+    return submit(
+        request, form, publish, published, show, field_for=AgendaForm.field_for, again=more or switch
+    )
 
 
 def _agenda_context(request: HttpRequest, agenda: Any) -> dict[str, Any]:
@@ -170,10 +164,7 @@ def _agenda_context(request: HttpRequest, agenda: Any) -> dict[str, Any]:
 
 @staff_only
 def agenda_detail(request: HttpRequest, agenda_id: str) -> HttpResponse:
-    try:
-        agenda = access.get_agenda_for(me(request), agenda_id)
-    except NotFound:
-        return not_found(request)
+    agenda = access.get_agenda_for(me(request), agenda_id)
     return render(request, "web/prevention/agenda.html", _agenda_context(request, agenda))
 
 
@@ -186,10 +177,7 @@ def _item_field(item_id: int, name: str) -> str:
 def agenda_statements(request: HttpRequest, agenda_id: str) -> HttpResponse:
     """The participant's statements on every item, on one page, sent at once."""
     person = me(request)
-    try:
-        agenda = access.get_agenda_for(person, agenda_id)
-    except NotFound:
-        return not_found(request)
+    agenda = access.get_agenda_for(person, agenda_id)
     context = _agenda_context(request, agenda)
     items = [(i["id"], i["title"]) for i in context["items"]]
     posted = request.method == "POST"
@@ -222,7 +210,7 @@ def agenda_statements(request: HttpRequest, agenda_id: str) -> HttpResponse:
                         try:
                             agendas.agenda_state(agenda=agenda, item_id=item_id, actor=person, data=data)
                         except Invalid as error:
-                            put_errors(form, error, partial(_item_field, item_id))
+                            show_invalid(form, error, partial(_item_field, item_id))
                     if form.errors:
                         raise Invalid({})
             except Invalid:
@@ -250,10 +238,7 @@ def agenda_statements(request: HttpRequest, agenda_id: str) -> HttpResponse:
 
 @staff_only
 def agenda_minutes(request: HttpRequest, agenda_id: str) -> HttpResponse:
-    try:
-        agenda = access.get_agenda_for(me(request), agenda_id)
-    except NotFound:
-        return not_found(request)
+    agenda = access.get_agenda_for(me(request), agenda_id)
     data = agendas.minutes(agenda)
     return render(
         request,
@@ -270,10 +255,7 @@ def agenda_minutes(request: HttpRequest, agenda_id: str) -> HttpResponse:
 @staff_only
 def agenda_minutes_pdf(request: HttpRequest, agenda_id: str) -> HttpResponse:
     person = me(request)
-    try:
-        agenda = access.get_agenda_for(person, agenda_id)
-    except NotFound:
-        return not_found(request)
+    agenda = access.get_agenda_for(person, agenda_id)
     return attachment(
         documents.minutes_pdf(agenda, person), "application/pdf", f"notulen-agenda-{agenda.pk}.pdf"
     )
@@ -319,12 +301,8 @@ def heat_map(rows: list[selectors.RiskRow]) -> dict[str, Any]:
     return {"cells": cells, "ticks": range(1, 6)}
 
 
-@staff_only
-def risk_map(request: HttpRequest) -> HttpResponse:
-    person = me(request)
-    units = team_units_tree(person)
-    if not units:
-        return render(request, "web/prevention/team_only.html", status=403)
+@with_units(team_units_tree)
+def risk_map(request: HttpRequest, person: Person, units: list[Unit]) -> HttpResponse:
     code = request.GET.get("unit") or request.POST.get("unit") or units[0].code
     unit = next((u for u in units if u.code == code), units[0])
     positions = [
@@ -335,7 +313,7 @@ def risk_map(request: HttpRequest) -> HttpResponse:
     ]
     posted = request.method == "POST"
     form = RiskForm(request.POST if posted else None, positions=positions, prefix="risk")
-    status, problem = 200, ""
+    here = f"{reverse('web:prevention_risk_map')}?unit={unit.code}"
     if posted and "remove" in request.POST:
         try:
             rating = riskmap.get_rating_for(person, request.POST.get("remove"))
@@ -343,37 +321,32 @@ def risk_map(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The rating is removed."))
         except NotFound:
             messages.error(request, _("This rating was not found."))
-        return redirect(f"{reverse('web:prevention_risk_map')}?unit={unit.code}")
-    if posted:
-        status = 400
-        if form.is_valid():
-            try:
-                riskmap.risk_rate(actor=person, data=form.to_data())
-            except Invalid as error:
-                put_errors(form, error, lambda name: name)
-            except DomainError as error:
-                status, problem = outcome_of(error)
-            else:
-                messages.success(request, _("The rating is saved."))
-                return redirect(f"{reverse('web:prevention_risk_map')}?unit={unit.code}")
+        return redirect(here)
     rows = selectors.risk_map(unit)
-    context = {
-        "unit": unit,
-        "units": unit_choices(units),
-        "rows": [
-            {
-                "row": r,
-                "kind": KIND_LABELS.get(r.decision_kind, r.decision_kind),
-                "level": LEVEL_LABELS[r.level],
-                "level_code": r.level,
-            }
-            for r in rows
-        ],
-        "heat": heat_map(rows),
-        "form": form,
-        "summary_errors": summary_errors(form) if posted else [],
-        "problem": problem,
-        "review_due": sum(1 for r in rows if r.review_due),
-        "section": "risk",
-    }
-    return render(request, "web/prevention/risk_map.html", context, status=status)
+
+    def show(status: int, problem: str) -> HttpResponse:
+        context = {
+            "unit": unit,
+            "units": unit_choices(units),
+            "rows": [
+                {
+                    "row": r,
+                    "kind": KIND_LABELS.get(r.decision_kind, r.decision_kind),
+                    "level": LEVEL_LABELS[r.level],
+                    "level_code": r.level,
+                }
+                for r in rows
+            ],
+            "heat": heat_map(rows),
+            "form": form,
+            "summary_errors": summary_errors(form),
+            "problem": problem,
+            "review_due": sum(1 for r in rows if r.review_due),
+            "section": "risk",
+        }
+        return render(request, "web/prevention/risk_map.html", context, status=status)
+
+    def rate() -> Any:
+        return riskmap.risk_rate(actor=person, data=form.to_data())
+
+    return submit(request, form, rate, lambda _rating: (_("The rating is saved."), redirect(here)), show)

@@ -39,14 +39,68 @@ def _count(data: Any, key: str, default: int, *, more: bool) -> int:
     return min(value + 1, MAX_BLOCKS) if more else value
 
 
-def _textarea(rows: int = 4) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows})
+def _long_text(
+    label: Any, *, rows: int, max_length: int, required: bool = True, help_text: Any = ""
+) -> forms.CharField:
+    """Text of several lines."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
+def _date(label: Any, **kwargs: Any) -> forms.DateField:
+    """A date typed (or picked) as year-month-day."""
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        **kwargs,
+    )
+
+
+def _scale(label: Any, steps: list[Any]) -> forms.TypedChoiceField:
+    """A choice of 1 to 5, each step with its words."""
+    return forms.TypedChoiceField(label=label, coerce=int, choices=list(enumerate(steps, start=1)))
+
+
+class Blocks(StaffForm):
+    """A form with a number of repeated blocks (``count``), kept in its hidden field ``blocks``; the
+    "more" button posts the form back with one block more."""
+
+    blocks = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def count_blocks(self, default: int, *, more: bool) -> int:
+        self.count = _count(self.data, "blocks", default, more=more)
+        self.fields["blocks"].initial = self.count
+        if self.is_bound:
+            data = cast("QueryDict", self.data).copy()
+            data["blocks"] = str(self.count)
+            self.data = data
+        return self.count
+
+
+class Mapped(StaffForm):
+    """A form whose fields a service names otherwise (``FIELDS``: service field → form field)."""
+
+    FIELDS: dict[str, str] = {}
+
+    @classmethod
+    def field_for(cls, name: str) -> str | None:
+        return cls.FIELDS.get(name, name)
+
+
+def _offer(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
+    cast(forms.ChoiceField, form.fields[name]).choices = choices
 
 
 # ---------------------------------------------------------------- declarations
 
 
-class DeclarationForm(StaffForm):
+class DeclarationForm(Blocks):
     kind = forms.ChoiceField(
         label=_("Kind of declaration"),
         choices=[
@@ -60,27 +114,21 @@ class DeclarationForm(StaffForm):
     none = forms.BooleanField(
         label=_("I have no interest that could conflict with my duties"), required=False
     )
-    blocks = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, year: int, more: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["year"].initial = year
-        self.count = _count(self.data, "blocks", 1, more=more)
-        self.fields["blocks"].initial = self.count
-        if self.is_bound:
-            data = cast("QueryDict", self.data).copy()
-            data["blocks"] = str(self.count)
-            self.data = data
+        self.count_blocks(1, more=more)
         categories = [("", _("Choose a category")), *Category.choices]
         for i in range(self.count):
             self.fields[f"i{i}_category"] = forms.ChoiceField(
                 label=_("Category"), choices=categories, required=False
             )
-            self.fields[f"i{i}_description"] = forms.CharField(
-                label=_("Description"),
-                required=False,
+            self.fields[f"i{i}_description"] = _long_text(
+                _("Description"),
+                rows=3,
                 max_length=5000,
-                widget=_textarea(3),
+                required=False,
                 help_text=_("For example: my brother-in-law owns the shop that supplies uniforms."),
             )
             for j in range(PARTY_ROWS):
@@ -152,17 +200,15 @@ class ComplianceForm(StaffForm):
 
     def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["unit"]).choices = units
+        _offer(self, "unit", units)
 
 
 # ---------------------------------------------------------------- gratification
 
 
-class GratificationForm(StaffForm):
-    received_on = forms.DateField(
-        label=_("Date received (or refused)"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d"],
+class GratificationForm(Mapped):
+    received_on = _date(
+        _("Date received (or refused)"),
         help_text=_("Year-month-day. The 30 working days to report it to the KPK count from this day."),
     )
     occasion = forms.ChoiceField(label=_("Occasion"), choices=Occasion.choices, widget=forms.RadioSelect)
@@ -173,10 +219,10 @@ class GratificationForm(StaffForm):
         required=False,
         help_text=_("For example: parent of a pupil, supplier, colleague, relative."),
     )
-    description = forms.CharField(
-        label=_("What was given"),
+    description = _long_text(
+        _("What was given"),
+        rows=4,
         max_length=10000,
-        widget=_textarea(4),
         help_text=_("Describe the gift (money, goods, a voucher, a trip, a meal…) and why it was given."),
     )
     value_idr = forms.IntegerField(
@@ -208,20 +254,16 @@ class GratificationForm(StaffForm):
             "rejected": bool(c.get("rejected")),
         }
 
-    @classmethod
-    def field_for(cls, name: str) -> str | None:
-        return cls.FIELDS.get(name, name)
-
 
 class OutcomeForm(StaffForm):
     outcome = forms.ChoiceField(
         label=_("What happened to the gift?"), choices=GratificationOutcome.choices, widget=forms.RadioSelect
     )
-    notes = forms.CharField(
-        label=_("Notes (optional)"),
-        required=False,
+    notes = _long_text(
+        _("Notes (optional)"),
+        rows=3,
         max_length=10000,
-        widget=_textarea(3),
+        required=False,
         help_text=_("For example the number of the KPK's report, or the date it was returned."),
     )
 
@@ -237,7 +279,7 @@ class GratificationFilterForm(StaffForm):
 # ---------------------------------------------------------------- self-declared conflicts
 
 
-class ConflictForm(StaffForm):
+class ConflictForm(Mapped):
     kind = forms.ChoiceField(
         label=_("Is the conflict actual or potential?"),
         choices=[
@@ -253,16 +295,11 @@ class ConflictForm(StaffForm):
         help_text=_("For example: setting the winner of the school uniform procurement."),
     )
     decision_kind = forms.ChoiceField(label=_("Kind of decision"), choices=DecisionKind.choices)
-    decision_date = forms.DateField(
-        label=_("When the decision is due (optional)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d"],
-    )
-    description = forms.CharField(
-        label=_("Your interest in it"),
+    decision_date = _date(_("When the decision is due (optional)"), required=False)
+    description = _long_text(
+        _("Your interest in it"),
+        rows=5,
         max_length=20000,
-        widget=_textarea(5),
         help_text=_("Who or what is involved and how you are related to it."),
     )
 
@@ -270,7 +307,7 @@ class ConflictForm(StaffForm):
 
     def __init__(self, *args: Any, positions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["position"]).choices = positions
+        _offer(self, "position", positions)
         if positions:
             self.fields["position"].initial = positions[0][0]
 
@@ -288,18 +325,14 @@ class ConflictForm(StaffForm):
             "description": c["description"],
         }
 
-    @classmethod
-    def field_for(cls, name: str) -> str | None:
-        return cls.FIELDS.get(name, name)
-
 
 class MeasureForm(StaffForm):
     measure = forms.ChoiceField(label=_("Control measure"), choices=Measure.choices, widget=forms.RadioSelect)
-    notes = forms.CharField(
-        label=_("Notes (optional)"),
-        required=False,
+    notes = _long_text(
+        _("Notes (optional)"),
+        rows=3,
         max_length=20000,
-        widget=_textarea(3),
+        required=False,
         help_text=_("For example who takes the decision instead, or what access is restricted."),
     )
 
@@ -307,7 +340,7 @@ class MeasureForm(StaffForm):
 # ---------------------------------------------------------------- decision agendas
 
 
-class AgendaForm(StaffForm):
+class AgendaForm(Blocks):
     unit = forms.ChoiceField(label=_("Unit"))
     title = forms.CharField(
         label=_("Title of the meeting"),
@@ -315,11 +348,7 @@ class AgendaForm(StaffForm):
         help_text=_("For example: meeting to set the supplier of school uniforms."),
     )
     kind = forms.ChoiceField(label=_("Kind of decision"), choices=DecisionKind.choices)
-    day = forms.DateField(
-        label=_("Date of the meeting"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d"],
-    )
+    day = _date(_("Date of the meeting"))
     time = forms.TimeField(
         label=_("Time (unit's local time)"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -331,14 +360,13 @@ class AgendaForm(StaffForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Staff of the unit who take part in the decision."),
     )
-    others = forms.CharField(
-        label=_("Other participants (optional)"),
-        required=False,
+    others = _long_text(
+        _("Other participants (optional)"),
+        rows=2,
         max_length=5000,
-        widget=_textarea(2),
+        required=False,
         help_text=_("Usernames of staff of other units, one per line."),
     )
-    blocks = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(
         self,
@@ -349,23 +377,18 @@ class AgendaForm(StaffForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["unit"]).choices = units
-        cast(forms.ChoiceField, self.fields["participants"]).choices = people
-        self.count = _count(self.data, "blocks", 2, more=more)
-        self.fields["blocks"].initial = self.count
-        if self.is_bound:
-            data = cast("QueryDict", self.data).copy()
-            data["blocks"] = str(self.count)
-            self.data = data
+        _offer(self, "unit", units)
+        _offer(self, "participants", people)
+        self.count_blocks(2, more=more)
         for i in range(self.count):
             self.fields[f"item{i}_title"] = forms.CharField(
                 label=_("Item to decide"), required=False, max_length=300
             )
-            self.fields[f"item{i}_parties"] = forms.CharField(
-                label=_("Parties concerned"),
-                required=False,
+            self.fields[f"item{i}_parties"] = _long_text(
+                _("Parties concerned"),
+                rows=3,
                 max_length=10000,
-                widget=_textarea(3),
+                required=False,
                 help_text=_("Bidders, applicants, companies or people the decision is about: one per line."),
             )
 
@@ -430,11 +453,11 @@ class StatementForm(StaffForm):
                 ],
                 widget=forms.RadioSelect,
             )
-            self.fields[f"r{item_id}"] = forms.CharField(
-                label=_("Reason for withdrawing"),
-                required=False,
+            self.fields[f"r{item_id}"] = _long_text(
+                _("Reason for withdrawing"),
+                rows=2,
                 max_length=5000,
-                widget=_textarea(2),
+                required=False,
                 help_text=_("Only the COI handling team and you can read it."),
             )
 
@@ -445,44 +468,26 @@ class StatementForm(StaffForm):
 class RiskForm(StaffForm):
     position = forms.ChoiceField(label=_("Position"))
     decision_kind = forms.ChoiceField(label=_("Kind of decision"), choices=DecisionKind.choices)
-    likelihood = forms.TypedChoiceField(
-        label=_("Likelihood of a conflict of interest"),
-        coerce=int,
-        choices=[
-            (1, _("1 – rare")),
-            (2, _("2 – unlikely")),
-            (3, _("3 – possible")),
-            (4, _("4 – likely")),
-            (5, _("5 – almost certain")),
-        ],
+    likelihood = _scale(
+        _("Likelihood of a conflict of interest"),
+        [_("1 – rare"), _("2 – unlikely"), _("3 – possible"), _("4 – likely"), _("5 – almost certain")],
     )
-    impact = forms.TypedChoiceField(
-        label=_("Impact if it happens"),
-        coerce=int,
-        choices=[
-            (1, _("1 – negligible")),
-            (2, _("2 – minor")),
-            (3, _("3 – moderate")),
-            (4, _("4 – major")),
-            (5, _("5 – severe")),
-        ],
+    impact = _scale(
+        _("Impact if it happens"),
+        [_("1 – negligible"), _("2 – minor"), _("3 – moderate"), _("4 – major"), _("5 – severe")],
     )
-    mitigation = forms.CharField(
-        label=_("Mitigation"),
-        required=False,
+    mitigation = _long_text(
+        _("Mitigation"),
+        rows=3,
         max_length=5000,
-        widget=_textarea(3),
+        required=False,
         help_text=_("What is done to prevent or control the conflict."),
     )
-    review_on = forms.DateField(
-        label=_("Review by"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d"],
-    )
+    review_on = _date(_("Review by"))
 
     def __init__(self, *args: Any, positions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["position"]).choices = [("", _("Choose a position")), *positions]
+        _offer(self, "position", [("", _("Choose a position")), *positions])
 
     def to_data(self) -> dict[str, Any]:
         c = self.cleaned_data

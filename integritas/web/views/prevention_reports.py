@@ -4,21 +4,23 @@ handler's measure)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from django.contrib import messages
+from django import forms
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integritas.cases.evidence import check_files
+from integritas import http
+from integritas.cases.evidence import Download, check_files
 from integritas.cases.models import DecisionKind
-from integritas.errors import DomainError, Forbidden, Invalid, NotFound
+from integritas.orgs.models import Person, Unit
 from integritas.prevention import access, conflicts, exports, gratifications
 from integritas.prevention.common import holdings_today, home_unit
 from integritas.prevention.models import (
@@ -33,15 +35,15 @@ from integritas.web.views.prevention import (
     attachment,
     day,
     me,
-    not_found,
-    outcome_of,
-    put_errors,
     rupiah,
     staff_only,
+    submit,
     summary_errors,
+    team_only,
     team_units_tree,
     unit_choices,
     when,
+    with_units,
 )
 from integritas.web.views.prevention_forms import (
     ConflictForm,
@@ -114,40 +116,36 @@ def gratification_list(request: HttpRequest) -> HttpResponse:
 @staff_only
 def gratification_new(request: HttpRequest) -> HttpResponse:
     person = me(request)
+    unit = home_unit(person)
     posted = request.method == "POST"
     form = GratificationForm(request.POST if posted else None, request.FILES if posted else None)
-    status, problem = 200, ""
-    if posted:
-        status = 400
-        if form.is_valid():
-            unit = home_unit(person)
-            try:
-                uploads = request.FILES.getlist("evidence")
-                limit = int((unit.effective_policy if unit else {}).get("max_upload_mb", 20))
-                files = check_files(uploads, max_upload_mb=limit) if uploads else []
-                row = gratifications.gratification_report(recipient=person, data=form.to_data(), files=files)
-            except Invalid as error:
-                put_errors(form, error, GratificationForm.field_for)
-            except DomainError as error:
-                status, problem = outcome_of(error)
-                if error.status in (413, 415):
-                    form.add_error("evidence", error.message)
-            else:
-                messages.success(
-                    request,
-                    _("Your gratification report %(reference)s is filed. The COI handling team was told.")
-                    % {"reference": row.reference},
-                )
-                return redirect("web:prevention_gratification", reference=row.reference)
-    context = {
-        "form": form,
-        "summary_errors": summary_errors(form),
-        "problem": problem,
-        "thresholds": _thresholds(),
-        "no_unit": home_unit(person) is None,
-        "section": "gratifications",
-    }
-    return render(request, "web/prevention/gratification_form.html", context, status=status)
+
+    def report() -> Any:
+        uploads = request.FILES.getlist("evidence")
+        limit = int((unit.effective_policy if unit else {}).get("max_upload_mb", 20))
+        files = check_files(uploads, max_upload_mb=limit) if uploads else []
+        return gratifications.gratification_report(recipient=person, data=form.to_data(), files=files)
+
+    def show(status: int, problem: str) -> HttpResponse:
+        if status in (413, 415):  # the file was refused: say so next to it
+            form.add_error("evidence", problem)
+        context = {
+            "form": form,
+            "summary_errors": summary_errors(form),
+            "problem": problem,
+            "thresholds": _thresholds(),
+            "no_unit": unit is None,
+            "section": "gratifications",
+        }
+        return render(request, "web/prevention/gratification_form.html", context, status=status)
+
+    def filed(row: Any) -> tuple[str, HttpResponse]:
+        text = _("Your gratification report %(reference)s is filed. The COI handling team was told.")
+        return text % {"reference": row.reference}, redirect(
+            "web:prevention_gratification", reference=row.reference
+        )
+
+    return submit(request, form, report, filed, show, field_for=GratificationForm.field_for)
 
 
 def _render_gratification(
@@ -180,68 +178,77 @@ def _render_gratification(
     return render(request, "web/prevention/gratification.html", context, status=status)
 
 
+@dataclass(frozen=True)
+class Kind:
+    """A kind of report on these pages: how to fetch one for a person, its page, how to draw that."""
+
+    fetch: Callable[[Person, str], Any]
+    page: str
+    draw: Callable[..., HttpResponse]
+
+
+GRATIFICATION = Kind(access.get_gratification_for, "web:prevention_gratification", _render_gratification)
+
+
 @staff_only
 def gratification_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        row = access.get_gratification_for(me(request), reference)
-    except NotFound:
-        return not_found(request)
-    return _render_gratification(request, row)
+    return _render_gratification(request, access.get_gratification_for(me(request), reference))
+
+
+def _settle(row: Any, actor: Person, data: dict[str, Any]) -> None:
+    gratifications.gratification_settle(item=row, actor=actor, outcome=data["outcome"], notes=data["notes"])
 
 
 @staff_only
 def gratification_outcome(request: HttpRequest, reference: str) -> HttpResponse:
-    person = me(request)
-    try:
-        row = access.get_gratification_for(person, reference)
-    except NotFound:
-        return not_found(request)
-    if request.method != "POST":
-        return redirect("web:prevention_gratification", reference=reference)
     form = OutcomeForm(request.POST, prefix="outcome")
-    status, problem = 400, ""
-    if form.is_valid():
-        try:
-            gratifications.gratification_settle(
-                item=row, actor=person, outcome=form.cleaned_data["outcome"], notes=form.cleaned_data["notes"]
-            )
-        except Invalid as error:
-            put_errors(form, error, lambda name: name)
-        except DomainError as error:
-            status, problem = outcome_of(error)
-        else:
-            messages.success(request, _("The outcome is recorded."))
-            return redirect("web:prevention_gratification", reference=reference)
-    row = access.get_gratification_for(person, reference)
-    return _render_gratification(request, row, form=form, status=status, problem=problem)
+    return _decide(request, reference, GRATIFICATION, form, _settle, _("The outcome is recorded."))
+
+
+def _decide(
+    request: HttpRequest,
+    reference: str,
+    kind: Kind,
+    form: forms.Form,
+    run: Callable[[Any, Person, dict[str, Any]], None],
+    success: str,
+) -> HttpResponse:
+    """The team's decision on a report (what happened to a gift, the measure on a conflict): one
+    service call, then back to the report's page, or that page again with the problem."""
+    person = me(request)
+    item = kind.fetch(person, reference)
+    back = redirect(kind.page, reference=reference)
+    if request.method != "POST":
+        return back
+
+    def show(status: int, problem: str) -> HttpResponse:
+        return kind.draw(request, kind.fetch(person, reference), form=form, status=status, problem=problem)
+
+    return submit(
+        request, form, lambda: run(item, person, form.cleaned_data), lambda _r: (success, back), show
+    )
 
 
 @staff_only
 def gratification_evidence(request: HttpRequest, reference: str, evidence_id: str) -> HttpResponseBase:
     person = me(request)
-    try:
-        row = access.get_gratification_for(person, reference)
-        evidence, name = gratifications.evidence_file(row, evidence_id, person)
-    except NotFound:
-        return not_found(request)
-    response = StreamingHttpResponse(
-        gratifications.read_evidence(row, evidence), content_type=evidence.content_type
+    row = access.get_gratification_for(person, reference)
+    evidence, name = gratifications.evidence_file(row, evidence_id, person)
+    return http.attachment(
+        Download(
+            chunks=gratifications.read_evidence(row, evidence),
+            content_type=evidence.content_type,
+            size=evidence.size,
+            name=name,
+        )
     )
-    response["Content-Length"] = str(evidence.size)
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
 
 
-@staff_only
-def gratification_export(request: HttpRequest) -> HttpResponse:
-    person = me(request)
-    units = {u.code: u for u in team_units_tree(person)}
-    unit = units.get(request.GET.get("unit") or "")
+@with_units(team_units_tree)
+def gratification_export(request: HttpRequest, person: Person, units: list[Unit]) -> HttpResponse:
+    unit = next((u for u in units if u.code == request.GET.get("unit")), None)
     if unit is None:
-        return render(request, "web/prevention/team_only.html", status=403)
+        return team_only(request)
     rows = (
         access.gratifications_visible_to(person)
         .filter(unit__path__startswith=unit.path)
@@ -308,33 +315,28 @@ def conflict_new(request: HttpRequest) -> HttpResponse:
     positions = _positions(person)
     posted = request.method == "POST"
     form = ConflictForm(request.POST if posted else None, positions=positions)
-    status, problem = 200, ""
-    if posted:
-        status = 400
-        if form.is_valid():
-            try:
-                item = conflicts.self_declaration_file(declarer=person, data=form.to_data())
-            except Invalid as error:
-                put_errors(form, error, ConflictForm.field_for)
-            except DomainError as error:
-                status, problem = outcome_of(error)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Your declaration %(reference)s went to %(title)s. Wait for the measure before you take the decision."
-                    )
-                    % {"reference": item.reference, "title": conflicts.handler_title(item)},
-                )
-                return redirect("web:prevention_conflict", reference=item.reference)
-    context = {
-        "form": form,
-        "positions": positions,
-        "summary_errors": summary_errors(form),
-        "problem": problem,
-        "section": "conflicts",
-    }
-    return render(request, "web/prevention/conflict_form.html", context, status=status)
+
+    def show(status: int, problem: str) -> HttpResponse:
+        context = {
+            "form": form,
+            "positions": positions,
+            "summary_errors": summary_errors(form),
+            "problem": problem,
+            "section": "conflicts",
+        }
+        return render(request, "web/prevention/conflict_form.html", context, status=status)
+
+    def filed(item: Any) -> tuple[str, HttpResponse]:
+        text = _(
+            "Your declaration %(reference)s went to %(title)s. Wait for the measure before you take the decision."
+        )
+        words = text % {"reference": item.reference, "title": conflicts.handler_title(item)}
+        return words, redirect("web:prevention_conflict", reference=item.reference)
+
+    def file() -> Any:
+        return conflicts.self_declaration_file(declarer=person, data=form.to_data())
+
+    return submit(request, form, file, filed, show, field_for=ConflictForm.field_for)
 
 
 def _event_label(code: str) -> str:
@@ -385,39 +387,22 @@ def _render_conflict(
 
 @staff_only
 def conflict_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        item = access.get_self_declaration_for(me(request), reference)
-    except NotFound:
-        return not_found(request)
-    return _render_conflict(request, item)
+    return _render_conflict(request, access.get_self_declaration_for(me(request), reference))
+
+
+def _measure(item: Any, actor: Person, data: dict[str, Any]) -> None:
+    with transaction.atomic():
+        conflicts.self_declaration_decide(
+            item=item, actor=actor, measure=data["measure"], notes=data["notes"]
+        )
+
+
+CONFLICT = Kind(access.get_self_declaration_for, "web:prevention_conflict", _render_conflict)
 
 
 @staff_only
 def conflict_measure(request: HttpRequest, reference: str) -> HttpResponse:
-    person = me(request)
-    try:
-        item = access.get_self_declaration_for(person, reference)
-    except NotFound:
-        return not_found(request)
-    if request.method != "POST":
-        return redirect("web:prevention_conflict", reference=reference)
     form = MeasureForm(request.POST, prefix="measure")
-    status, problem = 400, ""
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                conflicts.self_declaration_decide(
-                    item=item,
-                    actor=person,
-                    measure=form.cleaned_data["measure"],
-                    notes=form.cleaned_data["notes"],
-                )
-        except Invalid as error:
-            put_errors(form, error, lambda name: name)
-        except (DomainError, Forbidden) as error:
-            status, problem = outcome_of(error)
-        else:
-            messages.success(request, _("The measure is recorded. The official was told."))
-            return redirect("web:prevention_conflict", reference=reference)
-    item = access.get_self_declaration_for(person, reference)
-    return _render_conflict(request, item, form=form, status=status, problem=problem)
+    return _decide(
+        request, reference, CONFLICT, form, _measure, _("The measure is recorded. The official was told.")
+    )

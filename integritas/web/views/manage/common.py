@@ -66,21 +66,19 @@ def today() -> dt.date:
 
 def edit_page(
     request: HttpRequest,
-    *,
+    kind: str,
     obj: Any,
     form_class: type[Form],
-    form_kwargs: dict[str, Any],
-    initial: dict[str, Any] | None,
+    initial: dict[str, Any],
     save: Callable[[Form], tuple[Any, bool]],
-    saved_text: str,
-    redirect_to: str,
-    template: str,
-    section: str,
     context: Callable[[Form], dict[str, Any]],
+    saved_text: str,
 ) -> HttpResponse:
-    """Create (``obj`` None) or edit one object: parse the form, call its service, show problems next
-    to the fields, redirect on success. The unit and position pages are this, with their own parts."""
-    status = 200
+    """Create (``obj`` None, the form starting from ``initial``) or edit one object of a ``kind``
+    ("unit", "position"): parse the form, call its service, show problems next to the fields, go to
+    the object's page on success. The form takes the object as ``kind``; the page is
+    ``<kind>_form.html`` in the section ``<kind>s``; ``saved_text`` names the saved one's ``code``."""
+    status, form_kwargs = 200, {kind: obj}
     if request.method == "POST":
         form = form_class(request.POST, **form_kwargs)
         if form.is_valid():
@@ -93,8 +91,9 @@ def edit_page(
                     messages.success(request, saved_text % {"code": saved.code})
                 else:
                     messages.info(request, _("Nothing changed."))
-                return redirect(redirect_to, code=saved.code)
+                return redirect(f"web:manage_{kind}", code=saved.code)
         status = 400
     else:
-        form = form_class(initial=initial, **form_kwargs)
-    return page(request, template, {"form": form, **context(form)}, section=section, status=status)
+        form = form_class(initial=initial if obj is None else None, **form_kwargs)
+    context_all = {"form": form, **context(form)}
+    return page(request, f"{kind}_form.html", context_all, section=f"{kind}s", status=status)

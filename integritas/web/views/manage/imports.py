@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -57,7 +58,7 @@ def _summary_context(summary: ImportSummary) -> dict[str, Any]:
 def _seal(token: str, data: Any, places: dict[tuple[str, int], Where]) -> str:
     """The file as read, sealed with the master key: it may hold first passwords, and the session
     is stored in the database."""
-    payload = {"data": data, "places": [[s, i, _where_dict(w)] for (s, i), w in places.items()]}
+    payload = {"data": data, "places": [[s, i, asdict(w)] for (s, i), w in places.items()]}
     blob = seal_master(json.dumps(payload).encode(), f"org-import:{token}")
     return base64.b64encode(blob).decode()
 
@@ -67,19 +68,6 @@ def _unseal(token: str, text: str) -> tuple[Any, dict[tuple[str, int], Where]]:
     places = {(s, i): Where(**{**w, "columns": tuple(map(tuple, w["columns"])), "item_rows": tuple(w["item_rows"])})
               for s, i, w in payload["places"]}  # fmt: skip
     return payload["data"], places
-
-
-def _where_dict(where: Where) -> dict[str, Any]:
-    return {
-        "section": where.section,
-        "index": where.index,
-        "key": where.key,
-        "sheet": where.sheet,
-        "row": where.row,
-        "columns": [list(c) for c in where.columns],
-        "item": where.item,
-        "item_rows": list(where.item_rows),
-    }
 
 
 def _problems(

@@ -4,12 +4,13 @@ password), one small handler per form on that page."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from integritas.web.views.common import person_of
 from integritas.web.views.manage.common import admin_only, page, today
 
 PEOPLE_PER_PAGE = 50
+T = TypeVar("T")
 
 
 @admin_only
@@ -49,122 +51,114 @@ def _held(holding: Holding) -> dict[str, Any]:
     return {"holding": holding, "title": acting_title(holding.position.title, holding.acting)}
 
 
+PERSON_FIELDS = ("name", "email", "language", "is_admin", "is_active")
+
+
+def _apply(
+    form: Form, run: Callable[[dict[str, Any]], T], then: Callable[[T], HttpResponse]
+) -> HttpResponse | None:
+    """A form of these pages to its one service call: what ``then`` answers when it worked, None
+    when the form or the service refused it (the problems are then on the form)."""
+    if not form.is_valid():
+        return None
+    try:
+        result = run(form.cleaned_data)
+    except Invalid as error:
+        f.show_invalid(form, error)
+        return None
+    return then(result)
+
+
+def _back(request: HttpRequest, person: Person, text: str, *, info: bool = False) -> HttpResponse:
+    (messages.info if info else messages.success)(request, text)
+    return redirect("web:manage_person", username=person.username)
+
+
 @admin_only
 def person_create(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = f.PersonForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                person, _changed = services.person_save(
-                    actor=person_of(request),
-                    username=data["username"],
-                    name=data["name"],
-                    email=data["email"],
-                    language=data["language"],
-                    is_admin=data["is_admin"],
-                    is_active=data["is_active"],
-                )
-            except Invalid as error:
-                f.show_invalid(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s added. Set a password or let them reset it before they can sign in.")
-                    % {"name": person.display_name},
-                )
-                return redirect("web:manage_person", username=person.username)
-        return page(request, "person_create.html", {"form": form}, section="people", status=400)
-    return page(request, "person_create.html", {"form": f.PersonForm()}, section="people")
+    if request.method != "POST":
+        return page(request, "person_create.html", {"form": f.PersonForm()}, section="people")
+    form = f.PersonForm(request.POST)
+    answer = _apply(
+        form,
+        lambda data: services.person_save(
+            actor=person_of(request), username=data["username"], **{k: data[k] for k in PERSON_FIELDS}
+        )[0],
+        lambda person: _back(
+            request,
+            person,
+            _("%(name)s added. Set a password or let them reset it before they can sign in.")
+            % {"name": person.display_name},
+        ),
+    )
+    return answer or page(request, "person_create.html", {"form": form}, section="people", status=400)
 
 
 Handler = Callable[[HttpRequest, Person, dict[str, Any]], HttpResponse | None]
 
 
 def _details(request: HttpRequest, person: Person, forms: dict[str, Any]) -> HttpResponse | None:
-    form = forms["details"] = f.PersonForm(request.POST, person=person)
-    if not form.is_valid():
-        return None
-    data = form.cleaned_data
-    try:
-        _person, changed = services.person_save(
-            actor=person_of(request),
-            person=person,
-            name=data["name"],
-            email=data["email"],
-            language=data["language"],
-            is_admin=data["is_admin"],
-            is_active=data["is_active"],
-        )
-    except Invalid as error:
-        f.show_invalid(form, error)
-        return None
-    messages.success(request, _("Saved.") if changed else _("Nothing changed."))
-    return redirect("web:manage_person", username=person.username)
+    forms["details"] = f.PersonForm(request.POST, person=person)
+    return _apply(
+        forms["details"],
+        lambda data: services.person_save(
+            actor=person_of(request), person=person, **{k: data[k] for k in PERSON_FIELDS}
+        )[1],
+        lambda changed: _back(request, person, _("Saved.") if changed else _("Nothing changed.")),
+    )
 
 
 def _holding(request: HttpRequest, person: Person, forms: dict[str, Any]) -> HttpResponse | None:
-    form = forms["holding"] = f.HoldingForm(request.POST)
-    if not form.is_valid():
-        return None
-    data = form.cleaned_data
-    try:
-        services.holding_add(
+    forms["holding"] = f.HoldingForm(request.POST)
+    return _apply(
+        forms["holding"],
+        lambda data: services.holding_add(
             actor=person_of(request),
             person=person,
             position=data["position"],
             start=data["start"],
             end=data["end"],
             acting=data["acting"],
-        )
-    except Invalid as error:
-        f.show_invalid(form, error)
-        return None
-    messages.success(request, _("%(position)s assigned.") % {"position": data["position"].title})
-    return redirect("web:manage_person", username=person.username)
+        ),
+        lambda held: _back(request, person, _("%(position)s assigned.") % {"position": held.position.title}),
+    )
 
 
 def _end(request: HttpRequest, person: Person, forms: dict[str, Any]) -> HttpResponse | None:
     holding = next((h for h in forms["holdings"] if str(h.pk) == request.POST.get("holding")), None)
     if holding is None:
         raise Http404
-    form = forms["end"][holding.pk] = f.HoldingEndForm(request.POST, prefix=f"end{holding.pk}")
-    if not form.is_valid():
-        return None
-    try:
-        services.holding_end(actor=person_of(request), holding=holding, end=form.cleaned_data["end"])
-    except Invalid as error:
-        f.show_invalid(form, error)
-        return None
-    messages.success(request, _("%(position)s ended.") % {"position": holding.position.title})
-    return redirect("web:manage_person", username=person.username)
+    forms["end"][holding.pk] = f.HoldingEndForm(request.POST, prefix=f"end{holding.pk}")
+    return _apply(
+        forms["end"][holding.pk],
+        lambda data: services.holding_end(actor=person_of(request), holding=holding, end=data["end"]),
+        lambda _ended: _back(
+            request, person, _("%(position)s ended.") % {"position": holding.position.title}
+        ),
+    )
 
 
 def _password(request: HttpRequest, person: Person, forms: dict[str, Any]) -> HttpResponse | None:
-    form = forms["password"] = f.PasswordForm(request.POST, person=person)
-    if not form.is_valid():
-        return None
-    try:
-        outcome = services.person_set_password(
-            actor=person_of(request), person=person, password=form.cleaned_data["password1"]
+    forms["password"] = f.PasswordForm(request.POST, person=person)
+    return _apply(
+        forms["password"],
+        lambda data: services.person_set_password(
+            actor=person_of(request), person=person, password=data["password1"]
+        ),
+        lambda outcome: _password_set(request, person, waits=outcome.pending is not None),
+    )
+
+
+def _password_set(request: HttpRequest, person: Person, *, waits: bool) -> HttpResponse:
+    if waits:
+        text = _(
+            "The new password for %(name)s waits for a second person's approval (a member of their "
+            "team, or another administrator); they have been told."
         )
-    except Invalid as error:
-        f.show_invalid(form, error)
-        return None
-    if outcome.pending is not None:
-        messages.info(
-            request,
-            _(
-                "The new password for %(name)s waits for a second person's approval (a member of their "
-                "team, or another administrator); they have been told."
-            )
-            % {"name": person.display_name},
-        )
-    else:
-        if person.pk == request.user.pk:
-            update_session_auth_hash(request, Person.objects.get(pk=person.pk))
-        messages.success(request, _("Password set."))
-    return redirect("web:manage_person", username=person.username)
+        return _back(request, person, text % {"name": person.display_name}, info=True)
+    if person.pk == request.user.pk:
+        update_session_auth_hash(request, Person.objects.get(pk=person.pk))
+    return _back(request, person, _("Password set."))
 
 
 HANDLERS: dict[str, Handler] = {"details": _details, "holding": _holding, "end": _end, "password": _password}

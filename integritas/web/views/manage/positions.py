@@ -59,15 +59,9 @@ def position_list(request: HttpRequest) -> HttpResponse:
 
 def _position_page(request: HttpRequest, position: Position | None) -> HttpResponse:
     def save(form: Form) -> tuple[Position, bool]:
-        data = form.cleaned_data
-        return services.position_save(
-            actor=person_of(request),
-            position=position,
-            code=data.get("code", ""),
-            unit=data["unit"],
-            title=data["title"],
-            reports_to=data["reports_to"],
-        )
+        fields = {name: form.cleaned_data[name] for name in ("unit", "title", "reports_to")}
+        code = form.cleaned_data.get("code", "")
+        return services.position_save(actor=person_of(request), position=position, code=code, **fields)
 
     def context(form: Form) -> dict[str, Any]:
         extra: dict[str, Any] = {"position": position}
@@ -84,28 +78,16 @@ def _position_page(request: HttpRequest, position: Position | None) -> HttpRespo
             )
         return extra
 
+    initial = {"unit": request.GET.get("unit", "")}
     return edit_page(
-        request,
-        obj=position,
-        form_class=f.PositionForm,
-        form_kwargs={"position": position},
-        initial={"unit": request.GET.get("unit", "")} if position is None else None,
-        save=save,
-        saved_text=_("Position %(code)s saved."),
-        redirect_to="web:manage_position",
-        template="position_form.html",
-        section="positions",
-        context=context,
+        request, "position", position, f.PositionForm, initial, save, context, _("Position %(code)s saved.")
     )
 
 
 @admin_only
-def position_create(request: HttpRequest) -> HttpResponse:
-    return _position_page(request, None)
-
-
-@admin_only
-def position_edit(request: HttpRequest, code: str) -> HttpResponse:
-    return _position_page(
-        request, get_object_or_404(Position.objects.select_related("unit", "reports_to"), code=code)
+def position_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """A new position (no ``code``), or the one with this code."""
+    found = (
+        get_object_or_404(Position.objects.select_related("unit", "reports_to"), code=code) if code else None
     )
+    return _position_page(request, found)

@@ -42,17 +42,10 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 def _unit_page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     def save(form: Form) -> tuple[Unit, bool]:
-        data = form.cleaned_data
-        return services.unit_save(
-            actor=person_of(request),
-            unit=unit,
-            code=data.get("code", ""),
-            name=data["name"],
-            parent=data["parent"],
-            timezone=data["timezone"],
-            work_week=data["work_week"],
-            policy=form.policy(),  # type: ignore[attr-defined]
-        )
+        fields = {name: form.cleaned_data[name] for name in ("name", "parent", "timezone", "work_week")}
+        policy = form.policy()  # type: ignore[attr-defined]
+        code = form.cleaned_data.get("code", "")
+        return services.unit_save(actor=person_of(request), unit=unit, code=code, policy=policy, **fields)
 
     def context(form: Form) -> dict[str, Any]:
         extra: dict[str, Any] = {"unit": unit, "year": today().year}
@@ -64,26 +57,13 @@ def _unit_page(request: HttpRequest, unit: Unit | None) -> HttpResponse:
             extra["children"] = unit.children.order_by("code")
         return extra
 
-    return edit_page(
-        request,
-        obj=unit,
-        form_class=f.UnitForm,
-        form_kwargs={"unit": unit},
-        initial={"parent": request.GET.get("induk", "")} if unit is None else None,
-        save=save,
-        saved_text=_("Unit %(code)s saved."),
-        redirect_to="web:manage_unit",
-        template="unit_form.html",
-        section="units",
-        context=context,
+    initial = {"parent": request.GET.get("induk", "")}
+    return edit_page(request, "unit", unit, f.UnitForm, initial, save, context, _("Unit %(code)s saved."))
+
+
+@admin_only
+def unit_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """A new unit (no ``code``), or the one with this code."""
+    return _unit_page(
+        request, get_object_or_404(Unit.objects.select_related("parent"), code=code) if code else None
     )
-
-
-@admin_only
-def unit_create(request: HttpRequest) -> HttpResponse:
-    return _unit_page(request, None)
-
-
-@admin_only
-def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
-    return _unit_page(request, get_object_or_404(Unit.objects.select_related("parent"), code=code))
