@@ -100,6 +100,15 @@ def _page(request: HttpRequest, qs: Any, filters: Any, **params: Any) -> tuple[l
     return page(request, qs.order_by("-pk"), cursor=filters.cursor, limit=filters.limit, params=params)
 
 
+def _with_status(qs: Any, status: str | None, choices: list[str]) -> Any:
+    """Only the rows in ``status``, when one is asked for (one of ``choices``, else 422)."""
+    if not status:
+        return qs
+    if status not in choices:
+        raise Invalid({"status": Problem("choice", choices=", ".join(choices))})
+    return qs.filter(status=status)
+
+
 def _flag(value: bool) -> str | None:
     """A true filter as the next link repeats it (a false one is left out)."""
     return "true" if value else None
@@ -113,6 +122,13 @@ def _obj(properties: dict[str, Any], required: list[str] | None = None, **extra:
 
 
 STR = {"type": "string"}
+
+
+def _choice_body(field: str, choices: list[str]) -> dict[str, Any]:
+    """A body that names one of ``choices`` under ``field``, with notes if the person wants."""
+    return _obj({field: {"type": "string", "enum": choices}, "notes": STR}, [field])
+
+
 CATEGORIES = {
     "type": "string",
     "enum": [
@@ -581,10 +597,7 @@ class GratificationFilters(Schema):
 
 def _gratification_rows(me: Person, status: str | None, mine: bool, unit_code: str | None) -> Any:
     qs = access.gratifications_visible_to(me).select_related("unit", "recipient", "threshold")
-    if status:
-        if status not in GratificationStatus.values:
-            raise Invalid({"status": Problem("choice", choices=", ".join(GratificationStatus.values))})
-        qs = qs.filter(status=status)
+    qs = _with_status(qs, status, GratificationStatus.values)
     if mine:
         qs = qs.filter(recipient=me)
     if unit_code:
@@ -650,16 +663,7 @@ def gratification_detail(request: HttpRequest, reference: str):
     return _gratification(me_of(request), reference)
 
 
-OUTCOME_BODY = _obj(
-    {
-        "outcome": {
-            "type": "string",
-            "enum": ["forwarded_to_kpk", "returned", "state_property", "kept_allowed"],
-        },
-        "notes": STR,
-    },
-    ["outcome"],
-)
+OUTCOME_BODY = _choice_body("outcome", ["forwarded_to_kpk", "returned", "state_property", "kept_allowed"])
 
 
 @_write(
@@ -745,10 +749,7 @@ def conflict_list(request: HttpRequest, filters: Query[ConflictFilters]):
     qs = access.self_declarations_visible_to(me).select_related(
         "unit", "declarer", "declarer_position", "handler_position", "handler_team"
     )
-    if filters.status:
-        if filters.status not in ConflictStatus.values:
-            raise Invalid({"status": Problem("choice", choices=", ".join(ConflictStatus.values))})
-        qs = qs.filter(status=filters.status)
+    qs = _with_status(qs, filters.status, ConflictStatus.values)
     if filters.mine:
         qs = qs.filter(status=ConflictStatus.OPEN)
         qs = qs.filter(handler_person=me) | qs.filter(
@@ -767,15 +768,8 @@ def conflict_detail(request: HttpRequest, reference: str):
     return _self_declaration(me_of(request), reference)
 
 
-MEASURE_BODY = _obj(
-    {
-        "measure": {
-            "type": "string",
-            "enum": ["recusal", "reassignment", "restricted_access", "divestment", "no_conflict"],
-        },
-        "notes": STR,
-    },
-    ["measure"],
+MEASURE_BODY = _choice_body(
+    "measure", ["recusal", "reassignment", "restricted_access", "divestment", "no_conflict"]
 )
 
 
