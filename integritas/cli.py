@@ -8,8 +8,10 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 log = logging.getLogger("integritas")
 
@@ -356,16 +358,27 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+T = TypeVar("T")
+
+
+def _on_local_file(
+    target: str, local_copy: Callable[[str], AbstractContextManager[Path]], act: Callable[[str | Path], T]
+) -> T:
+    """``act`` on the backup file ``target``, or on a local copy of it when it is in a bucket."""
+    from integritas.vault import remote
+
+    if remote.is_remote(target):
+        with local_copy(target) as local:
+            return act(local)
+    return act(target)
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from integritas.vault import remote
     from integritas.vault.backup import BackupError, backup_write
 
     try:
-        if remote.is_remote(args.file):
-            with remote.local_copy_to_upload(args.file) as local:
-                done = backup_write(local)
-        else:
-            done = backup_write(args.file)
+        done = _on_local_file(args.file, remote.local_copy_to_upload, backup_write)
     except (BackupError, remote.RemoteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -384,11 +397,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from integritas.vault.keys import KeyProblem
 
     try:
-        if remote.is_remote(args.file):
-            with remote.downloaded(args.file) as local:
-                done = backup_restore(local)
-        else:
-            done = backup_restore(args.file)
+        done = _on_local_file(args.file, remote.downloaded, backup_restore)
     except (BackupError, KeyProblem, remote.RemoteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

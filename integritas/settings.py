@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from integritas.private_files import write_private
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -52,19 +54,8 @@ def secret_from_env_or_file(env_name: str, filename: str, make=lambda: secrets.t
         return value
     path = ensure_data_dir() / filename
     if not path.exists():
-        # Written whole under a private name, then linked into place: a concurrent reader never
-        # sees a half-written key, and of two concurrent writers the first wins and both use it.
-        tmp = path.with_name(f".{filename}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(make() + "\n")
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-        finally:
-            tmp.unlink(missing_ok=True)
+        # Of two concurrent writers the first wins and both use its secret.
+        write_private(path, make())
     return path.read_text().strip()
 
 

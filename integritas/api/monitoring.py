@@ -3,14 +3,13 @@ transparency figures. ``GET /stats`` lives with the staff endpoints."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 
 from integritas.api import schemas as s
+from integritas.api.common import binary_answer, file_response
 from integritas.api.staff import bearer, me_of
 from integritas.errors import Invalid, Problem
 from integritas.monitoring import report, services, transparency
@@ -18,31 +17,15 @@ from integritas.monitoring.periods import parse_period
 
 router = Router(tags=["monitoring"])
 ERR = s.ErrorOut
-FILE_ANSWER = {
-    "responses": {
-        "200": {
-            "description": "The report as PDF or XLSX",
-            "content": {
-                content_type: {"schema": {"type": "string", "format": "binary"}}
-                for content_type in report.FORMATS.values()
-            },
-        }
-    }
-}
+FILE_ANSWER = binary_answer("The report as PDF or XLSX", *report.FORMATS.values())
+# The pages answer their files with it too, under this name.
+attachment = file_response
 
 
 class EvaluationQuery(Schema):
     unit: str
     period: str
     format: str = "pdf"
-
-
-def attachment(body: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def report_format(value: object) -> str:
@@ -64,7 +47,7 @@ def evaluation_report(request: HttpRequest, filters: Query[EvaluationQuery]):
     period = parse_period(filters.period)
     unit = services.unit_for(me, filters.unit)
     built = report.build(unit, period, me)
-    return attachment(report.render(built, fmt), report.FORMATS[fmt], report.filename(built, fmt))
+    return file_response(report.render(built, fmt), report.FORMATS[fmt], report.filename(built, fmt))
 
 
 class TransparencyQuery(Schema):

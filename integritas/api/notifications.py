@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlencode
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -11,6 +10,7 @@ from ninja import Status as Reply
 from pydantic import Field
 
 from integritas.api import schemas as s
+from integritas.api.common import page
 from integritas.api.staff import bearer, me_of
 from integritas.notify import notices
 
@@ -80,17 +80,6 @@ class OutboxFilters(Schema):
     limit: int = Field(default=50, ge=1, le=200)
 
 
-def _page(request: HttpRequest, qs, cursor: int | None, limit: int, params: dict) -> tuple[list, str | None]:
-    if cursor:
-        qs = qs.filter(pk__lt=cursor)
-    page = list(qs[: limit + 1])
-    if len(page) <= limit:
-        return page, None
-    page = page[:limit]
-    query = {k: v for k, v in {**params, "limit": limit, "cursor": page[-1].pk}.items() if v}
-    return page, request.path + "?" + urlencode(query)
-
-
 @router.get(
     "/notifications",
     response={200: NoticeList, 401: ERR, 422: ERR},
@@ -99,17 +88,17 @@ def _page(request: HttpRequest, qs, cursor: int | None, limit: int, params: dict
 )
 def notifications_list(request: HttpRequest, filters: Query[NoticeFilters]):
     person = me_of(request)
-    page, next_url = _page(
+    rows, next_url = page(
         request,
         notices.notices_for(person, unread_only=filters.unread),
-        filters.cursor,
-        filters.limit,
-        {"unread": "true" if filters.unread else None},
+        cursor=filters.cursor,
+        limit=filters.limit,
+        params={"unread": "true" if filters.unread else None},
     )
     return Reply(
         200,
         {
-            "items": [notices.notice_data(n) for n in page],
+            "items": [notices.notice_data(n) for n in rows],
             "unread": notices.unread_count(person),
             "next": next_url,
         },
@@ -145,18 +134,18 @@ def notification_read(request: HttpRequest, notice_id: str):
 )
 def admin_outbox(request: HttpRequest, filters: Query[OutboxFilters]):
     notices.require_admin(me_of(request))
-    page, next_url = _page(
+    rows, next_url = page(
         request,
         notices.outbox_rows(state=filters.state),
-        filters.cursor,
-        filters.limit,
-        {"state": filters.state},
+        cursor=filters.cursor,
+        limit=filters.limit,
+        params={"state": filters.state},
     )
     return Reply(
         200,
         {
             "counts": notices.outbox_counts(),
-            "items": [notices.outbox_row_data(r) for r in page],
+            "items": [notices.outbox_row_data(r) for r in rows],
             "next": next_url,
         },
     )

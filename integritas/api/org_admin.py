@@ -10,14 +10,16 @@ no team, and a team change or a new password for someone who reads cases waits f
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+from django.db.models import Model
 from django.http import HttpRequest
 from ninja import Body, Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
 
 from integritas.api import schemas as s
+from integritas.api.common import find
 from integritas.api.staff import bearer, me_of
 from integritas.errors import Forbidden, NotFound
 from integritas.orgs import services
@@ -29,6 +31,7 @@ from integritas.orgs.presenters import change_text
 router = Router(tags=["organisation"])
 ERR = s.ErrorOut
 ERRORS = {400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR, 422: ERR}
+M = TypeVar("M", bound=Model)
 
 
 def _admin(request: HttpRequest) -> Person:
@@ -38,14 +41,23 @@ def _admin(request: HttpRequest) -> Person:
     return person
 
 
-def _get(model: Any, error: str, **lookup: Any) -> Any:
-    values = [v for v in lookup.values() if isinstance(v, str)]
-    if any("\x00" in v or len(v) > 255 for v in values):
-        raise NotFound(error)
-    found = model.objects.filter(**lookup).first()
+def _admin_on(request: HttpRequest, username: str) -> tuple[Person, Person]:
+    """The administrator making the request and the person named in the path."""
+    return _admin(request), _get(Person, "person_not_found", username=username)
+
+
+def _get(model: type[M], error: str, **lookup: Any) -> M:
+    found = find(model, **lookup)
     if found is None:
         raise NotFound(error)
     return found
+
+
+def _change_op(method: str, path: str, answer: Any, summary: str, status: int = 200) -> Any:
+    """An endpoint that changes the organisation: ``answer`` or the errors of a change."""
+    return router.api_operation(
+        [method], path, response={status: answer, **ERRORS}, auth=bearer, summary=summary
+    )
 
 
 class ChangeOut(Schema):
@@ -168,21 +180,21 @@ def changes_waiting(request: HttpRequest):
     return Reply(200, {"items": [_change(c) for c in services.pending_for(me_of(request))]})
 
 
-@router.post(
+@_change_op(
+    "POST",
     "/org/changes/{change_id}/approve",
-    response={200: ChangeOut, **ERRORS},
-    auth=bearer,
-    summary="Approve a change (a member of the team concerned or above it; not the one who asked)",
+    ChangeOut,
+    "Approve a change (a member of the team concerned or above it; not the one who asked)",
 )
 def change_approve(request: HttpRequest, change_id: str):
     return Reply(200, _change(services.pending_approve(actor=me_of(request), change_id=change_id, via="api")))
 
 
-@router.post(
+@_change_op(
+    "POST",
     "/org/changes/{change_id}/reject",
-    response={200: ChangeOut, **ERRORS},
-    auth=bearer,
-    summary="Refuse a change (or withdraw one's own request): nothing changes",
+    ChangeOut,
+    "Refuse a change (or withdraw one's own request): nothing changes",
 )
 def change_reject(request: HttpRequest, change_id: str, payload: ReasonIn):
     change = services.pending_reject(
@@ -194,59 +206,57 @@ def change_reject(request: HttpRequest, change_id: str, payload: ReasonIn):
 # ---------------------------------------------------------------- administrators
 
 
-def _outcome(outcome: services.TeamOutcome) -> dict[str, Any]:
-    return {"applied": not outcome.pending, "changes": [_change(c) for c in outcome.pending]}
+def _team_change(request: HttpRequest, unit: str, username: str, *, add: bool):
+    """An administrator adds the person to (or removes them from) the unit's team, or asks to."""
+    admin = _admin(request)
+    team = _get(Unit, "unit_not_found", code=unit)
+    person = _get(Person, "person_not_found", username=username)
+    joins, leaves = ([person], []) if add else ([], [person])
+    outcome = services.team_set(actor=admin, unit=team, add=joins, remove=leaves, via="api")
+    return Reply(200, {"applied": not outcome.pending, "changes": [_change(c) for c in outcome.pending]})
 
 
-@router.post(
+@_change_op(
+    "POST",
     "/admin/teams/{unit}/members",
-    response={200: Outcome, **ERRORS},
-    auth=bearer,
-    summary="Add a member to a unit's team (waits for a team member's approval once the deployment is set up)",
+    Outcome,
+    "Add a member to a unit's team (waits for a team member's approval once the deployment is set up)",
 )
 def team_add(request: HttpRequest, unit: str, payload: MemberIn):
-    admin = _admin(request)
-    team = _get(Unit, "unit_not_found", code=unit)
-    person = _get(Person, "person_not_found", username=payload.username)
-    return Reply(200, _outcome(services.team_set(actor=admin, unit=team, add=[person], via="api")))
+    return _team_change(request, unit, payload.username, add=True)
 
 
-@router.delete(
+@_change_op(
+    "DELETE",
     "/admin/teams/{unit}/members/{username}",
-    response={200: Outcome, **ERRORS},
-    auth=bearer,
-    summary="Remove a member from a unit's team (waits for approval like an addition)",
+    Outcome,
+    "Remove a member from a unit's team (waits for approval like an addition)",
 )
 def team_remove(request: HttpRequest, unit: str, username: str):
-    admin = _admin(request)
-    team = _get(Unit, "unit_not_found", code=unit)
-    person = _get(Person, "person_not_found", username=username)
-    return Reply(200, _outcome(services.team_set(actor=admin, unit=team, remove=[person], via="api")))
+    return _team_change(request, unit, username, add=False)
 
 
-@router.post(
+@_change_op(
+    "POST",
     "/admin/people/{username}/password",
-    response={200: Outcome, **ERRORS},
-    auth=bearer,
-    summary="Set a person's password (waits for approval when the person reads cases); ends their sessions",
+    Outcome,
+    "Set a person's password (waits for approval when the person reads cases); ends their sessions",
 )
 def person_password(request: HttpRequest, username: str, payload: PasswordIn):
-    admin = _admin(request)
-    person = _get(Person, "person_not_found", username=username)
+    admin, person = _admin_on(request, username)
     outcome = services.person_set_password(actor=admin, person=person, password=payload.password, via="api")
     changes = [_change(outcome.pending)] if outcome.pending is not None else []
     return Reply(200, {"applied": outcome.applied, "changes": changes})
 
 
-@router.patch(
+@_change_op(
+    "PATCH",
     "/admin/people/{username}",
-    response={200: PersonOut, **ERRORS},
-    auth=bearer,
-    summary="Change a person's details, administration right or active state",
+    PersonOut,
+    "Change a person's details, administration right or active state",
 )
 def person_update(request: HttpRequest, username: str, payload: PersonIn):
-    admin = _admin(request)
-    person = _get(Person, "person_not_found", username=username)
+    admin, person = _admin_on(request, username)
     saved, _changed = services.person_save(
         actor=admin,
         person=person,
@@ -270,15 +280,15 @@ def person_update(request: HttpRequest, username: str, payload: PersonIn):
     )
 
 
-@router.post(
+@_change_op(
+    "POST",
     "/admin/people/{username}/holdings",
-    response={201: HoldingOut, **ERRORS},
-    auth=bearer,
-    summary="The person holds a position from start to end (never an administrator)",
+    HoldingOut,
+    "The person holds a position from start to end (never an administrator)",
+    201,
 )
 def person_holding(request: HttpRequest, username: str, payload: HoldingIn):
-    admin = _admin(request)
-    person = _get(Person, "person_not_found", username=username)
+    admin, person = _admin_on(request, username)
     position = _get(Position, "position_not_found", code=payload.position)
     holding = services.holding_add(
         actor=admin,
@@ -312,11 +322,11 @@ def _record(change: Any) -> dict[str, Any]:
     }
 
 
-@router.post(
+@_change_op(
+    "POST",
     "/admin/org/import",
-    response={200: ImportOut, **ERRORS},
-    auth=bearer,
-    summary="Import the org file (API.md §3) as the JSON body; ?dry_run=true shows the changes only "
+    ImportOut,
+    "Import the org file (API.md §3) as the JSON body; ?dry_run=true shows the changes only "
     "(422 names every entry that is wrong)",
 )
 def org_import(request: HttpRequest, query: Query[ImportQuery], data: Body[dict[str, Any]]):

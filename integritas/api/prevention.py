@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote, urlencode
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
@@ -20,9 +19,19 @@ from pydantic import Field
 
 from integritas.api import schemas as s
 from integritas.api.bodies import json_or_multipart
+from integritas.api.common import (
+    binary_answer,
+    file_response,
+    find,
+    json_body,
+    json_object,
+    json_request,
+    page,
+)
 from integritas.api.staff import bearer, me_of
-from integritas.cases.evidence import check_files
+from integritas.cases.evidence import Download, check_files
 from integritas.errors import Forbidden, Invalid, NotFound, Problem
+from integritas.http import attachment
 from integritas.orgs.models import Person, Unit
 from integritas.prevention import (
     access,
@@ -45,37 +54,64 @@ from integritas.prevention.models import (
 router = Router(tags=["prevention"])
 ERR = s.ErrorOut
 READ = {401: ERR, 404: ERR, 422: ERR}
+TEAM_READ = {401: ERR, 403: ERR, 404: ERR, 422: ERR}
 WRITE = {400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR, 413: ERR, 415: ERR, 422: ERR}
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _body(request: HttpRequest) -> Any:
-    data, _ = json_or_multipart(request)
-    return data
+def _read(path: str, answer: Any, summary: str, errors: dict[int, Any] = READ, **extra: Any) -> Any:
+    """A GET for staff answering ``answer`` (None: a file, described in ``extra``)."""
+    return router.get(path, response={200: answer, **errors}, auth=bearer, summary=summary, **extra)
+
+
+def _write(path: str, answer: Any, summary: str, body: dict[str, Any], status: int = 200) -> Any:
+    """A POST for staff whose JSON ``body`` the services check, answering ``status`` with ``answer``."""
+    return router.post(
+        path,
+        response={status: answer, **WRITE},
+        auth=bearer,
+        summary=summary,
+        openapi_extra=json_request(body),
+    )
 
 
 def _unit(code: str | None, field: str = "unit") -> Unit:
     if not code:
         raise Invalid({field: Problem("required")})
-    unit = Unit.objects.filter(code=code).first() if "\x00" not in code and len(code) <= 64 else None
+    unit = find(Unit, code=code)
     if unit is None:
         raise NotFound("unit_not_found")
     return unit
 
 
-def _page(request: HttpRequest, qs: Any, cursor: int | None, limit: int, params: dict[str, Any]) -> tuple:
-    if cursor:
-        qs = qs.filter(pk__lt=cursor)
-    rows = list(qs.order_by("-pk")[: limit + 1])
-    next_url = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        query = {k: v for k, v in {**params, "limit": limit, "cursor": rows[-1].pk}.items() if v}
-        next_url = request.path + "?" + urlencode(query)
-    return rows, next_url
+def _owner(me: Person, username: str | None) -> Person:
+    """Me, or the person named in the query when my team oversees them (else: no such declaration)."""
+    if not username or username == me.username:
+        return me
+    found = find(Person, username=username)
+    if found is None or not access.oversees_person(me, found):
+        raise NotFound("declaration_not_found")
+    return found
 
 
-def _json(body: dict[str, Any]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
+def _page(request: HttpRequest, qs: Any, filters: Any, **params: Any) -> tuple[list[Any], str | None]:
+    """The page the ``cursor`` and ``limit`` of ``filters`` ask for, newest first."""
+    return page(request, qs.order_by("-pk"), cursor=filters.cursor, limit=filters.limit, params=params)
+
+
+def _with_status(qs: Any, status: str | None, choices: list[str]) -> Any:
+    """Only the rows in ``status``, when one is asked for (one of ``choices``, else 422)."""
+    if not status:
+        return qs
+    if status not in choices:
+        raise Invalid({"status": Problem("choice", choices=", ".join(choices))})
+    return qs.filter(status=status)
+
+
+def _flag(value: bool) -> str | None:
+    """A true filter as the next link repeats it (a false one is left out)."""
+    return "true" if value else None
 
 
 def _obj(properties: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -86,6 +122,13 @@ def _obj(properties: dict[str, Any], required: list[str] | None = None, **extra:
 
 
 STR = {"type": "string"}
+
+
+def _choice_body(field: str, choices: list[str]) -> dict[str, Any]:
+    """A body that names one of ``choices`` under ``field``, with notes if the person wants."""
+    return _obj({field: {"type": "string", "enum": choices}, "notes": STR}, [field])
+
+
 CATEGORIES = {
     "type": "string",
     "enum": [
@@ -359,15 +402,15 @@ DECLARATION_BODY = _obj(
 )
 
 
-@router.post(
+@_write(
     "/declarations",
-    response={201: DeclarationCreated, **WRITE},
-    auth=bearer,
-    summary="File a declaration of interests for myself (annual or ad hoc), or declare none",
-    openapi_extra=_json(DECLARATION_BODY),
+    DeclarationCreated,
+    "File a declaration of interests for myself (annual or ad hoc), or declare none",
+    DECLARATION_BODY,
+    status=201,
 )
 def declaration_create(request: HttpRequest):
-    filed = declarations.declaration_file(person=me_of(request), data=_body(request))
+    filed = declarations.declaration_file(person=me_of(request), data=json_body(request))
     row = presenters.declaration(filed.declaration)
     return Reply(201, {k: row[k] for k in ("id", "kind", "year", "filed_at")})
 
@@ -378,22 +421,10 @@ class DeclarationFilters(Schema):
     year: int | None = Field(default=None, ge=1900, le=9999)
 
 
-@router.get(
-    "/declarations",
-    response={200: DeclarationList, **READ},
-    auth=bearer,
-    summary="My declarations (or, for the team, those of a person they oversee)",
-)
+@_read("/declarations", DeclarationList, "My declarations (or, for the team, those of a person they oversee)")
 def declaration_list(request: HttpRequest, filters: Query[DeclarationFilters]):
     me = me_of(request)
-    owner: Person = me
-    if filters.person and filters.person != me.username:
-        found = (
-            Person.objects.filter(username=filters.person).first() if "\x00" not in filters.person else None
-        )
-        if found is None or not access.oversees_person(me, found):
-            raise NotFound("declaration_not_found")
-        owner = found
+    owner = _owner(me, filters.person)
     rows = access.declarations_visible_to(me).filter(person=owner).select_related("person")
     if filters.year:
         rows = rows.filter(year=filters.year)
@@ -409,11 +440,11 @@ class ComplianceQuery(Schema):
     year: int | None = Field(default=None, ge=1900, le=9999)
 
 
-@router.get(
+@_read(
     "/declarations/compliance",
-    response={200: ComplianceOut, 401: ERR, 403: ERR, 404: ERR, 422: ERR},
-    auth=bearer,
-    summary="Team: who holds a position in the unit's subtree today and has not filed for the year",
+    ComplianceOut,
+    "Team: who holds a position in the unit's subtree today and has not filed for the year",
+    TEAM_READ,
 )
 def declaration_compliance(request: HttpRequest, filters: Query[ComplianceQuery]):
     unit = _unit(filters.unit)
@@ -441,17 +472,14 @@ REMINDER_BODY = _obj(
 )
 
 
-@router.post(
+@_write(
     "/declarations/reminders",
-    response={200: RemindedOut, **WRITE},
-    auth=bearer,
-    summary="Team: remind those who have not filed their annual declaration (by e-mail and notice)",
-    openapi_extra=_json(REMINDER_BODY),
+    RemindedOut,
+    "Team: remind those who have not filed their annual declaration (by e-mail and notice)",
+    REMINDER_BODY,
 )
 def declaration_reminders(request: HttpRequest):
-    data = _body(request)
-    if not isinstance(data, dict):
-        raise Invalid({"body": Problem("not_object")})
+    data = json_object(request)
     code = data.get("unit")
     unit = _unit(code if isinstance(code, str) else None)
     year = data.get("year") if data.get("year") is not None else timezone.now().astimezone(unit.tz).year
@@ -473,54 +501,31 @@ class StatementQuery(Schema):
     person: str | None = Field(default=None, description="team: the statement of this username")
 
 
-PDF_ANSWER = {
-    "responses": {
-        "200": {
-            "description": "PDF",
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-}
+PDF_ANSWER = binary_answer("PDF", PDF)
 
 
-def _attachment(body: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@router.get(
+@_read(
     "/declarations/statement",
-    response={200: None, **READ},
-    auth=bearer,
-    summary="The signed statement (surat pernyataan) of an annual declaration, as PDF",
+    None,
+    "The signed statement (surat pernyataan) of an annual declaration, as PDF",
     openapi_extra=PDF_ANSWER,
 )
 def declaration_statement(request: HttpRequest, filters: Query[StatementQuery]):
     me = me_of(request)
-    owner: Person = me
-    if filters.person and filters.person != me.username:
-        found = (
-            Person.objects.filter(username=filters.person).first() if "\x00" not in filters.person else None
-        )
-        if found is None or not access.oversees_person(me, found):
-            raise NotFound("declaration_not_found")
-        owner = found
+    owner = _owner(me, filters.person)
     unit = home_unit(owner)
     year = filters.year or timezone.now().astimezone(unit.tz if unit else dt.UTC).year
     row = declarations.annual_for(owner, year)
     if row is None:
         raise NotFound("declaration_statement_missing")
     pdf = documents.statement_pdf(row, me)
-    return _attachment(pdf, "application/pdf", f"surat-pernyataan-{owner.username}-{year}.pdf")
+    return file_response(pdf, PDF, f"surat-pernyataan-{owner.username}-{year}.pdf")
 
 
-@router.get(
+@_read(
     "/declarations/{declaration_id}",
-    response={200: DeclarationOut, **READ},
-    auth=bearer,
-    summary="One declaration (mine, or of a person my team oversees)",
+    DeclarationOut,
+    "One declaration (mine, or of a person my team oversees)",
 )
 def declaration_detail(request: HttpRequest, declaration_id: str):
     me = me_of(request)
@@ -579,8 +584,7 @@ def gratification_create(request: HttpRequest):
     limit = int((unit.effective_policy if unit else {}).get("max_upload_mb", 20))
     files = check_files(uploads, max_upload_mb=limit) if uploads else []
     row = gratifications.gratification_report(recipient=me, data=data, files=files)
-    row = access.get_gratification_for(me, row.reference)
-    return Reply(201, presenters.gratification_detail(row, me))
+    return _gratification(me, row.reference, 201)
 
 
 class GratificationFilters(Schema):
@@ -593,10 +597,7 @@ class GratificationFilters(Schema):
 
 def _gratification_rows(me: Person, status: str | None, mine: bool, unit_code: str | None) -> Any:
     qs = access.gratifications_visible_to(me).select_related("unit", "recipient", "threshold")
-    if status:
-        if status not in GratificationStatus.values:
-            raise Invalid({"status": Problem("choice", choices=", ".join(GratificationStatus.values))})
-        qs = qs.filter(status=status)
+    qs = _with_status(qs, status, GratificationStatus.values)
     if mine:
         qs = qs.filter(recipient=me)
     if unit_code:
@@ -604,17 +605,15 @@ def _gratification_rows(me: Person, status: str | None, mine: bool, unit_code: s
     return qs
 
 
-@router.get(
-    "/gratifications",
-    response={200: GratificationList, **READ},
-    auth=bearer,
-    summary="Gratification reports I may see: my own; my team's units and below",
+@_read(
+    "/gratifications", GratificationList, "Gratification reports I may see: my own; my team's units and below"
 )
 def gratification_list(request: HttpRequest, filters: Query[GratificationFilters]):
     me = me_of(request)
     qs = _gratification_rows(me, filters.status, filters.mine, filters.unit)
-    params = {"status": filters.status, "mine": "true" if filters.mine else None, "unit": filters.unit}
-    rows, next_url = _page(request, qs, filters.cursor, filters.limit, params)
+    rows, next_url = _page(
+        request, qs, filters, status=filters.status, mine=_flag(filters.mine), unit=filters.unit
+    )
     now = timezone.now()
     return Reply(200, {"items": [presenters.gratification(r, now) for r in rows], "next": next_url})
 
@@ -626,22 +625,12 @@ class ExportQuery(Schema):
     to: dt.date | None = Field(default=None, description="received on or before")
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@router.get(
+@_read(
     "/gratifications/export",
-    response={200: None, 401: ERR, 403: ERR, 404: ERR, 422: ERR},
-    auth=bearer,
-    summary="Team: the reports of a unit and below as XLSX, one row per report, for the KPK (GOL)",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "XLSX",
-                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    None,
+    "Team: the reports of a unit and below as XLSX, one row per report, for the KPK (GOL)",
+    TEAM_READ,
+    openapi_extra=binary_answer("XLSX", XLSX),
 )
 def gratification_export(request: HttpRequest, filters: Query[ExportQuery]):
     me = me_of(request)
@@ -657,79 +646,57 @@ def gratification_export(request: HttpRequest, filters: Query[ExportQuery]):
         qs = qs.filter(received_on__lte=filters.to)
     body = exports.gol_workbook(list(qs.order_by("received_on", "pk")), actor=me, unit=unit)
     stamp = timezone.now().astimezone(unit.tz).strftime("%Y%m%d")
-    return _attachment(body, XLSX, f"gratifikasi-{unit.code}-{stamp}.xlsx")
+    return file_response(body, XLSX, f"gratifikasi-{unit.code}-{stamp}.xlsx")
 
 
-@router.get(
+def _gratification(me: Person, reference: str, status: int = 200) -> Reply:
+    """The report as ``me`` sees it now (after a change: read again, as the next reader would)."""
+    return Reply(status, presenters.gratification_detail(access.get_gratification_for(me, reference), me))
+
+
+@_read(
     "/gratifications/{reference}",
-    response={200: GratificationOut, **READ},
-    auth=bearer,
-    summary="One gratification report (the recipient; the team of the unit or above)",
+    GratificationOut,
+    "One gratification report (the recipient; the team of the unit or above)",
 )
 def gratification_detail(request: HttpRequest, reference: str):
-    me = me_of(request)
-    row = access.get_gratification_for(me, reference)
-    return Reply(200, presenters.gratification_detail(row, me))
+    return _gratification(me_of(request), reference)
 
 
-OUTCOME_BODY = _obj(
-    {
-        "outcome": {
-            "type": "string",
-            "enum": ["forwarded_to_kpk", "returned", "state_property", "kept_allowed"],
-        },
-        "notes": STR,
-    },
-    ["outcome"],
-)
+OUTCOME_BODY = _choice_body("outcome", ["forwarded_to_kpk", "returned", "state_property", "kept_allowed"])
 
 
-@router.post(
+@_write(
     "/gratifications/{reference}/outcome",
-    response={200: GratificationOut, **WRITE},
-    auth=bearer,
-    summary="Team: record what happened to the gift (the report is then settled)",
-    openapi_extra=_json(OUTCOME_BODY),
+    GratificationOut,
+    "Team: record what happened to the gift (the report is then settled)",
+    OUTCOME_BODY,
 )
 def gratification_outcome(request: HttpRequest, reference: str):
     me = me_of(request)
     row = access.get_gratification_for(me, reference)
-    data = _body(request)
-    if not isinstance(data, dict):
-        raise Invalid({"body": Problem("not_object")})
+    data = json_object(request)
     gratifications.gratification_settle(
         item=row, actor=me, outcome=data.get("outcome"), notes=data.get("notes")
     )
-    row = access.get_gratification_for(me, reference)
-    return Reply(200, presenters.gratification_detail(row, me))
+    return _gratification(me, reference)
 
 
-@router.get(
+@_read(
     "/gratifications/{reference}/evidence/{evidence_id}",
-    response={200: None, 401: ERR, 404: ERR},
-    auth=bearer,
-    summary="Download a file of a gratification report, as uploaded",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The file",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    None,
+    "Download a file of a gratification report, as uploaded",
+    {401: ERR, 404: ERR},
+    openapi_extra=binary_answer("The file", "application/octet-stream"),
 )
 def gratification_evidence(request: HttpRequest, reference: str, evidence_id: str):
     me = me_of(request)
     row = access.get_gratification_for(me, reference)
     evidence, name = gratifications.evidence_file(row, evidence_id, me)
-    response = StreamingHttpResponse(
-        gratifications.read_evidence(row, evidence), content_type=evidence.content_type
+    chunks = gratifications.read_evidence(row, evidence)
+    return attachment(
+        Download(name=name, content_type=evidence.content_type, size=evidence.size, chunks=chunks)
     )
-    response["Content-Length"] = str(evidence.size)
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # ---------------------------------------------------------------- self-declared conflicts
@@ -749,18 +716,22 @@ CONFLICT_BODY = _obj(
 )
 
 
-@router.post(
+def _self_declaration(me: Person, reference: str, status: int = 200) -> Reply:
+    """The self-declaration as ``me`` sees it now (after a change: read again)."""
+    return Reply(status, presenters.self_declaration(access.get_self_declaration_for(me, reference), me))
+
+
+@_write(
     "/conflicts",
-    response={201: SelfDeclarationOut, **WRITE},
-    auth=bearer,
-    summary="Declare my own conflict of interest in a decision; it goes to my direct superior",
-    openapi_extra=_json(CONFLICT_BODY),
+    SelfDeclarationOut,
+    "Declare my own conflict of interest in a decision; it goes to my direct superior",
+    CONFLICT_BODY,
+    status=201,
 )
 def conflict_create(request: HttpRequest):
     me = me_of(request)
-    item = conflicts.self_declaration_file(declarer=me, data=_body(request))
-    item = access.get_self_declaration_for(me, item.reference)
-    return Reply(201, presenters.self_declaration(item, me))
+    item = conflicts.self_declaration_file(declarer=me, data=json_body(request))
+    return _self_declaration(me, item.reference, 201)
 
 
 class ConflictFilters(Schema):
@@ -770,73 +741,52 @@ class ConflictFilters(Schema):
     limit: int = Field(default=50, ge=1, le=200)
 
 
-@router.get(
-    "/conflicts",
-    response={200: SelfDeclarationList, **READ},
-    auth=bearer,
-    summary="Self-declarations I may see (mine, handled by me, my team's units)",
+@_read(
+    "/conflicts", SelfDeclarationList, "Self-declarations I may see (mine, handled by me, my team's units)"
 )
 def conflict_list(request: HttpRequest, filters: Query[ConflictFilters]):
     me = me_of(request)
     qs = access.self_declarations_visible_to(me).select_related(
         "unit", "declarer", "declarer_position", "handler_position", "handler_team"
     )
-    if filters.status:
-        if filters.status not in ConflictStatus.values:
-            raise Invalid({"status": Problem("choice", choices=", ".join(ConflictStatus.values))})
-        qs = qs.filter(status=filters.status)
+    qs = _with_status(qs, filters.status, ConflictStatus.values)
     if filters.mine:
         qs = qs.filter(status=ConflictStatus.OPEN)
         qs = qs.filter(handler_person=me) | qs.filter(
             handler_person__isnull=True, handler_team_id__in=access.team_unit_ids(me)
         ).exclude(declarer=me)
-    params = {"status": filters.status, "mine": "true" if filters.mine else None}
-    rows, next_url = _page(request, qs, filters.cursor, filters.limit, params)
+    rows, next_url = _page(request, qs, filters, status=filters.status, mine=_flag(filters.mine))
     return Reply(200, {"items": [presenters.self_declaration(r) for r in rows], "next": next_url})
 
 
-@router.get(
+@_read(
     "/conflicts/{reference}",
-    response={200: SelfDeclarationOut, **READ},
-    auth=bearer,
-    summary="One self-declaration (the declarer, its handlers, the team of the unit or above)",
+    SelfDeclarationOut,
+    "One self-declaration (the declarer, its handlers, the team of the unit or above)",
 )
 def conflict_detail(request: HttpRequest, reference: str):
-    me = me_of(request)
-    item = access.get_self_declaration_for(me, reference)
-    return Reply(200, presenters.self_declaration(item, me))
+    return _self_declaration(me_of(request), reference)
 
 
-MEASURE_BODY = _obj(
-    {
-        "measure": {
-            "type": "string",
-            "enum": ["recusal", "reassignment", "restricted_access", "divestment", "no_conflict"],
-        },
-        "notes": STR,
-    },
-    ["measure"],
+MEASURE_BODY = _choice_body(
+    "measure", ["recusal", "reassignment", "restricted_access", "divestment", "no_conflict"]
 )
 
 
-@router.post(
+@_write(
     "/conflicts/{reference}/measure",
-    response={200: SelfDeclarationOut, **WRITE},
-    auth=bearer,
-    summary="Current handler: decide the control measure (the decision is no longer suspended)",
-    openapi_extra=_json(MEASURE_BODY),
+    SelfDeclarationOut,
+    "Current handler: decide the control measure (the decision is no longer suspended)",
+    MEASURE_BODY,
 )
 def conflict_measure(request: HttpRequest, reference: str):
     me = me_of(request)
     item = access.get_self_declaration_for(me, reference)
-    data = _body(request)
-    if not isinstance(data, dict):
-        raise Invalid({"body": Problem("not_object")})
+    data = json_object(request)
     conflicts.self_declaration_decide(
         item=item, actor=me, measure=data.get("measure"), notes=data.get("notes")
     )
-    item = access.get_self_declaration_for(me, reference)
-    return Reply(200, presenters.self_declaration(item, me))
+    return _self_declaration(me, reference)
 
 
 # ---------------------------------------------------------------- decision agendas
@@ -859,16 +809,16 @@ AGENDA_BODY = _obj(
 )
 
 
-@router.post(
+@_write(
     "/agendas",
-    response={201: AgendaOut, **WRITE},
-    auth=bearer,
-    summary="Publish a decision agenda (staff holding a position in the unit, or its team)",
-    openapi_extra=_json(AGENDA_BODY),
+    AgendaOut,
+    "Publish a decision agenda (staff holding a position in the unit, or its team)",
+    AGENDA_BODY,
+    status=201,
 )
 def agenda_create(request: HttpRequest):
     me = me_of(request)
-    agenda = agendas.agenda_create(actor=me, data=_body(request))
+    agenda = agendas.agenda_create(actor=me, data=json_body(request))
     agenda = access.get_agenda_for(me, agenda.pk)
     return Reply(201, agendas.agenda_view(agenda, me))
 
@@ -879,20 +829,13 @@ class AgendaFilters(Schema):
     limit: int = Field(default=50, ge=1, le=200)
 
 
-@router.get(
-    "/agendas",
-    response={200: AgendaList, **READ},
-    auth=bearer,
-    summary="Agendas I may see (as a participant, as their publisher, as the team)",
-)
+@_read("/agendas", AgendaList, "Agendas I may see (as a participant, as their publisher, as the team)")
 def agenda_list(request: HttpRequest, filters: Query[AgendaFilters]):
     me = me_of(request)
     qs = access.agendas_visible_to(me).select_related("unit")
     if filters.upcoming:
         qs = qs.filter(meets_at__gt=timezone.now())
-    rows, next_url = _page(
-        request, qs, filters.cursor, filters.limit, {"upcoming": "true" if filters.upcoming else None}
-    )
+    rows, next_url = _page(request, qs, filters, upcoming=_flag(filters.upcoming))
     return Reply(
         200,
         {
@@ -911,11 +854,10 @@ def agenda_list(request: HttpRequest, filters: Query[AgendaFilters]):
     )
 
 
-@router.get(
+@_read(
     "/agendas/{agenda_id}",
-    response={200: AgendaOut, **READ},
-    auth=bearer,
-    summary="One agenda (participants, its publisher, the team of the unit or above)",
+    AgendaOut,
+    "One agenda (participants, its publisher, the team of the unit or above)",
 )
 def agenda_detail(request: HttpRequest, agenda_id: str):
     me = me_of(request)
@@ -929,33 +871,29 @@ STATEMENT_BODY = _obj(
 )
 
 
-@router.post(
+@_write(
     "/agendas/{agenda_id}/items/{item_id}/statement",
-    response={200: AgendaOut, **WRITE},
-    auth=bearer,
-    summary="Participant: state no conflict, or recuse with a reason, on an item before the meeting",
-    openapi_extra=_json(STATEMENT_BODY),
+    AgendaOut,
+    "Participant: state no conflict, or recuse with a reason, on an item before the meeting",
+    STATEMENT_BODY,
 )
 def agenda_statement(request: HttpRequest, agenda_id: str, item_id: str):
     me = me_of(request)
     agenda = access.get_agenda_for(me, agenda_id)
-    agendas.agenda_state(agenda=agenda, item_id=item_id, actor=me, data=_body(request))
+    agendas.agenda_state(agenda=agenda, item_id=item_id, actor=me, data=json_body(request))
     return Reply(200, agendas.agenda_view(agenda, me))
 
 
-@router.get(
+@_read(
     "/agendas/{agenda_id}/minutes",
-    response={200: None, **READ},
-    auth=bearer,
-    summary="The minutes of recusals (who recused from which item, without reasons), as PDF",
+    None,
+    "The minutes of recusals (who recused from which item, without reasons), as PDF",
     openapi_extra=PDF_ANSWER,
 )
 def agenda_minutes(request: HttpRequest, agenda_id: str):
     me = me_of(request)
     agenda = access.get_agenda_for(me, agenda_id)
-    return _attachment(
-        documents.minutes_pdf(agenda, me), "application/pdf", f"notulen-agenda-{agenda.pk}.pdf"
-    )
+    return file_response(documents.minutes_pdf(agenda, me), PDF, f"notulen-agenda-{agenda.pk}.pdf")
 
 
 # ---------------------------------------------------------------- the COI risk map
@@ -965,11 +903,11 @@ class RiskQuery(Schema):
     unit: str | None = None
 
 
-@router.get(
+@_read(
     "/risk-map",
-    response={200: RiskMapOut, 401: ERR, 403: ERR, 404: ERR, 422: ERR},
-    auth=bearer,
-    summary="Team: the COI risk map of a unit and the units below (ratings and the 5×5 heat map)",
+    RiskMapOut,
+    "Team: the COI risk map of a unit and the units below (ratings and the 5×5 heat map)",
+    TEAM_READ,
 )
 def risk_map(request: HttpRequest, filters: Query[RiskQuery]):
     unit = _unit(filters.unit)
@@ -1004,16 +942,15 @@ RISK_BODY = _obj(
 )
 
 
-@router.post(
+@_write(
     "/risk-map",
-    response={200: RiskOut, **WRITE},
-    auth=bearer,
-    summary="Team: rate (or rate again) the COI risk of a position for a kind of decision",
-    openapi_extra=_json(RISK_BODY),
+    RiskOut,
+    "Team: rate (or rate again) the COI risk of a position for a kind of decision",
+    RISK_BODY,
 )
 def risk_rate(request: HttpRequest):
     me = me_of(request)
-    rating = riskmap.risk_rate(actor=me, data=_body(request))
+    rating = riskmap.risk_rate(actor=me, data=json_body(request))
     row = next(r for r in selectors.risk_map(rating.unit) if r.id == rating.pk)
     return Reply(200, presenters.risk(row))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
@@ -18,6 +17,7 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from integritas.api import schemas as s
+from integritas.api.common import binary_answer, find, page
 from integritas.audit import selectors as audit_selectors
 from integritas.audit.models import AuditEntry
 from integritas.cases import access, conflict, identity, presenters, queue, services
@@ -149,30 +149,19 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]):
             raise Invalid({"status": Problem("choice", choices=Status.values)})
         qs = qs.filter(status=filters.status)
     if filters.unit:
-        unit = Unit.objects.filter(code=filters.unit).first() if "\x00" not in filters.unit else None
+        unit = find(Unit, code=filters.unit)
         if unit is None:
             raise Invalid({"unit": Problem("unknown_code", value=filters.unit)})
         qs = qs.filter(unit__path__startswith=unit.path)
-    if filters.cursor:
-        qs = qs.filter(pk__lt=filters.cursor)
-    page = list(presenters.summary_queryset(qs.order_by("-pk"))[: filters.limit + 1])
-    next_url = None
-    if len(page) > filters.limit:
-        page = page[: filters.limit]
-        params = {
-            k: v
-            for k, v in {
-                "status": filters.status,
-                "mine": "true" if filters.mine else None,
-                "unit": filters.unit,
-                "limit": filters.limit,
-                "cursor": page[-1].pk,
-            }.items()
-            if v
-        }
-        next_url = request.path + "?" + urlencode(params)
+    rows, next_url = page(
+        request,
+        presenters.summary_queryset(qs.order_by("-pk")),
+        cursor=filters.cursor,
+        limit=filters.limit,
+        params={"status": filters.status, "mine": "true" if filters.mine else None, "unit": filters.unit},
+    )
     now = timezone.now()
-    return Reply(200, {"items": [presenters.summary(c, now) for c in page], "next": next_url})
+    return Reply(200, {"items": [presenters.summary(c, now) for c in rows], "next": next_url})
 
 
 @router.get(
@@ -180,9 +169,8 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]):
 )
 def case_detail(request: HttpRequest, reference: str):
     """The first read by someone who has not stated having no conflict records the statement (via api)."""
-    person = me_of(request)
-    case = services.case_open(case=access.get_case_for(person, reference), actor=person, via=Via.API)
-    return Reply(200, presenters.detail(case, person))
+    person, case = _my_case(request, reference)
+    return Reply(200, presenters.detail(services.case_open(case=case, actor=person, via=Via.API), person))
 
 
 def _case_now(request: HttpRequest, reference: str):
@@ -190,96 +178,78 @@ def _case_now(request: HttpRequest, reference: str):
     return Reply(200, presenters.detail(access.get_case_for(me_of(request), reference), me_of(request)))
 
 
-@router.post(
-    "/cases/{reference}/examination",
-    response={200: s.CaseOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Conclude the examination (direct superior): founded or unfounded",
-)
-def case_examination(request: HttpRequest, reference: str, payload: s.ExaminationIn):
-    case = access.get_case_for(me_of(request), reference)
-    services.case_examine(
-        case=case, actor=me_of(request), conclusion=payload.conclusion, findings=payload.findings, via=Via.API
+def _case_action(path: str, summary: str, answer: Any = s.CaseOut, status: int = 200) -> Any:
+    """A POST on a case the signed-in person may see (``path`` below ``/cases/{reference}``)."""
+    return router.post(
+        "/cases/{reference}" + path, response={status: answer, **CASE_ERRORS}, auth=bearer, summary=summary
     )
-    return _case_now(request, reference)
 
 
-@router.post(
-    "/cases/{reference}/review",
-    response={200: s.CaseOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Review the decision (superior of the direct superior)",
-)
-def case_review(request: HttpRequest, reference: str, payload: s.ReviewIn):
-    case = access.get_case_for(me_of(request), reference)
-    services.case_review(
-        case=case, actor=me_of(request), decision=payload.decision, notes=payload.notes, via=Via.API
-    )
-    return _case_now(request, reference)
-
-
-@router.post(
-    "/cases/{reference}/recuse",
-    response={200: s.CaseOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Withdraw from the case (penarikan diri); it moves up the chain",
-)
-def case_recuse(request: HttpRequest, reference: str, payload: s.RecuseIn):
+def _my_case(request: HttpRequest, reference: str) -> tuple[Person, Case]:
+    """The signed-in person and the case they act on (not found unless they may see it)."""
     person = me_of(request)
-    case = access.get_case_for(person, reference)
+    return person, access.get_case_for(person, reference)
+
+
+def _identity_request(item: Any) -> dict[str, Any]:
+    return {"id": item.pk, "state": item.state, "reason": item.reason}
+
+
+@_case_action("/examination", "Conclude the examination (direct superior): founded or unfounded")
+def case_examination(request: HttpRequest, reference: str, payload: s.ExaminationIn):
+    person, case = _my_case(request, reference)
+    services.case_examine(
+        case=case, actor=person, conclusion=payload.conclusion, findings=payload.findings, via=Via.API
+    )
+    return _case_now(request, reference)
+
+
+@_case_action("/review", "Review the decision (superior of the direct superior)")
+def case_review(request: HttpRequest, reference: str, payload: s.ReviewIn):
+    person, case = _my_case(request, reference)
+    services.case_review(case=case, actor=person, decision=payload.decision, notes=payload.notes, via=Via.API)
+    return _case_now(request, reference)
+
+
+@_case_action("/recuse", "Withdraw from the case (penarikan diri); it moves up the chain")
+def case_recuse(request: HttpRequest, reference: str, payload: s.RecuseIn):
+    person, case = _my_case(request, reference)
     moved = services.case_recuse(case=case, actor=person, reason=payload.reason)
     # The last view the one who withdrew gets (the case is hidden from them from now on): without
     # the content unless they had stated having no conflict before.
     return Reply(200, presenters.detail(moved, person, with_content=not conflict.pending(person, moved)))
 
 
-@router.post(
-    "/cases/{reference}/triage",
-    response={200: s.CaseOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Team: name the subject's position of a report in triage; it is routed",
-)
+@_case_action("/triage", "Team: name the subject's position of a report in triage; it is routed")
 def case_triage(request: HttpRequest, reference: str, payload: s.TriageIn):
-    case = access.get_case_for(me_of(request), reference)
-    services.case_triage(case=case, actor=me_of(request), position=payload.position, via=Via.API)
+    person, case = _my_case(request, reference)
+    services.case_triage(case=case, actor=person, position=payload.position, via=Via.API)
     return _case_now(request, reference)
 
 
-@router.post(
-    "/cases/{reference}/confirm-no-conflict",
-    response={200: s.CaseOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Confirm having no conflict with the case (otherwise recorded at the first read or action)",
+@_case_action(
+    "/confirm-no-conflict",
+    "Confirm having no conflict with the case (otherwise recorded at the first read or action)",
 )
 def case_confirm(request: HttpRequest, reference: str):
-    case = access.get_case_for(me_of(request), reference)
-    services.case_confirm_no_conflict(case=case, actor=me_of(request), via=Via.API)
+    person, case = _my_case(request, reference)
+    services.case_confirm_no_conflict(case=case, actor=person, via=Via.API)
     return _case_now(request, reference)
 
 
-@router.post(
-    "/cases/{reference}/messages",
-    response={201: s.IdOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Write to the reporter (handler or team)",
-)
+@_case_action("/messages", "Write to the reporter (handler or team)", s.IdOut, 201)
 def case_message(request: HttpRequest, reference: str, payload: s.TextIn):
-    case = access.get_case_for(me_of(request), reference)
-    message = services.case_message(case=case, actor=me_of(request), text=payload.text, via=Via.API)
+    person, case = _my_case(request, reference)
+    message = services.case_message(case=case, actor=person, text=payload.text, via=Via.API)
     return Reply(201, {"id": message.pk})
 
 
-@router.post(
-    "/cases/{reference}/follow-ups",
-    response={201: s.FollowUpOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Team: add a follow-up action",
-)
+@_case_action("/follow-ups", "Team: add a follow-up action", s.FollowUpOut, 201)
 def follow_up_add(request: HttpRequest, reference: str, payload: s.FollowUpIn):
-    case = access.get_case_for(me_of(request), reference)
+    person, case = _my_case(request, reference)
     item = services.follow_up_add(
         case=case,
-        actor=me_of(request),
+        actor=person,
         title=payload.title,
         due_date=iso_date(payload.due_date, "due_date"),
         via=Via.API,
@@ -287,17 +257,12 @@ def follow_up_add(request: HttpRequest, reference: str, payload: s.FollowUpIn):
     return Reply(201, presenters.follow_up(item))
 
 
-@router.post(
-    "/cases/{reference}/follow-ups/{follow_up_id}/done",
-    response={200: s.FollowUpOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Team: mark a follow-up action done",
-)
+@_case_action("/follow-ups/{follow_up_id}/done", "Team: mark a follow-up action done", s.FollowUpOut)
 def follow_up_done(request: HttpRequest, reference: str, follow_up_id: str, payload: s.DoneIn | None = None):
-    case = access.get_case_for(me_of(request), reference)
+    person, case = _my_case(request, reference)
     item = services.follow_up_done(
         case=case,
-        actor=me_of(request),
+        actor=person,
         follow_up=services.follow_up_for(case, follow_up_id),
         notes=(payload.notes if payload else None) or "",
         via=Via.API,
@@ -305,17 +270,14 @@ def follow_up_done(request: HttpRequest, reference: str, follow_up_id: str, payl
     return Reply(200, presenters.follow_up(item))
 
 
-@router.post(
-    "/cases/{reference}/follow-ups/{follow_up_id}/cancel",
-    response={200: s.FollowUpOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Team: cancel a follow-up action, with a reason",
+@_case_action(
+    "/follow-ups/{follow_up_id}/cancel", "Team: cancel a follow-up action, with a reason", s.FollowUpOut
 )
 def follow_up_cancel(request: HttpRequest, reference: str, follow_up_id: str, payload: s.CancelIn):
-    case = access.get_case_for(me_of(request), reference)
+    person, case = _my_case(request, reference)
     item = services.follow_up_cancel(
         case=case,
-        actor=me_of(request),
+        actor=person,
         follow_up=services.follow_up_for(case, follow_up_id),
         reason=payload.reason,
         via=Via.API,
@@ -323,15 +285,10 @@ def follow_up_cancel(request: HttpRequest, reference: str, follow_up_id: str, pa
     return Reply(200, presenters.follow_up(item))
 
 
-@router.post(
-    "/cases/{reference}/close",
-    response={200: s.CaseOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Team: close the case once every follow-up action is settled",
-)
+@_case_action("/close", "Team: close the case once every follow-up action is settled")
 def case_close(request: HttpRequest, reference: str, payload: s.CloseIn):
-    case = access.get_case_for(me_of(request), reference)
-    services.case_close(case=case, actor=me_of(request), summary=payload.summary, via=Via.API)
+    person, case = _my_case(request, reference)
+    services.case_close(case=case, actor=person, summary=payload.summary, via=Via.API)
     return _case_now(request, reference)
 
 
@@ -340,52 +297,43 @@ def case_close(request: HttpRequest, reference: str, payload: s.CloseIn):
     auth=bearer,
     response={200: None, 401: ERR, 404: ERR},
     summary="Download an evidence file, as uploaded",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The file",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=binary_answer("The file", "application/octet-stream"),
 )
 def evidence_download(request: HttpRequest, reference: str, evidence_id: str) -> StreamingHttpResponse:
-    person = me_of(request)
-    case = access.get_case_for(person, reference)
+    person, case = _my_case(request, reference)
     return attachment(open_for_download(person=person, case=case, evidence_id=evidence_id, via=Via.API))
 
 
-@router.post(
-    "/cases/{reference}/identity-requests",
-    response={201: s.IdentityRequestOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Handler: ask to see the reporter's identity (policy identity_disclosure on_request)",
+@_case_action(
+    "/identity-requests",
+    "Handler: ask to see the reporter's identity (policy identity_disclosure on_request)",
+    s.IdentityRequestOut,
+    201,
 )
 def identity_request_create(request: HttpRequest, reference: str, payload: s.RecuseIn):
-    case = access.get_case_for(me_of(request), reference)
-    item = identity.identity_request(case=case, actor=me_of(request), reason=payload.reason, via=Via.API)
-    return Reply(201, {"id": item.pk, "state": item.state, "reason": item.reason})
+    person, case = _my_case(request, reference)
+    item = identity.identity_request(case=case, actor=person, reason=payload.reason, via=Via.API)
+    return Reply(201, _identity_request(item))
 
 
-@router.post(
-    "/cases/{reference}/identity-requests/{request_id}/decision",
-    response={200: s.IdentityRequestOut, **CASE_ERRORS},
-    auth=bearer,
-    summary="Team: approve or reject a request to see the reporter's identity",
+@_case_action(
+    "/identity-requests/{request_id}/decision",
+    "Team: approve or reject a request to see the reporter's identity",
+    s.IdentityRequestOut,
 )
 def identity_request_decide(
     request: HttpRequest, reference: str, request_id: str, payload: s.IdentityDecisionIn
 ):
-    case = access.get_case_for(me_of(request), reference)
+    person, case = _my_case(request, reference)
     item = identity.identity_decide(
         case=case,
-        actor=me_of(request),
+        actor=person,
         request=identity.request_for(case, request_id),
         approve=payload.approve,
         note=payload.note or "",
         via=Via.API,
     )
-    return Reply(200, {"id": item.pk, "state": item.state, "reason": item.reason})
+    return Reply(200, _identity_request(item))
 
 
 class AuditQuery(Schema):
@@ -396,14 +344,10 @@ class AuditQuery(Schema):
 def _audit_page(
     request: HttpRequest, qs: QuerySet[AuditEntry], filters: AuditQuery, newest_first: bool
 ) -> dict[str, Any]:
-    if filters.cursor:
-        qs = qs.filter(seq__lt=filters.cursor) if newest_first else qs.filter(seq__gt=filters.cursor)
-    page = list(qs[: filters.limit + 1])
-    next_url = None
-    if len(page) > filters.limit:
-        page = page[: filters.limit]
-        next_url = request.path + "?" + urlencode({"limit": filters.limit, "cursor": page[-1].seq})
-    return {"items": [audit_selectors.as_dict(e) for e in page], "next": next_url}
+    rows, next_url = page(
+        request, qs, cursor=filters.cursor, limit=filters.limit, key="seq", newest_first=newest_first
+    )
+    return {"items": [audit_selectors.as_dict(e) for e in rows], "next": next_url}
 
 
 @router.get(
@@ -413,8 +357,8 @@ def _audit_page(
     summary="Team: the audit trail of a case (transitions, identity views, evidence downloads)",
 )
 def case_audit(request: HttpRequest, reference: str, filters: Query[AuditQuery]):
-    case = access.get_case_for(me_of(request), reference)
-    qs = audit_selectors.case_entries(me_of(request), case)
+    person, case = _my_case(request, reference)
+    qs = audit_selectors.case_entries(person, case)
     return Reply(200, _audit_page(request, qs, filters, newest_first=False))
 
 
@@ -443,7 +387,7 @@ class StatsQuery(Schema):
 )
 def stats_view(request: HttpRequest, filters: Query[StatsQuery]):
     person = me_of(request)
-    unit = Unit.objects.filter(code=filters.unit).first() if "\x00" not in filters.unit else None
+    unit = find(Unit, code=filters.unit)
     if unit is None:
         raise NotFound(reason="unit")
     if not access.oversees_unit(person, unit):

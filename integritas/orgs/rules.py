@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from integritas import validation
 from integritas.errors import Problem
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -23,15 +24,10 @@ EMAIL_LIMIT = 254
 
 
 def text_problem(value: Any, *, limit: int = NAME_LIMIT, required: bool = True) -> Problem | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return Problem("required") if required else None
-    if not isinstance(value, str):
-        return Problem("not_text")
-    if "\x00" in value:
-        return Problem("nul_character")
-    if len(value.strip()) > limit:
-        return Problem("too_long", limit=limit)
-    return None
+    """The shared text rule, with a name's surrounding blanks not counted (they are not stored)."""
+    return validation.text_problem(
+        value.strip() if isinstance(value, str) else value, required=required, limit=limit
+    )
 
 
 def code_problem(value: Any, *, username: bool = False) -> Problem | None:

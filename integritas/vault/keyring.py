@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 
+from integritas.private_files import write_private
 from integritas.vault.crypto import VaultError, decode_master, generate_master_key_text, key_id
 
 KEY_FILE = "master_key"
@@ -130,23 +130,7 @@ def write_key_file(path: Path, text: str, *, replace: bool) -> None:
 
     Without ``replace`` the first of two concurrent writers wins and both read its key.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text.strip() + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_private(path, text, replace=replace)
 
 
 def _read_stamped(path: Path) -> tuple[str, tuple[int, int, int]]:
