@@ -220,7 +220,7 @@ def gratification_report(
                 "gratification_new",
                 role="team",
                 path=f"/gratifikasi/{row.reference}/",
-                context=_mail_context(row),
+                context=mail_context(row),
                 at=now,
             )
             return row
@@ -231,7 +231,7 @@ def gratification_report(
         raise
 
 
-def _mail_context(row: Gratification) -> dict[str, Any]:
+def mail_context(row: Gratification) -> dict[str, Any]:
     return {
         "reference": row.reference,
         "unit": row.unit.name,
