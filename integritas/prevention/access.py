@@ -22,7 +22,7 @@ from functools import reduce
 from operator import or_
 from typing import TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from integritas.cases.access import oversight_q, team_unit_ids
@@ -38,7 +38,7 @@ from integritas.prevention.models import (
     SelfDeclarationHandler,
 )
 
-M = TypeVar("M", Gratification, SelfDeclaration, Agenda, Declaration)
+M = TypeVar("M", bound=Model)
 
 
 def _staff(person: Person | None) -> bool:
@@ -65,13 +65,13 @@ def _own_or_overseen(model: type[M], person: Person | None, own: Callable[[Perso
     """Rows of ``model`` that are the person's own (``own``) or in the units their team oversees;
     nothing for an anonymous or inactive visitor."""
     if not _staff(person):
-        return model.objects.none()
+        return model._default_manager.none()
     assert person is not None
     condition = own(person)
     team = oversight_q(person)
     if team is not None:
         condition |= team
-    return model.objects.filter(condition)
+    return model._default_manager.filter(condition)
 
 
 def _found(row: M | None, missing: str) -> M:
@@ -79,6 +79,13 @@ def _found(row: M | None, missing: str) -> M:
     if row is None:
         raise NotFound(missing)
     return row
+
+
+def get_row(rows: QuerySet[M], row_id: object, missing: str) -> M:
+    """One of ``rows`` by the id a request gave (a path segment, a form or JSON value), or "not
+    found" with the code ``missing``: a malformed id finds nothing, like someone else's row."""
+    pk = _as_int(row_id)
+    return _found(rows.filter(pk=pk).first() if pk else None, missing)
 
 
 def _as_int(value: object) -> int | None:
