@@ -23,19 +23,8 @@ def _purpose(case: Case, kind: str) -> str:
     return f"case:{case.reference}:{kind}"
 
 
-def new_case_key(case: Case) -> bytes:
-    key, wrapped = crypto.new_data_key()
-    case.wrapped_key = wrapped
-    case._data_key = key  # type: ignore[attr-defined]
-    return key
-
-
-def case_key(case: Case) -> bytes:
-    cached: bytes | None = getattr(case, "_data_key", None)
-    if cached is None:
-        cached = crypto.unwrap_key(bytes(case.wrapped_key))
-        case._data_key = cached  # type: ignore[attr-defined]
-    return cached
+new_case_key = crypto.new_row_key
+case_key = crypto.row_key
 
 
 def _seal(case: Case, text: str, kind: str) -> bytes:

@@ -45,7 +45,7 @@ PURPOSE = "monitoring:evidencefile:content"
 
 def content_of(row: EvidenceFile) -> bytes:
     """The file as uploaded (decrypted with the row's data key)."""
-    return crypto.unseal(crypto.unwrap_key(bytes(row.wrapped_key)), bytes(row.content), PURPOSE)
+    return crypto.unseal(crypto.row_key(row), bytes(row.content), PURPOSE)
 
 
 @dataclass
@@ -147,15 +147,17 @@ def _workbook(sheet: str, headers: list[str], rows: list[list[Any]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from integritas.prevention.exports import put_cell
+
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
     for column, header in enumerate(headers, start=1):
-        report._put(ws, 1, column, header)
+        put_cell(ws, 1, column, header)
         ws.cell(row=1, column=column).font = Font(bold=True)
     for number, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
-            report._put(ws, number, column, value)
+            put_cell(ws, number, column, value)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

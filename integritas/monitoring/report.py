@@ -313,21 +313,11 @@ def to_pdf(report: Report) -> bytes:
     return html_to_pdf(html)
 
 
-def _put(ws: Any, row: int, column: int, value: Any) -> None:
-    """A cell that stays what it is: numbers as numbers, text never a formula (API.md §2)."""
-    from integritas.prevention.exports import FORMULA_STARTS, safe
-
-    cell = ws.cell(row=row, column=column)
-    cell.value = safe(value)
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-        if cell.value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True  # and the spreadsheet keeps it text when the cell is edited
-
-
 def to_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+
+    from integritas.prevention.exports import put_cell
 
     wb = Workbook()
     cover = wb.active
@@ -341,27 +331,27 @@ def to_xlsx(report: Report) -> bytes:
         ],
         start=1,
     ):
-        _put(cover, row, 1, value)
+        put_cell(cover, row, 1, value)
     cover["A1"].font = Font(bold=True, size=14)
     cover.column_dimensions["A"].width = 90
     for section in report.sections:
         ws = wb.create_sheet(section.sheet[:31])
-        _put(ws, 1, 1, section.title)
+        put_cell(ws, 1, 1, section.title)
         ws["A1"].font = Font(bold=True, size=12)
         row = 3
         for text in section.texts:
-            _put(ws, row, 1, text)
+            put_cell(ws, row, 1, text)
             ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
             row += 1
         for table in section.tables:
             row += 1
             for column, header in enumerate(table.headers, start=1):
-                _put(ws, row, column, header)
+                put_cell(ws, row, column, header)
                 ws.cell(row=row, column=column).font = Font(bold=True)
             for values in table.rows:
                 row += 1
                 for column, value in enumerate(values, start=1):
-                    _put(ws, row, column, value)
+                    put_cell(ws, row, column, value)
             row += 1
         ws.column_dimensions["A"].width = 60
     out = io.BytesIO()

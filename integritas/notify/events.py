@@ -29,8 +29,8 @@ from integritas.notify.models import Milestone, Role
 from integritas.notify.render import (
     TRACK_PATH,
     case_path,
-    format_date,
     format_local,
+    in_language,
     language_of,
     public_url,
     stage_label,
@@ -117,19 +117,11 @@ class Recipients:
             language = language_of(person.language)
             # Dates and titles are written in the reader's language.
             with translation.override(language):
-                extra = {k: _in_language(v) for k, v in extra.items()}
+                extra = {k: in_language(v) for k, v in extra.items()}
             if language not in contexts:
                 contexts[language] = context_for(case, language)
             items.append((person, kind, role, {**contexts[language], **context, "role": role, **extra}))
         outbox.queue_staff_many(items, case=case, at=at)
-
-
-def _in_language(value: Any) -> Any:
-    if callable(value):
-        return value()
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return format_date(value)
-    return value
 
 
 def context_for(case: Case, language: str) -> dict[str, Any]:

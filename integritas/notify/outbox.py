@@ -64,11 +64,15 @@ def queue_staff_many(
     items: list[tuple[Person, str, str, dict[str, Any]]],
     *,
     case: Case | None = None,
+    path: str | None = None,
     at: dt.datetime | None = None,
 ) -> list[Rendered]:
-    """``queue_staff`` for several people (person, kind, role, context) about one case: the notices
-    and the e-mails are each written with one insert."""
+    """``queue_staff`` for several people (person, kind, role, context) about one case, or about what
+    ``path`` leads to (a prevention record): the notices and the e-mails are each written with one
+    insert."""
     when = _ready_at(at)
+    if path is None:
+        path = case_path(case.reference) if case is not None else ""
     notices: list[Notice] = []
     mails: list[OutboxMessage] = []
     rendered_all: list[Rendered] = []
@@ -82,7 +86,7 @@ def queue_staff_many(
                 case=case,
                 kind=kind,
                 text=rendered.subject[:500],
-                link=case_path(case.reference) if case is not None else "",
+                link=path,
                 created_at=when,
             )
         )

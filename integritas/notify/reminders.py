@@ -41,21 +41,12 @@ class ReminderResult:
     follow_ups: list[str] = field(default_factory=list)
 
 
-def previous_working_day(calendar: UnitCalendar, day: dt.date) -> dt.date:
-    current = day
-    for _ in range(400):
-        current -= dt.timedelta(days=1)
-        if calendar.is_working_day(current):
-            return current
-    return day - dt.timedelta(days=1)
-
-
 def reminder_times(case: Case, calendar: UnitCalendar) -> tuple[dt.datetime, dt.datetime]:
     """(day before, due day): the start of the working day before the due day, and of the due day."""
     assert case.due_at is not None
     tz = case.unit.tz
     due_day = case.due_at.astimezone(tz).date()
-    before = previous_working_day(calendar, due_day)
+    before = calendar.working_day_before(due_day)
     return (
         dt.datetime.combine(before, DAY_STARTS, tzinfo=tz),
         dt.datetime.combine(due_day, DAY_STARTS, tzinfo=tz),

@@ -25,6 +25,7 @@ from django.utils.translation import pgettext_lazy
 
 from integritas import timefmt
 from integritas.cases.models import Status
+from integritas.orgs.models import DEFAULT_TIMEZONE
 
 LANGUAGES = ("id", "en")
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -58,6 +59,20 @@ def format_local(when: dt.datetime | None, tz_name: str) -> str:
 
 def format_date(day: dt.date) -> str:
     return timefmt.day_long(day)
+
+
+def in_language(value: Any, zone: str = DEFAULT_TIMEZONE) -> Any:
+    """A context value as the reader reads it, called under the reader's language: an instant in the
+    unit's zone, a day spoken, lazy words and deferred titles resolved; anything else as it is."""
+    if isinstance(value, dt.datetime):
+        return format_local(value, zone)
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, Promise):
+        return str(value)
+    if callable(value):
+        return value()
+    return value
 
 
 def stage_label(status: str) -> str:

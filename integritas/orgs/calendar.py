@@ -91,6 +91,18 @@ class UnitCalendar:
                     return current
         raise ValueError("no working days found; check the unit's holidays")
 
+    def working_day_before(self, day: dt.date, count: int = 1) -> dt.date:
+        """The Nth working day before ``day`` (``day`` itself never counts); with none in sight (more
+        than a year of days off, a data error), ``count`` calendar days before."""
+        current, found = day, 0
+        for _ in range(count * 7 + 400):
+            current -= dt.timedelta(days=1)
+            if self.is_working_day(current):
+                found += 1
+                if found == count:
+                    return current
+        return day - dt.timedelta(days=count)
+
     def year(self, year: int) -> list[DayInfo]:
         first = dt.date(year, 1, 1)
         return [self.day(first + dt.timedelta(days=i)) for i in range((dt.date(year + 1, 1, 1) - first).days)]

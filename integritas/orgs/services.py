@@ -210,6 +210,29 @@ def deployment_is_new() -> bool:
 # --- units ------------------------------------------------------------------------------------------
 
 
+def _code_unusable(p: _Problems, spec: Any, seen: set[str]) -> bool:
+    """Clean a spec's code and note what is wrong with it (malformed, reserved, twice in the batch);
+    True when it cannot be used at all, so nothing else about the spec is checked."""
+    spec.code = clean_text(spec.code) if isinstance(spec.code, str) else spec.code
+    if spec.mode != "update" and p.add(spec.ref, "code", code_problem(spec.code)):
+        return True
+    if spec.code.upper() in seen:  # codes differ by more than case
+        p.add(spec.ref, "code", Problem("duplicate_code", value=spec.code))
+    seen.add(spec.code.upper())
+    return False
+
+
+def _check_existing(p: _Problems, spec: Any, row: Any, *, taken_as: str | None, missing: str) -> None:
+    """A spec against the stored rows: a create needs its code free (also of a code differing only
+    in case, ``taken_as``), an update needs its row."""
+    if spec.mode == "create" and row is not None:
+        p.add(spec.ref, "code", Problem("code_taken", value=spec.code))
+    elif spec.mode == "update" and row is None:
+        raise NotFound(missing)
+    elif row is None and taken_as is not None:
+        p.add(spec.ref, "code", Problem("code_taken", value=taken_as))
+
+
 @dataclass
 class UnitSpec:
     code: str
@@ -227,12 +250,8 @@ def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") ->
     p = _Problems()
     seen: set[str] = set()
     for spec in specs:
-        spec.code = clean_text(spec.code) if isinstance(spec.code, str) else spec.code
-        if spec.mode != "update" and p.add(spec.ref, "code", code_problem(spec.code)):
+        if _code_unusable(p, spec, seen):
             continue
-        if spec.code.upper() in seen:  # codes differ by more than case
-            p.add(spec.ref, "code", Problem("duplicate_code", value=spec.code))
-        seen.add(spec.code.upper())
         p.add(spec.ref, "name", text_problem(spec.name))
         spec.timezone = spec.timezone or None
         if spec.timezone is not None and spec.timezone not in TIMEZONES:
@@ -256,12 +275,10 @@ def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") ->
     in_batch = {s.code for s in specs}
     for spec in specs:
         unit = by_code.get(spec.code)
-        if spec.mode == "create" and unit is not None:
-            p.add(spec.ref, "code", Problem("code_taken", value=spec.code))
-        elif spec.mode == "update" and unit is None:
-            raise NotFound("unit_not_found")
-        elif unit is None and by_upper.get(spec.code.upper(), spec.code) != spec.code:
-            p.add(spec.ref, "code", Problem("code_taken", value=by_upper[spec.code.upper()]))
+        other = by_upper.get(spec.code.upper())
+        _check_existing(
+            p, spec, unit, taken_as=other if other != spec.code else None, missing="unit_not_found"
+        )
         if spec.parent and spec.parent not in in_batch and spec.parent not in by_code:
             p.add(spec.ref, "parent", Problem("unknown_unit_code", value=spec.parent))
     p.check()
@@ -423,12 +440,8 @@ def positions_save(*, actor: Actor, specs: Sequence[PositionSpec], via: str = "p
     p = _Problems()
     seen: set[str] = set()
     for spec in specs:
-        spec.code = clean_text(spec.code) if isinstance(spec.code, str) else spec.code
-        if spec.mode != "update" and p.add(spec.ref, "code", code_problem(spec.code)):
+        if _code_unusable(p, spec, seen):
             continue
-        if spec.code.upper() in seen:  # codes differ by more than case
-            p.add(spec.ref, "code", Problem("duplicate_code", value=spec.code))
-        seen.add(spec.code.upper())
         p.add(spec.ref, "title", text_problem(spec.title))
         if spec.reports_to is not None and (
             not isinstance(spec.reports_to, str) or spec.reports_to == spec.code
@@ -445,12 +458,7 @@ def positions_save(*, actor: Actor, specs: Sequence[PositionSpec], via: str = "p
     units = _rows_by_key(Unit, "code", {s.unit for s in specs}, ("id",))
     for spec in specs:
         position = existing.get(spec.code)
-        if spec.mode == "create" and position is not None:
-            p.add(spec.ref, "code", Problem("code_taken", value=spec.code))
-        elif spec.mode == "update" and position is None:
-            raise NotFound("position_not_found")
-        elif position is None and spec.code in taken:
-            p.add(spec.ref, "code", Problem("code_taken", value=taken[spec.code]))
+        _check_existing(p, spec, position, taken_as=taken.get(spec.code), missing="position_not_found")
         if spec.unit not in units:
             p.add(spec.ref, "unit", Problem("unknown_unit_code", value=spec.unit))
         if spec.reports_to and spec.reports_to not in codes and spec.reports_to not in existing:

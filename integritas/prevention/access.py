@@ -17,10 +17,12 @@ may not see is "not found" (404, never a hint that it exists); a visible thing t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import reduce
 from operator import or_
+from typing import TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from integritas.cases.access import oversight_q, team_unit_ids
@@ -35,6 +37,8 @@ from integritas.prevention.models import (
     SelfDeclaration,
     SelfDeclarationHandler,
 )
+
+M = TypeVar("M", bound=Model)
 
 
 def _staff(person: Person | None) -> bool:
@@ -55,6 +59,33 @@ def units_of(person: Person, today: dt.date | None = None) -> list[Unit]:
     today = today or timezone.localdate()
     ids = Holding.objects.active_on(today).filter(person=person).values("position__unit_id")
     return list(Unit.objects.filter(pk__in=ids))
+
+
+def _own_or_overseen(model: type[M], person: Person | None, own: Callable[[Person], Q]) -> QuerySet[M]:
+    """Rows of ``model`` that are the person's own (``own``) or in the units their team oversees;
+    nothing for an anonymous or inactive visitor."""
+    if not _staff(person):
+        return model._default_manager.none()
+    assert person is not None
+    condition = own(person)
+    team = oversight_q(person)
+    if team is not None:
+        condition |= team
+    return model._default_manager.filter(condition)
+
+
+def _found(row: M | None, missing: str) -> M:
+    """The row, or "not found" (also when it exists but is not the person's to see)."""
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
+def get_row(rows: QuerySet[M], row_id: object, missing: str) -> M:
+    """One of ``rows`` by the id a request gave (a path segment, a form or JSON value), or "not
+    found" with the code ``missing``: a malformed id finds nothing, like someone else's row."""
+    pk = _as_int(row_id)
+    return _found(rows.filter(pk=pk).first() if pk else None, missing)
 
 
 def _as_int(value: object) -> int | None:
@@ -92,9 +123,7 @@ def declarations_visible_to(person: Person | None) -> QuerySet[Declaration]:
 def get_declaration_for(person: Person | None, declaration_id: object) -> Declaration:
     pk = _as_int(declaration_id)
     found = declarations_visible_to(person).filter(pk=pk).select_related("person").first() if pk else None
-    if found is None:
-        raise NotFound("declaration_not_found")
-    return found
+    return _found(found, "declaration_not_found")
 
 
 def oversees_person(viewer: Person, person: Person, today: dt.date | None = None) -> bool:
@@ -105,14 +134,7 @@ def oversees_person(viewer: Person, person: Person, today: dt.date | None = None
 
 
 def gratifications_visible_to(person: Person | None) -> QuerySet[Gratification]:
-    if not _staff(person):
-        return Gratification.objects.none()
-    assert person is not None
-    condition = Q(recipient=person)
-    team = oversight_q(person)
-    if team is not None:
-        condition |= team
-    return Gratification.objects.filter(condition)
+    return _own_or_overseen(Gratification, person, lambda me: Q(recipient=me))
 
 
 def get_gratification_for(person: Person | None, reference: object) -> Gratification:
@@ -124,9 +146,7 @@ def get_gratification_for(person: Person | None, reference: object) -> Gratifica
         .select_related("unit", "recipient", "position", "settled_by", "threshold")
         .first()
     )
-    if found is None:
-        raise NotFound("gratification_not_found")
-    return found
+    return _found(found, "gratification_not_found")
 
 
 def can_settle(person: Person, item: Gratification) -> bool:
@@ -138,17 +158,18 @@ def can_settle(person: Person, item: Gratification) -> bool:
 
 
 def self_declarations_visible_to(person: Person | None) -> QuerySet[SelfDeclaration]:
-    if not _staff(person):
-        return SelfDeclaration.objects.none()
-    assert person is not None
-    condition = Q(declarer=person) | Q(
-        pk__in=SelfDeclarationHandler.objects.filter(person=person).values("declaration_id")
+    visible = _own_or_overseen(
+        SelfDeclaration,
+        person,
+        lambda me: (
+            Q(declarer=me)
+            | Q(pk__in=SelfDeclarationHandler.objects.filter(person=me).values("declaration_id"))
+        ),
     )
-    team = oversight_q(person)
-    if team is not None:
-        condition |= team
+    if not _staff(person):
+        return visible
     passed_over = Screening.objects.filter(declaration=OuterRef("pk"), person=person, skipped=True)
-    return SelfDeclaration.objects.filter(condition).exclude(Exists(passed_over))
+    return visible.exclude(Exists(passed_over))
 
 
 def get_self_declaration_for(person: Person | None, reference: object) -> SelfDeclaration:
@@ -162,9 +183,7 @@ def get_self_declaration_for(person: Person | None, reference: object) -> SelfDe
         )
         .first()
     )
-    if found is None:
-        raise NotFound("self_declaration_not_found")
-    return found
+    return _found(found, "self_declaration_not_found")
 
 
 def is_current_handler(person: Person, item: SelfDeclaration) -> bool:
@@ -182,16 +201,13 @@ def is_current_handler(person: Person, item: SelfDeclaration) -> bool:
 
 
 def agendas_visible_to(person: Person | None) -> QuerySet[Agenda]:
-    if not _staff(person):
-        return Agenda.objects.none()
-    assert person is not None
-    condition = Q(created_by=person) | Q(
-        pk__in=AgendaParticipant.objects.filter(person=person).values("agenda_id")
+    return _own_or_overseen(
+        Agenda,
+        person,
+        lambda me: (
+            Q(created_by=me) | Q(pk__in=AgendaParticipant.objects.filter(person=me).values("agenda_id"))
+        ),
     )
-    team = oversight_q(person)
-    if team is not None:
-        condition |= team
-    return Agenda.objects.filter(condition)
 
 
 def get_agenda_for(person: Person | None, agenda_id: object) -> Agenda:
@@ -199,9 +215,7 @@ def get_agenda_for(person: Person | None, agenda_id: object) -> Agenda:
     found = (
         agendas_visible_to(person).filter(pk=pk).select_related("unit", "created_by").first() if pk else None
     )
-    if found is None:
-        raise NotFound("agenda_not_found")
-    return found
+    return _found(found, "agenda_not_found")
 
 
 def is_participant(person: Person, agenda: Agenda) -> bool:

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integritas.cases.models import DECISION_KIND_ALIASES, DecisionKind
-from integritas.errors import Forbidden, NotFound, WrongState
+from integritas.errors import Forbidden, WrongState
 from integritas.orgs.models import Person, Unit
 from integritas.prevention import access, names, notices, screening, sealing
 from integritas.prevention.common import audit
@@ -202,13 +202,7 @@ def agenda_state(
     conflict = check.boolean(body, "conflict")
     reason = check.text(body, "reason", required=conflict, limit=MAX_REASON) if conflict else ""
     check.done()
-    try:
-        pk = int(item_id)
-    except (TypeError, ValueError):
-        raise NotFound("agenda_item_not_found") from None
-    item = AgendaItem.objects.filter(agenda=agenda, pk=pk).first()
-    if item is None:
-        raise NotFound("agenda_item_not_found")
+    item = access.get_row(AgendaItem.objects.filter(agenda=agenda), item_id, "agenda_item_not_found")
     with transaction.atomic():
         locked = Agenda.objects.select_for_update().get(pk=agenda.pk)
         if now >= locked.meets_at:

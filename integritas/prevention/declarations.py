@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -198,16 +198,6 @@ def compliance_figures(unit: Unit, year: int, today: dt.date | None = None) -> d
     return {"people": people.count(), "filed": people.filter(has_filed=True).count()}
 
 
-def _mark(key: str, at: dt.datetime) -> bool:
-    """Record that ``key`` was announced; False if someone already did (another worker, earlier today)."""
-    try:
-        with transaction.atomic():
-            ReminderMark.objects.create(key=key, at=at)
-        return True
-    except IntegrityError:
-        return False
-
-
 def _remind(person: Person, year: int, at: dt.datetime) -> None:
     notices.tell(
         [person],
@@ -241,7 +231,7 @@ def remind_missing(
     reminded: list[Person] = []
     for person in targets:
         with transaction.atomic():
-            if not _mark(f"declaration:manual:{year}:{person.pk}:{day}", now):
+            if not ReminderMark.claim(f"declaration:manual:{year}:{person.pk}:{day}", now):
                 continue
             _remind(person, year, now)
             reminded.append(person)
@@ -273,7 +263,7 @@ def send_yearly_reminders(now: dt.datetime | None = None, *, batch: int = YEARLY
     sent = 0
     for person in list(candidates):
         with transaction.atomic():
-            if not _mark(f"declaration:yearly:{year}:{person.pk}", now):
+            if not ReminderMark.claim(f"declaration:yearly:{year}:{person.pk}", now):
                 continue
             _remind(person, year, now)
             sent += 1

@@ -78,7 +78,8 @@ def safe(value: Any) -> Any:
     return _ILLEGAL.sub("", str(value))
 
 
-def _put(ws: Any, row: int, column: int, value: Any) -> None:
+def put_cell(ws: Any, row: int, column: int, value: Any) -> None:
+    """Write a cell that stays what it is: numbers and dates as such, text never a formula (API.md §2)."""
     cell = ws.cell(row=row, column=column)
     cell.value = safe(value)
     if isinstance(cell.value, str):
@@ -131,7 +132,7 @@ def gol_workbook(rows: QuerySet[Gratification] | list[Gratification], *, actor: 
             notes,
         ]
         for column, value in enumerate(values, start=1):
-            _put(ws, number + 1, column, value)
+            put_cell(ws, number + 1, column, value)
         ws.cell(row=number + 1, column=13).number_format = "#,##0"
         references.append(row.reference)
     out = io.BytesIO()

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integritas.cases.evidence import CheckedFile
-from integritas.errors import Forbidden, NotFound, WrongState
+from integritas.errors import Forbidden, WrongState
 from integritas.orgs.calendar import deadline
 from integritas.orgs.models import Person
 from integritas.prevention import access, names, notices, sealing
@@ -220,7 +220,7 @@ def gratification_report(
                 "gratification_new",
                 role="team",
                 path=f"/gratifikasi/{row.reference}/",
-                context=_mail_context(row),
+                context=mail_context(row),
                 at=now,
             )
             return row
@@ -231,7 +231,7 @@ def gratification_report(
         raise
 
 
-def _mail_context(row: Gratification) -> dict[str, Any]:
+def mail_context(row: Gratification) -> dict[str, Any]:
     return {
         "reference": row.reference,
         "unit": row.unit.name,
@@ -320,15 +320,19 @@ def gratification_settle(
 
 
 def evidence_file(row: Gratification, evidence_id: Any, viewer: Person) -> tuple[GratificationEvidence, str]:
-    try:
-        pk = int(evidence_id)
-    except (TypeError, ValueError):
-        raise NotFound("gratification_evidence_not_found") from None
-    evidence = GratificationEvidence.objects.filter(gratification=row, pk=pk).first()
-    if evidence is None:
-        raise NotFound("gratification_evidence_not_found")
+    evidence = access.get_row(
+        GratificationEvidence.objects.filter(gratification=row),
+        evidence_id,
+        "gratification_evidence_not_found",
+    )
     name = str(sealing.unseal(evidence, "name", evidence.sealed_name, key_row=row))
-    audit("gratification_evidence_downloaded", viewer, unit=row.unit, reference=row.reference, evidence=pk)
+    audit(
+        "gratification_evidence_downloaded",
+        viewer,
+        unit=row.unit,
+        reference=row.reference,
+        evidence=evidence.pk,
+    )
     return evidence, name
 
 

@@ -8,14 +8,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from integritas.orgs.calendar import UnitCalendar
 from integritas.prevention import conflicts, declarations, notices
-from integritas.prevention.gratifications import _mail_context, team_for
+from integritas.prevention.gratifications import mail_context, team_for
 from integritas.prevention.models import Gratification, GratificationStatus, ReminderMark
 
 log = logging.getLogger(__name__)
@@ -34,36 +34,16 @@ class PreventionResult:
     declaration_reminders: int = 0
 
 
-def _working_days_before(calendar: UnitCalendar, day: dt.date, count: int) -> dt.date:
-    current, found = day, 0
-    for _ in range(count * 7 + 400):
-        current -= dt.timedelta(days=1)
-        if calendar.is_working_day(current):
-            found += 1
-            if found == count:
-                return current
-    return day - dt.timedelta(days=count)
-
-
-def _claim_mark(key: str, at: dt.datetime) -> bool:
-    try:
-        with transaction.atomic():
-            ReminderMark.objects.create(key=key, at=at)
-        return True
-    except IntegrityError:
-        return False
-
-
 def _tell_team(row: Gratification, kind: str, key: str, now: dt.datetime) -> bool:
     with transaction.atomic():
-        if not _claim_mark(key, now):
+        if not ReminderMark.claim(key, now):
             return False
         notices.tell(
             team_for(row.unit, exclude={row.recipient_id}),
             kind,
             role="team",
             path=f"/gratifikasi/{row.reference}/",
-            context=_mail_context(row),
+            context=mail_context(row),
             at=now,
         )
         return True
@@ -98,7 +78,7 @@ def gratification_notices(now: dt.datetime, result: PreventionResult) -> None:
                 continue
             calendar = calendars.get(row.unit_id) or calendars.setdefault(row.unit_id, UnitCalendar(row.unit))
             due_day = row.due_at.astimezone(row.unit.tz).date()
-            remind_day = _working_days_before(calendar, due_day, SOON_WORKING_DAYS)
+            remind_day = calendar.working_day_before(due_day, SOON_WORKING_DAYS)
             remind_at = dt.datetime.combine(remind_day, DAY_STARTS, tzinfo=row.unit.tz)
             key = f"gratification:soon:{row.pk}"
             if now >= remind_at and row.created_at < remind_at and not row.told_soon:

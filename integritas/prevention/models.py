@@ -8,8 +8,10 @@ columns hold only what lists, deadlines and statistics filter by (who, when, whi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,6 +23,20 @@ from integritas.orgs.models import Position, Unit
 class DeclarationKind(models.TextChoices):
     ANNUAL = "annual", _("Annual declaration")
     AD_HOC = "ad_hoc", _("Ad-hoc declaration")
+
+
+class SealedRecord(models.Model):
+    """A report someone files and someone else settles: its own data key (``prevention.sealing``),
+    what the filer wrote sealed in ``sealed``, the settler's notes in ``sealed_notes``; newest first."""
+
+    created_at = models.DateTimeField()
+    wrapped_key = models.BinaryField()
+    sealed = models.BinaryField()
+    sealed_notes = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
 
 
 class Declaration(models.Model):
@@ -54,6 +70,16 @@ class ReminderMark(models.Model):
 
     key = models.CharField(max_length=160, unique=True)
     at = models.DateTimeField()
+
+    @classmethod
+    def claim(cls, key: str, at: dt.datetime) -> bool:
+        """Record that ``key`` was announced; False if someone already did (another worker, earlier)."""
+        try:
+            with transaction.atomic():
+                cls.objects.create(key=key, at=at)
+            return True
+        except IntegrityError:
+            return False
 
 
 class ReferenceCounter(models.Model):
@@ -116,7 +142,7 @@ class GratificationThreshold(models.Model):
         return f"{self.occasion} ≤ {self.max_value_idr} from {self.valid_from or '…'}"
 
 
-class Gratification(models.Model):
+class Gratification(SealedRecord):
     reference = models.CharField(max_length=20, unique=True)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gratifications"
@@ -140,14 +166,10 @@ class Gratification(models.Model):
     settled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField()
-    # Sealed: the giver (name, relation), the description, and the team's notes on the outcome.
-    wrapped_key = models.BinaryField()
-    sealed = models.BinaryField()
-    sealed_notes = models.BinaryField(null=True, blank=True)
+    # (SealedRecord) sealed: the giver (name, relation) and the description; notes: the team's, on
+    # the outcome.
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(SealedRecord.Meta):
         indexes = [
             models.Index(fields=["status", "due_at"], name="gratification_status_due"),
             models.Index(fields=["unit", "status", "due_at"], name="gratification_unit_queue"),
@@ -194,7 +216,7 @@ class Measure(models.TextChoices):
     NO_CONFLICT = "no_conflict", _("No conflict: the official may take the decision")
 
 
-class SelfDeclaration(models.Model):
+class SelfDeclaration(SealedRecord):
     """An official declares a conflict in a decision to their superior; the decision waits for a measure."""
 
     reference = models.CharField(max_length=20, unique=True)
@@ -224,14 +246,10 @@ class SelfDeclaration(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField()
-    # Sealed: the decision's title and the description; the handler's notes on the measure.
-    wrapped_key = models.BinaryField()
-    sealed = models.BinaryField()
-    sealed_notes = models.BinaryField(null=True, blank=True)
+    # (SealedRecord) sealed: the decision's title and the description; notes: the handler's, on the
+    # measure.
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(SealedRecord.Meta):
         indexes = [
             models.Index(fields=["status", "due_at"], name="selfdecl_status_due"),
             models.Index(fields=["handler_person", "status"], name="selfdecl_handler"),

@@ -87,12 +87,10 @@ def risk_rate(*, actor: Person, data: Any, now: dt.datetime | None = None) -> Ri
 
 
 def get_rating_for(actor: Person, rating_id: Any) -> RiskRating:
-    try:
-        pk = int(rating_id)
-    except (TypeError, ValueError):
-        raise NotFound("risk_rating_not_found") from None
-    rating = RiskRating.objects.filter(pk=pk).select_related("unit", "position").first()
-    if rating is None or not access.may_keep_risk_map(actor, rating.unit):
+    rating = access.get_row(
+        RiskRating.objects.select_related("unit", "position"), rating_id, "risk_rating_not_found"
+    )
+    if not access.may_keep_risk_map(actor, rating.unit):
         raise NotFound("risk_rating_not_found")
     return rating
 

@@ -11,20 +11,9 @@ from django.db import models
 
 from integritas.vault import crypto
 
-
-def new_key(row: models.Model) -> bytes:
-    key, wrapped = crypto.new_data_key()
-    row.wrapped_key = wrapped  # type: ignore[attr-defined]
-    row._data_key = key  # type: ignore[attr-defined]
-    return key
-
-
-def key_of(row: models.Model) -> bytes:
-    cached = getattr(row, "_data_key", None)
-    if cached is None:
-        cached = crypto.unwrap_key(bytes(row.wrapped_key))  # type: ignore[attr-defined]
-        row._data_key = cached  # type: ignore[attr-defined]
-    return cached
+# A row's own data key, as a case has (``vault.crypto``).
+new_key = crypto.new_row_key
+key_of = crypto.row_key
 
 
 def _purpose(row: models.Model, field: str) -> str:

@@ -11,6 +11,7 @@ import hashlib
 import os
 import struct
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -68,6 +69,24 @@ def new_data_key() -> tuple[bytes, bytes]:
     """(data key, data key wrapped by the master key)."""
     key = AESGCM.generate_key(bit_length=256)
     return key, wrap_key(key)
+
+
+def new_row_key(row: Any) -> bytes:
+    """Give a row (a case, a declaration…) a data key of its own: wrapped in ``row.wrapped_key``,
+    kept in clear on the object only for as long as it lives."""
+    key, wrapped = new_data_key()
+    row.wrapped_key = wrapped
+    row._data_key = key
+    return key
+
+
+def row_key(row: Any) -> bytes:
+    """The data key of a row, unwrapped once and then kept on the object."""
+    cached: bytes | None = getattr(row, "_data_key", None)
+    if cached is None:
+        cached = unwrap_key(bytes(row.wrapped_key))
+        row._data_key = cached
+    return cached
 
 
 def wrap_key(key: bytes, master: bytes | None = None) -> bytes:

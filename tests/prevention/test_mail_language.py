@@ -35,3 +35,48 @@ def test_each_reader_gets_the_dates_in_their_language_and_the_units_zone():
     )
     (east,) = OutboxMessage.objects.all()
     assert "Thursday, 3 September 2026 at 01:59 WIT" in east.subject
+
+
+PREVENTION_KINDS = [
+    "declaration_reminder",
+    "conflict_assigned",
+    "conflict_overdue",
+    "conflict_decided",
+    "gratification_new",
+    "gratification_due_soon",
+    "gratification_overdue",
+    "gratification_settled",
+    "agenda_invited",
+    "agenda_warning",
+]
+SAMPLE = {
+    "reference": "GR-2026-000001",
+    "year": "2026",
+    "title": "Budget <2027>",
+    "unit": "SMPN1",
+    "meets": "Monday",
+    "due": "Friday",
+    "received": "Tuesday",
+    "measure": "Recusal",
+    "outcome": "Returned",
+    "decision_kind": "Procurement",
+    "link": "http://127.0.0.1:8000/x/",
+    "recipient_name": "Ann",
+}
+
+
+@pytest.mark.parametrize("kind", PREVENTION_KINDS)
+def test_each_prevention_mail_is_a_template_pair_rendered_like_the_case_mails(kind):
+    """One rendering path: ``notify/<kind>.txt`` and ``.html`` in the reader's language, one footer."""
+    from integritas.notify.render import render
+
+    for language, greeting, footer in (
+        ("en", "Dear Ann,", "Declarations, reports and reasons can only be read in the application."),
+        ("id", "Yth. Ann,", "Isi deklarasi, laporan dan alasan hanya dapat dilihat di dalam aplikasi."),
+    ):
+        mail = render(kind, language, SAMPLE)
+        assert mail.subject.startswith("[Integritas] ")
+        assert mail.text.startswith(greeting) and footer in mail.text and footer in mail.html
+        assert "http://127.0.0.1:8000/x/" in mail.text and 'href="http://127.0.0.1:8000/x/"' in mail.html
+        assert "%(" not in mail.text + mail.subject and "{{" not in mail.text + mail.html
+        assert "<2027>" not in mail.html  # what people typed is escaped in HTML
