@@ -35,6 +35,7 @@ from integritas.orgs.changes import Caution, Change, change_set
 from integritas.orgs.models import TIMEZONES, WORK_WEEKS, Person, Position, Unit
 from integritas.orgs.policy import validate_policy
 from integritas.orgs.rules import LANGUAGES, code_problem, email_problem, password_problem, text_problem
+from integritas.orgs.unchanged import changes_only
 
 SECTIONS = ("holidays", "units", "positions", "people", "teams")
 KEY_OF = {"units": "code", "positions": "code", "people": "username", "teams": "unit", "holidays": "date"}
@@ -689,12 +690,15 @@ def import_org(
 
 def _apply(plan: Plan, actor: Person | str, via: str, today: dt.date) -> None:
     new_deployment = services.deployment_is_new()
+    me = actor if isinstance(actor, Person) else None
+    plan = changes_only(plan, today=today, new_deployment=new_deployment, me=me)
     if plan.units:
         services.units_save(actor=actor, specs=plan.units, via=via)
     if plan.positions:
         services.positions_save(actor=actor, specs=plan.positions, via=via)
     if plan.people:
         services.people_save(actor=actor, specs=plan.people, via=via)
+    if plan.holdings:
         person_refs = {u: plan.refs[("people", u)] for u in plan.holdings}
         services.holdings_sync(actor=actor, wanted=plan.holdings, today=today, via=via, refs=person_refs)
     if plan.teams:
@@ -704,22 +708,20 @@ def _apply(plan: Plan, actor: Person | str, via: str, today: dt.date) -> None:
             actor=actor, wanted=plan.teams, via=via, refs=team_refs, new_deployment=new_deployment
         )
     if plan.passwords:
-        people = {
-            p.username: p for p in Person.objects.filter(username__in=[u for u, _, _ in plan.passwords])
-        }
-        items = [
-            (people[username], make_password(password))
-            for username, password, _where in plan.passwords
-            if not people[username].has_usable_password()
-        ]
-        password_refs: dict[int, Any] = {people[u].pk: where for u, _password, where in plan.passwords}
-        services.passwords_set(
-            actor=actor,
-            items=items,
-            via=via,
-            new_deployment=new_deployment,
-            first_only=True,
-            refs=password_refs,
-        )
+        _first_passwords(plan, actor, via, new_deployment)
     if plan.holidays:
         services.holidays_save(actor=actor, specs=plan.holidays, via=via)
+
+
+def _first_passwords(plan: Plan, actor: Person | str, via: str, new_deployment: bool) -> None:
+    """Hash and set (or ask for) the first passwords of accounts that have none yet."""
+    people = {p.username: p for p in Person.objects.filter(username__in=[u for u, _, _ in plan.passwords])}
+    wanted = [(people[username], password, where) for username, password, where in plan.passwords]
+    services.passwords_set(
+        actor=actor,
+        items=[(person, make_password(password)) for person, password, _where in wanted],
+        via=via,
+        new_deployment=new_deployment,
+        first_only=True,
+        refs={person.pk: where for person, _password, where in wanted},
+    )
