@@ -339,6 +339,7 @@ class _Checker:
         value = entry.get(name)
         if self.add(where, name, code_problem(value, username=name == "username")):
             return None
+        assert isinstance(value, str)  # code_problem found none
         return value if self.once(value, seen, where, name, "duplicate_in_file") else None
 
     def once(self, value: str, seen: set[str], where: Ref, field_name: str, problem: str) -> bool:
