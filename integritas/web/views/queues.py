@@ -35,6 +35,9 @@ PAGE_SIZE = 50
 # COUNT reads every one of them on every view): a row more than the page says whether another page
 # follows, and the total is counted only up to this many ("more than 1000" beyond).
 COUNT_LIMIT = 1000
+# Above this many units below a team, the unit filter lists them all rather than probing each for
+# cases (an inspectorate's 10,000 probes cost more than the page; nearly every unit there has cases).
+PROBE_UNITS = 1000
 # A page number beyond this is past the end of any list (and would overflow the database's OFFSET).
 MAX_PAGE = 100_000
 
@@ -118,15 +121,17 @@ def _unit_choices(qs: QuerySet[Case], person: Person) -> list[tuple[str, str]]:
 
 def _team_unit_choices(person: Person) -> list[tuple[str, str]]:
     """The units the team list can be filtered by: the person's team units, the units below them that
-    have cases (one index probe per unit of the subtree, never a pass over the cases), and the units of
-    the cases the person has handled."""
+    have cases (one index probe per unit of the subtree, never a pass over the cases; every unit of a
+    subtree larger than ``PROBE_UNITS``), and the units of the cases the person has handled."""
     team_ids = access.team_unit_ids(person)
     paths = list(Unit.objects.filter(pk__in=team_ids).values_list("path", flat=True))
     handled_units = CaseHandler.objects.filter(person=person).values("case__unit_id")
     condition = Q(pk__in=team_ids) | Q(pk__in=handled_units)
     if paths:
         below = reduce(or_, (Q(path__startswith=path) for path in paths))
-        condition |= below & Q(Exists(Case.objects.filter(unit=OuterRef("pk"))))
+        if Unit.objects.filter(below).count() <= PROBE_UNITS:
+            below &= Q(Exists(Case.objects.filter(unit=OuterRef("pk"))))
+        condition |= below
     units = Unit.objects.filter(condition).order_by("name", "code").values_list("code", "name")
     return list(units)
 
