@@ -23,28 +23,24 @@ EMAIL_LIMIT = 254
 
 
 def text_problem(value: Any, *, limit: int = NAME_LIMIT, required: bool = True) -> Problem | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if isinstance(value, str):
+        stripped = value.strip()
+        if not stripped:
+            return Problem("required") if required else None
+        if "\x00" in value:
+            return Problem("nul_character")
+        return Problem("too_long", limit=limit) if len(stripped) > limit else None
+    if value is None:
         return Problem("required") if required else None
-    if not isinstance(value, str):
-        return Problem("not_text")
-    if "\x00" in value:
-        return Problem("nul_character")
-    if len(value.strip()) > limit:
-        return Problem("too_long", limit=limit)
-    return None
+    return Problem("not_text")
 
 
 def code_problem(value: Any, *, username: bool = False) -> Problem | None:
     """A unit or position code (or a user name): its shape and the reserved words."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return Problem("required")
-    if not isinstance(value, str):
-        return Problem("not_text")
-    if username:
-        if not USERNAME_RE.match(value):
-            return Problem("bad_username")
-    elif not CODE_RE.match(value):
-        return Problem("bad_code")
+    if not isinstance(value, str) or not value.strip():
+        return Problem("required") if value is None or isinstance(value, str) else Problem("not_text")
+    if not (USERNAME_RE if username else CODE_RE).match(value):
+        return Problem("bad_username" if username else "bad_code")
     if value.lower() in RESERVED_CODES:
         return Problem("reserved_code", value=value)
     return None
