@@ -61,6 +61,18 @@ def _defaults(model: type[Model]) -> dict[str, Any]:
     return {f.attname: getattr(blank, f.attname) for f in model._meta.concrete_fields if not f.primary_key}
 
 
+def _db_values(objs: Sequence[Model], columns: list[Any], connection: Any) -> list[list[Any]]:
+    """The database values of ``columns`` of each object."""
+    preparers = [_preparer(f, connection) for f in columns]
+    return [
+        [
+            getattr(obj, f.attname) if prep is None else prep(getattr(obj, f.attname))
+            for f, prep in zip(columns, preparers, strict=True)
+        ]
+        for obj in objs
+    ]
+
+
 def insert_rows(
     model: type[Model], rows: Sequence[dict[str, Any]], *, key: str | None = None
 ) -> dict[Any, int]:
@@ -132,14 +144,7 @@ def insert(objs: Sequence[Model], *, returning: bool = True) -> None:
     alias = router.db_for_write(model)
     connection = connections[alias]
     columns = [f for f in model._meta.concrete_fields if not f.primary_key]
-    preparers = [_preparer(f, connection) for f in columns]
-    rows = [
-        [
-            getattr(obj, f.attname) if prep is None else prep(getattr(obj, f.attname))
-            for f, prep in zip(columns, preparers, strict=True)
-        ]
-        for obj in objs
-    ]
+    rows = _db_values(objs, columns, connection)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(f.column) for f in columns)
@@ -168,14 +173,7 @@ def update(objs: Sequence[Model], fields: Sequence[str]) -> None:
     model = type(objs[0])
     connection = connections[router.db_for_write(model)]
     columns = [_field(model, name) for name in fields]
-    preparers = [_preparer(f, connection) for f in columns]
-    rows = [
-        [
-            getattr(obj, f.attname) if prep is None else prep(getattr(obj, f.attname))
-            for f, prep in zip(columns, preparers, strict=True)
-        ]
-        for obj in objs
-    ]
+    rows = _db_values(objs, columns, connection)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     pk = quote(model._meta.pk.column)

@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from integritas.errors import Invalid, Problem
 from integritas.orgs import services
@@ -35,6 +36,7 @@ from integritas.orgs.changes import Caution, Change, change_set
 from integritas.orgs.models import TIMEZONES, WORK_WEEKS, Person, Position, Unit
 from integritas.orgs.policy import validate_policy
 from integritas.orgs.rules import LANGUAGES, code_problem, email_problem, password_problem, text_problem
+from integritas.orgs.unchanged import changes_only
 
 SECTIONS = ("holidays", "units", "positions", "people", "teams")
 KEY_OF = {"units": "code", "positions": "code", "people": "username", "teams": "unit", "holidays": "date"}
@@ -224,16 +226,18 @@ class ImportSummary:
         return text
 
 
+KIND_LABELS = {
+    "holidays": gettext_lazy("holidays"),
+    "units": gettext_lazy("units"),
+    "positions": gettext_lazy("positions"),
+    "people": gettext_lazy("people"),
+    "holdings": gettext_lazy("holdings"),
+    "teams": gettext_lazy("teams"),
+}
+
+
 def kind_label(kind: str) -> str:
-    labels = {
-        "holidays": _("holidays"),
-        "units": _("units"),
-        "positions": _("positions"),
-        "people": _("people"),
-        "holdings": _("holdings"),
-        "teams": _("teams"),
-    }
-    return labels.get(kind, kind)
+    return str(KIND_LABELS.get(kind, kind))
 
 
 # ---------------------------------------------------------------- reading a file
@@ -321,6 +325,38 @@ class _Checker:
             return True
         return False
 
+    def entries(self, section: str, entries: list) -> Iterator[tuple[Ref, dict]]:
+        """The entries of a section that are objects, each with its place (the others are problems)."""
+        for i, entry in enumerate(entries):
+            where = self.where(section, i, entry)
+            if isinstance(entry, dict):
+                yield where, entry
+            else:
+                self.add(where, None, Problem("not_object"))
+
+    def key(self, entry: dict, name: str, where: Ref, seen: set[str]) -> str | None:
+        """The entry's code or user name, when well formed and not already in the file."""
+        value = entry.get(name)
+        if self.add(where, name, code_problem(value, username=name == "username")):
+            return None
+        assert isinstance(value, str)  # code_problem found none
+        return value if self.once(value, seen, where, name, "duplicate_in_file") else None
+
+    def once(self, value: str, seen: set[str], where: Ref, field_name: str, problem: str) -> bool:
+        """Whether ``value`` is new to ``seen`` (and now in it); a problem if not."""
+        if value in seen:
+            self.add(where, field_name, Problem(problem, value=value))
+            return False
+        seen.add(value)
+        return True
+
+    def named(self, value: Any, where: Ref, field_name: str) -> str | None:
+        """A code or user name another entry refers to: text, not empty."""
+        if isinstance(value, str) and value:
+            return value
+        self.add(where, field_name, Problem("required") if value is None else Problem("not_text"))
+        return None
+
     def text(self, entry: dict, key: str, where: Ref, *, required: bool, limit: int = 255) -> str | None:
         value = entry.get(key)
         if value is None and not required:
@@ -363,18 +399,8 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
     sections = {key: _section(data, key, c) for key in SECTIONS}
 
     unit_codes: set[str] = set()
-    for i, entry in enumerate(sections["units"]):
-        where = c.where("units", i, entry)
-        if not isinstance(entry, dict):
-            c.add(where, None, Problem("not_object"))
-            continue
-        code = entry.get("code")
-        if c.add(where, "code", code_problem(code)):
-            code = None
-        elif code in unit_codes:
-            c.add(where, "code", Problem("duplicate_in_file", value=code))
-        else:
-            unit_codes.add(str(code))
+    for where, entry in c.entries("units", sections["units"]):
+        code = c.key(entry, "code", where, unit_codes)
         name = c.text(entry, "name", where, required=True)
         tz = entry.get("timezone")
         if tz is not None and tz not in TIMEZONES:
@@ -404,23 +430,10 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
             )
 
     position_codes: set[str] = set()
-    for i, entry in enumerate(sections["positions"]):
-        where = c.where("positions", i, entry)
-        if not isinstance(entry, dict):
-            c.add(where, None, Problem("not_object"))
-            continue
-        code = entry.get("code")
-        if c.add(where, "code", code_problem(code)):
-            code = None
-        elif code in position_codes:
-            c.add(where, "code", Problem("duplicate_in_file", value=code))
-        else:
-            position_codes.add(str(code))
+    for where, entry in c.entries("positions", sections["positions"]):
+        code = c.key(entry, "code", where, position_codes)
         title = c.text(entry, "title", where, required=True)
-        unit = entry.get("unit")
-        if not isinstance(unit, str) or not unit:
-            c.add(where, "unit", Problem("required") if unit is None else Problem("not_text"))
-            unit = None
+        unit = c.named(entry.get("unit"), where, "unit")
         target = entry.get("reports_to")
         if target is not None and (not isinstance(target, str) or target == code):
             c.add(where, "reports_to", Problem("reports_to_self"))
@@ -431,19 +444,8 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
             )
 
     usernames: set[str] = set()
-    for i, entry in enumerate(sections["people"]):
-        where = c.where("people", i, entry)
-        if not isinstance(entry, dict):
-            c.add(where, None, Problem("not_object"))
-            continue
-        username = entry.get("username")
-        if c.add(where, "username", code_problem(username, username=True)):
-            username = None
-        elif username in usernames:
-            c.add(where, "username", Problem("duplicate_in_file", value=username))
-            username = None
-        else:
-            usernames.add(str(username))
+    for where, entry in c.entries("people", sections["people"]):
+        username = c.key(entry, "username", where, usernames)
         name = c.text(entry, "name", where, required=True)
         email = entry.get("email")
         if email is not None and not c.add(where, "email", text_problem(email, limit=254, required=False)):
@@ -480,14 +482,9 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
             if not isinstance(item, dict | str):
                 c.add(spot, None, Problem("not_position_item"))
                 continue
-            code = spec.get("code")
-            if not isinstance(code, str) or not code:
-                c.add(spot, "code", Problem("required") if code is None else Problem("not_text"))
+            code = c.named(spec.get("code"), spot, "code")
+            if code is None or not c.once(code, seen_codes, spot, "code", "duplicate_in_file"):
                 continue
-            if code in seen_codes:
-                c.add(spot, "code", Problem("duplicate_in_file", value=code))
-                continue
-            seen_codes.add(code)
             start = c.date(spec.get("start"), spot, "start")
             end = c.date(spec.get("end"), spot, "end")
             if start and end and end < start:
@@ -514,20 +511,11 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
                 plan.passwords.append((username, password, where))
 
     team_units: set[str] = set()
-    for i, entry in enumerate(sections["teams"]):
-        where = c.where("teams", i, entry)
-        if not isinstance(entry, dict):
-            c.add(where, None, Problem("not_object"))
-            continue
-        unit = entry.get("unit")
-        if not isinstance(unit, str) or not unit:
-            c.add(where, "unit", Problem("required") if unit is None else Problem("not_text"))
-            continue
+    for where, entry in c.entries("teams", sections["teams"]):
+        unit = c.named(entry.get("unit"), where, "unit")
         # Two entries for one unit would replace each other's members on every import.
-        if unit in team_units:
-            c.add(where, "unit", Problem("team_twice", value=unit))
+        if unit is None or not c.once(unit, team_units, where, "unit", "team_twice"):
             continue
-        team_units.add(unit)
         members = entry.get("members")
         if not isinstance(members, list):
             c.add(where, "members", Problem("not_list") if members is not None else Problem("required"))
@@ -544,11 +532,7 @@ def check(data: Any, places: dict[tuple[str, int], Where] | None = None) -> Plan
         plan.refs[("teams", unit)] = where
 
     holiday_keys: set[tuple[dt.date, Any]] = set()
-    for i, entry in enumerate(sections["holidays"]):
-        where = c.where("holidays", i, entry)
-        if not isinstance(entry, dict):
-            c.add(where, None, Problem("not_object"))
-            continue
+    for where, entry in c.entries("holidays", sections["holidays"]):
         day = c.date(entry.get("date"), where, "date")
         if day is None and entry.get("date") is None:
             c.add(where, "date", Problem("required"))
@@ -689,12 +673,15 @@ def import_org(
 
 def _apply(plan: Plan, actor: Person | str, via: str, today: dt.date) -> None:
     new_deployment = services.deployment_is_new()
+    me = actor if isinstance(actor, Person) else None
+    plan = changes_only(plan, today=today, new_deployment=new_deployment, me=me)
     if plan.units:
         services.units_save(actor=actor, specs=plan.units, via=via)
     if plan.positions:
         services.positions_save(actor=actor, specs=plan.positions, via=via)
     if plan.people:
         services.people_save(actor=actor, specs=plan.people, via=via)
+    if plan.holdings:
         person_refs = {u: plan.refs[("people", u)] for u in plan.holdings}
         services.holdings_sync(actor=actor, wanted=plan.holdings, today=today, via=via, refs=person_refs)
     if plan.teams:
@@ -704,22 +691,20 @@ def _apply(plan: Plan, actor: Person | str, via: str, today: dt.date) -> None:
             actor=actor, wanted=plan.teams, via=via, refs=team_refs, new_deployment=new_deployment
         )
     if plan.passwords:
-        people = {
-            p.username: p for p in Person.objects.filter(username__in=[u for u, _, _ in plan.passwords])
-        }
-        items = [
-            (people[username], make_password(password))
-            for username, password, _where in plan.passwords
-            if not people[username].has_usable_password()
-        ]
-        password_refs: dict[int, Any] = {people[u].pk: where for u, _password, where in plan.passwords}
-        services.passwords_set(
-            actor=actor,
-            items=items,
-            via=via,
-            new_deployment=new_deployment,
-            first_only=True,
-            refs=password_refs,
-        )
+        _first_passwords(plan, actor, via, new_deployment)
     if plan.holidays:
         services.holidays_save(actor=actor, specs=plan.holidays, via=via)
+
+
+def _first_passwords(plan: Plan, actor: Person | str, via: str, new_deployment: bool) -> None:
+    """Hash and set (or ask for) the first passwords of accounts that have none yet."""
+    people = {p.username: p for p in Person.objects.filter(username__in=[u for u, _, _ in plan.passwords])}
+    wanted = [(people[username], password, where) for username, password, where in plan.passwords]
+    services.passwords_set(
+        actor=actor,
+        items=[(person, make_password(password)) for person, password, _where in wanted],
+        via=via,
+        new_deployment=new_deployment,
+        first_only=True,
+        refs={person.pk: where for person, _password, where in wanted},
+    )

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from integritas.audit.models import AuditEntry
@@ -210,6 +212,59 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time():
     assert PendingChange.objects.count() == 0
     assert snapshot() == before
     assert Person.objects.get(username="budi").password == hash_before
+
+
+def test_a_file_that_changes_nothing_writes_nothing_and_hashes_no_password(monkeypatch):
+    run(org_file())
+    data = org_file()
+    data["people"][1]["password"] = PASSWORD  # sri's first password: asked for, waits for approval
+    assert [c.kind for c in run(data).requests] == ["password_requested"]
+
+    def no_hashing(password: str) -> str:
+        raise AssertionError("a password was hashed for an import that changes nothing")
+
+    monkeypatch.setattr("integritas.orgs.importer.make_password", no_hashing)
+    with CaptureQueriesContext(connection) as queries:
+        summary = run(data)
+    assert not summary.changed and summary.warnings == []
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
+    assert PendingChange.objects.filter(state="pending").count() == 1
+
+
+def test_only_what_differs_reaches_the_services(monkeypatch):
+    run(org_file())
+    seen: dict[str, list[str]] = {}
+    for name, key in (("units_save", "code"), ("positions_save", "code"), ("people_save", "username")):
+        real = getattr(services, name)
+
+        def spy(*, specs, _real=real, _name=name, _key=key, **kwargs):
+            seen[_name] = [getattr(s, _key) for s in specs]
+            return _real(specs=specs, **kwargs)
+
+        monkeypatch.setattr(services, name, spy)
+    real_sync = services.holdings_sync
+
+    def sync_spy(*, wanted, **kwargs):
+        seen["holdings_sync"] = sorted(wanted)
+        return real_sync(wanted=wanted, **kwargs)
+
+    monkeypatch.setattr(services, "holdings_sync", sync_spy)
+    data = org_file()
+    data["units"][1]["policy"]["examination_days"] = 5
+    data["positions"][0]["title"] = "Kepala Dinas Pendidikan"
+    data["people"][2]["email"] = "ani@example.org"
+    data["people"][1]["positions"] = [{"code": "WAKA-KUR", "acting": True}]
+    summary = run(data)
+    assert seen == {
+        "units_save": ["SMPN1-MEJAYAN"],
+        "positions_save": ["KADIS"],
+        "people_save": ["ani"],
+        "holdings_sync": ["sri"],
+    }
+    assert sorted(c.kind for c in summary.changes) == [
+        "holding_changed", "person_changed", "position_changed", "unit_changed"
+    ]  # fmt: skip
 
 
 def test_a_later_day_changes_nothing_either():

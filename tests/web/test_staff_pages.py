@@ -10,7 +10,9 @@ from pathlib import Path
 import polib
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from integritas.audit.models import AuditEntry
 from integritas.cases import presenters
@@ -18,7 +20,7 @@ from integritas.cases.models import Evidence, FollowUp, NoConflictConfirmation, 
 from integritas.orgs import totp
 from integritas.orgs.auth import totp_begin, totp_confirm, totp_secret
 from integritas.orgs.models import Person
-from tests.factories import PASSWORD, PDF_BYTES, reload, submit
+from tests.factories import PASSWORD, PDF_BYTES, make_unit, reload, submit
 from tests.web.staff import case_url, confirmed, html, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -609,6 +611,75 @@ def test_pages_of_the_queue_keep_the_filters(org, monkeypatch):
         seen |= set(re.findall(r"BK-\d{4}-\d{6}", page))
     assert seen == set(refs)
     assert client.get("/kasus/", {"page": "999"}).status_code == 200
+
+
+def test_the_team_page_does_not_count_a_long_list(org, monkeypatch):
+    from integritas.web.views import queues
+
+    monkeypatch.setattr(queues, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queues, "COUNT_LIMIT", 3)
+    refs = {submit(org.school, org.p_teacher).case.reference for _ in range(5)}
+    client = signed_in(org.district_team)
+    first = html(client.get("/kasus/semua/"))
+    assert "Jumlah kasus: lebih dari 3" in first
+    assert "Halaman 1<" in first and "Halaman 1 dari" not in first
+    assert 'href="?page=2" rel="next"' in first and 'rel="prev"' not in first
+    last = html(client.get("/kasus/semua/", {"page": 3}))
+    assert "Jumlah kasus: 5" in last and "Halaman 3 dari 3" in last
+    assert 'href="?page=2" rel="prev"' in last and 'rel="next"' not in last
+    seen = set()
+    for number in (1, 2, 3):
+        seen |= set(re.findall(r"BK-\d{4}-\d{6}", html(client.get("/kasus/semua/", {"page": number}))))
+    assert seen == refs
+    # Past the end, or not a page number: the first page.
+    for number in ("4", "99999999999999999999", "-1", "dua"):
+        page = html(client.get("/kasus/semua/", {"page": number}))
+        assert "Halaman 1<" in page, number
+
+
+def test_a_short_list_shows_its_count_and_pages(org, monkeypatch):
+    from integritas.web.views import queues
+
+    monkeypatch.setattr(queues, "PAGE_SIZE", 2)
+    for _ in range(3):
+        submit(org.school, org.p_teacher)
+    page = html(signed_in(org.district_team).get("/kasus/semua/", {"state": "examination"}))
+    assert "Jumlah kasus: 3" in page and "Halaman 1 dari 2" in page
+    assert 'href="?state=examination&amp;page=2"' in page
+
+
+def test_the_team_page_queries_do_not_grow_with_the_cases_and_units(org, django_assert_num_queries):
+    submit(org.school, org.p_teacher)
+    client = signed_in(org.district_team)
+    filtered = {"state": "examination", "unit": org.school.code}
+    client.get("/kasus/semua/")  # the session's first request may write (last seen, language)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/kasus/semua/").status_code == 200
+    with CaptureQueriesContext(connection) as few_filtered:
+        assert client.get("/kasus/semua/", filtered).status_code == 200
+    for _ in range(3):
+        submit(org.school, org.p_teacher)
+        submit(org.school)  # no position named yet
+        submit(org.district, org.p_kabid)
+    with django_assert_num_queries(len(few)):
+        page = html(client.get("/kasus/semua/"))
+    assert len(set(re.findall(r"BK-\d{4}-\d{6}", page))) == 10
+    with django_assert_num_queries(len(few_filtered)):
+        page = html(client.get("/kasus/semua/", filtered))
+    assert len(set(re.findall(r"BK-\d{4}-\d{6}", page))) == 4  # the teacher's, in examination
+
+
+def test_the_unit_filter_lists_every_unit_of_a_large_subtree(org, monkeypatch):
+    from integritas.web.views import queues
+
+    make_unit("SMPN9", parent=org.district)  # no case yet
+    submit(org.school, org.p_teacher)
+    client = signed_in(org.district_team)
+    assert 'value="SMPN1"' in html(client.get("/kasus/semua/"))
+    assert 'value="SMPN9"' not in html(client.get("/kasus/semua/"))
+    monkeypatch.setattr(queues, "PROBE_UNITS", 1)
+    page = html(client.get("/kasus/semua/"))
+    assert 'value="SMPN1"' in page and 'value="SMPN9"' in page and 'value="DISDIK"' in page
 
 
 def test_a_follow_up_can_be_cancelled_with_a_reason_then_the_case_closes(org, case):

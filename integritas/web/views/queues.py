@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -31,6 +31,76 @@ from integritas.web import forms_staff
 from integritas.web.views.common import person_of, staff_required, summary_errors
 
 PAGE_SIZE = 50
+# The lists are never counted in full (a team above many schools sees up to a million cases, and a
+# COUNT reads every one of them on every view): a row more than the page says whether another page
+# follows, and the total is counted only up to this many ("more than 1000" beyond).
+COUNT_LIMIT = 1000
+# Above this many units below a team, the unit filter lists them all rather than probing each for
+# cases (an inspectorate's 10,000 probes cost more than the page; nearly every unit there has cases).
+PROBE_UNITS = 1000
+# A page number beyond this is past the end of any list (and would overflow the database's OFFSET).
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a case list, numbered from 1, with what the links under the table need."""
+
+    object_list: list[Case]
+    number: int
+    has_next: bool
+    total: int | None  # None: more than ``COUNT_LIMIT``
+    count_limit: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def num_pages(self) -> int | None:
+        """The number of pages when the total is known."""
+        return None if self.total is None else max(1, -(-self.total // PAGE_SIZE))
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return 1
+    return number if 1 <= number <= MAX_PAGE else 1
+
+
+def case_page(qs: QuerySet[Case], ordered: QuerySet[Case], number: int) -> CasePage:
+    """Page ``number`` of ``ordered`` (``qs`` in its order, with what the rows show): the page and one
+    row more; past the end, the first page. The total is counted only when it is cheap: known from
+    the last page, or counted up to ``COUNT_LIMIT``."""
+    start = (number - 1) * PAGE_SIZE
+    rows = list(ordered[start : start + PAGE_SIZE + 1])
+    if not rows and number > 1:
+        number, start = 1, 0
+        rows = list(ordered[: PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    total: int | None = start + len(rows)
+    if has_next:
+        if start + PAGE_SIZE >= COUNT_LIMIT:
+            total = None
+        else:
+            counted = qs.order_by()[: COUNT_LIMIT + 1].count()
+            total = counted if counted <= COUNT_LIMIT else None
+    return CasePage(rows, number, has_next, total, COUNT_LIMIT)
 
 
 def _zones(units: list[Unit]) -> dict[int, ZoneInfo]:
@@ -51,15 +121,17 @@ def _unit_choices(qs: QuerySet[Case], person: Person) -> list[tuple[str, str]]:
 
 def _team_unit_choices(person: Person) -> list[tuple[str, str]]:
     """The units the team list can be filtered by: the person's team units, the units below them that
-    have cases (one index probe per unit of the subtree, never a pass over the cases), and the units of
-    the cases the person has handled."""
+    have cases (one index probe per unit of the subtree, never a pass over the cases; every unit of a
+    subtree larger than ``PROBE_UNITS``), and the units of the cases the person has handled."""
     team_ids = access.team_unit_ids(person)
     paths = list(Unit.objects.filter(pk__in=team_ids).values_list("path", flat=True))
     handled_units = CaseHandler.objects.filter(person=person).values("case__unit_id")
     condition = Q(pk__in=team_ids) | Q(pk__in=handled_units)
     if paths:
         below = reduce(or_, (Q(path__startswith=path) for path in paths))
-        condition |= below & Q(Exists(Case.objects.filter(unit=OuterRef("pk"))))
+        if Unit.objects.filter(below).count() <= PROBE_UNITS:
+            below &= Q(Exists(Case.objects.filter(unit=OuterRef("pk"))))
+        condition |= below
     units = Unit.objects.filter(condition).order_by("name", "code").values_list("code", "name")
     return list(units)
 
@@ -115,13 +187,14 @@ def _list_page(
     template: str,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    qs = _filtered(base, form).order_by(F("due_at").asc(nulls_last=True), "-created_at", "-pk")
-    page = Paginator(presenters.summary_queryset(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    qs = _filtered(base, form)
+    ordered = qs.order_by(F("due_at").asc(nulls_last=True), "-created_at", "-pk")
+    page = case_page(qs, presenters.summary_queryset(ordered), _page_number(request.GET.get("page")))
     params = request.GET.copy()
     params.pop("page", None)
     context = {
         "form": form,
-        "rows": _rows(list(page.object_list)),
+        "rows": _rows(page.object_list),
         "page": page,
         "query": params.urlencode(),
         "filtered": any(params.get(k) for k in ("state", "unit", "overdue")),
