@@ -204,7 +204,8 @@ def case_submit(
     now = now or timezone.now()
     written: list[str] = []
     try:
-        with transaction.atomic(), appended_at_end():
+        # A new case has no recusal; a screening skip forgets the exclusions read so far (_screened).
+        with transaction.atomic(), routing.reusing_exclusions(), appended_at_end():
             unit = report.unit
             receipt = new_receipt()
             if reporter_person is None and report.reporter and report.reporter.get("email"):
@@ -251,8 +252,6 @@ def _save_with_a_free_reference(case: Case, report: ReportInput, *, year: int) -
     }
     for _ in range(REFERENCE_ATTEMPTS):
         case.reference = random_reference(year)
-        if Case.objects.filter(reference=case.reference).exists():
-            continue
         content.seal_report(case, sealed)  # the reference is bound into the sealed content
         try:
             with transaction.atomic():
