@@ -30,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--intake", type=int, default=100, help="reports filed per concurrency level")
     r.add_argument("--port", type=int, default=8321)
     r.add_argument("--only", default="", help="comma-separated figure names")
+    r.add_argument("--concurrency", default="1,16", help="intake: comma-separated numbers of clients")
+    r.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="serve with N gunicorn processes (default: the embedded server)",
+    )
     e = sub.add_parser("explain", help="EXPLAIN ANALYZE the queries behind the figures")
     e.add_argument("--only", default="", help="comma-separated query names")
     args = parser.parse_args(argv)
@@ -51,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         intake=args.intake,
         port=args.port,
         only=set(filter(None, args.only.split(","))),
+        workers=args.workers,
+        concurrency=tuple(int(n) for n in args.concurrency.split(",") if n.strip()),
     )
 
 

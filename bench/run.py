@@ -80,7 +80,8 @@ class Client:
         return time.perf_counter() - started, status, payload
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, workers: int = 0) -> subprocess.Popen[bytes]:
+    """The embedded server (one process, 8 threads), or gunicorn with ``workers`` processes."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -90,7 +91,11 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     }
     log = open(Path(os.environ["INTEGRITAS_DATA_DIR"]) / "bench-server.log", "ab")  # noqa: SIM115
     server = subprocess.Popen(
-        [sys.executable, "-m", "integritas", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "integritas", "serve", "--port", str(port)]
+        + (["--workers", str(workers), "--no-scheduler"] if workers else []),
+        env=env,
+        stdout=log,
+        stderr=log,
     )
     deadline = time.monotonic() + 900  # the first scheduler tick runs before the first request is served
     while time.monotonic() < deadline:
@@ -296,11 +301,18 @@ def time_now():  # noqa: ANN201
     return timezone.now()
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 def print_table(figures: list[Figure], state: dict[str, Any]) -> None:
     floor = next((f for f in figures if f.name == "floor"), None)
     base = statistics.median(floor.times) if floor else None
     print()
-    print(f"data set: {state.get('cases')} cases, {state.get('units')} units")
+    print(f"data set: {state.get('cases')} cases, {state.get('units')} units; load average {_load()}")
     if "import_seconds" in state:
         print(
             f"import-org: {state['import_seconds']:.1f} s; re-import without change: {state['reimport_seconds']:.1f} s"
@@ -318,19 +330,20 @@ def print_table(figures: list[Figure], state: dict[str, Any]) -> None:
 
 
 def run(requests: int = 30, intake: int = 100, port: int = 8321, only: set[str] | None = None,
-        out: Callable[[list[Figure]], None] | None = None) -> int:  # fmt: skip
+        out: Callable[[list[Figure]], None] | None = None, workers: int = 0,
+        concurrency: tuple[int, ...] = (1, 16)) -> int:  # fmt: skip
     only = only or set()
     state = load_state()
     accounts = state.get("accounts")
     if not accounts:
         raise SystemExit("bench: build the data set first (python -m bench build)")
-    server = start_server(port)
+    server = start_server(port, workers)
     figures: list[Figure] = []
     try:
         figures += read_figures(port, requests, accounts, only)
         if intake and (not only or "intake" in only):
-            for concurrency in (1, 16):
-                figures.append(run_intake(port, intake, concurrency))
+            for clients in concurrency:
+                figures.append(run_intake(port, intake, clients))
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -23,7 +23,9 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,7 +177,9 @@ def record(
 ) -> AuditEntry:
     """Append one entry. Joins the caller's transaction, so the entry exists iff the change does.
 
-    Once the transaction commits, the entry's number and hash are appended to the anchor file.
+    Inside :func:`appended_at_end` the entry is only queued: it gets its number and hash (and is
+    written) when that block ends, so ``seq`` is not known before. Once the transaction commits, the
+    entry's number and hash are appended to the anchor file.
     """
     from integritas.audit import anchor
 
@@ -184,32 +188,97 @@ def record(
     # NUL cannot be stored in PostgreSQL text or jsonb: what a client typed is recorded with U+FFFD.
     payload = json.loads(json.dumps(data or {}, default=str).replace("\\u0000", "\\ufffd"))
     actor = actor.replace("\x00", "\ufffd")[:150]
-    kid, audit_key, master = _current_audit_key()
+    entry = AuditEntry(
+        at=at, action=action, actor=actor, case_reference=case_reference, unit_code=unit_code, data=payload
+    )
+    batch = _batch.get()
+    if batch is not None:
+        # The anchor line doubles as the marker of the entry: Django forgets the callbacks registered
+        # inside a savepoint that is rolled back, and the entry is forgotten with it.
+        def anchor_line() -> None:
+            anchor.append_line(entry.seq, entry.hash)
+
+        transaction.on_commit(anchor_line, robust=True)
+        batch.queued.append((entry, anchor_line))
+        return entry
     with transaction.atomic():
-        AuditHead.objects.get_or_create(id=1)
-        head = AuditHead.objects.select_for_update().get(id=1)
-        if head.key_id != kid:  # the first entry under this master key
-            _ensure_key_row(kid, audit_key, master)
-        seq = head.seq + 1
-        digest = _keyed_hash(
-            audit_key, kid, head.hash, seq, at, action, actor, case_reference, unit_code, payload
-        )
-        entry = AuditEntry.objects.create(
-            seq=seq,
-            at=at,
-            action=action,
-            actor=actor,
-            case_reference=case_reference,
-            unit_code=unit_code,
-            data=payload,
-            prev_hash=head.hash,
-            hash=digest,
-            key_id=kid,
-        )
-        head.seq, head.hash, head.key_id = seq, digest, kid
-        head.save(update_fields=["seq", "hash", "key_id"])
+        _append([entry])
+        seq, digest = entry.seq, entry.hash
         transaction.on_commit(lambda: anchor.append_line(seq, digest), robust=True)
     return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain ``entries`` (in order) after the head and write them: the only place the head is locked.
+
+    The caller's transaction holds the lock until it commits; this is its last step wherever the
+    entries were queued (:func:`appended_at_end`), so the lock is held for this step and the commit.
+    """
+    kid, audit_key, master = _current_audit_key()
+    head = AuditHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        AuditHead.objects.get_or_create(id=1)
+        head = AuditHead.objects.select_for_update().get(id=1)
+    if head.key_id != kid:  # the first entry under this master key
+        _ensure_key_row(kid, audit_key, master)
+    seq, prev = head.seq, head.hash
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash, entry.key_id = seq, prev, kid
+        entry.hash = _keyed_hash(
+            audit_key,
+            kid,
+            prev,
+            seq,
+            entry.at,
+            entry.action,
+            entry.actor,
+            entry.case_reference,
+            entry.unit_code,
+            entry.data,
+        )
+        prev = entry.hash
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    else:
+        AuditEntry.objects.bulk_create(entries)
+    head.seq, head.hash, head.key_id = seq, prev, kid
+    head.save(update_fields=["seq", "hash", "key_id"])
+
+
+@dataclass
+class _Batch:
+    queued: list[tuple[AuditEntry, Callable[[], None]]] = field(default_factory=list)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def appended_at_end() -> Iterator[None]:
+    """Entries recorded inside the block are chained and written in one step when it ends without
+    error, instead of each taking the head's lock when it is recorded: the lock that serialises every
+    append is then held from that step to the commit, not for the whole work of the transaction.
+
+    Use it as the last context inside the transaction (``with transaction.atomic(), appended_at_end():``)
+    so that nothing runs between the append and the commit. Outside a transaction, or inside another
+    such block, it changes nothing. An entry recorded inside a savepoint that is rolled back is dropped
+    with it, as a written entry would be. ``seq`` and ``hash`` of the queued entries are set at the end.
+    """
+    connection = transaction.get_connection()
+    if _batch.get() is not None or not connection.in_atomic_block:
+        yield
+        return
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    live = {id(func) for _, func, _ in connection.run_on_commit}
+    entries = [entry for entry, marker in batch.queued if id(marker) in live]
+    if entries and not connection.needs_rollback:
+        _append(entries)
 
 
 # ------------------------------------------------------------------------------------------- verify

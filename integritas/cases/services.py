@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from integritas.audit.chain import appended_at_end
 from integritas.cases import access, conflict, content, queue, routing
 from integritas.cases.access import Capability
 from integritas.cases.evidence import CheckedFile, store_files
@@ -197,12 +198,14 @@ def case_submit(
     """File a report: reference, receipt, sealed content, evidence; then route it at once.
 
     The reference's number is drawn at random (no counter is locked while reports come in); a number
-    already taken is drawn again.
+    already taken is drawn again. The audit entries of the report are chained in one step at the end of
+    its transaction (``appended_at_end``), so reports filed at once wait on the audit head only for that.
     """
     now = now or timezone.now()
     written: list[str] = []
     try:
-        with transaction.atomic():
+        # A new case has no recusal; a screening skip forgets the exclusions read so far (_screened).
+        with transaction.atomic(), routing.reusing_exclusions(), appended_at_end():
             unit = report.unit
             receipt = new_receipt()
             if reporter_person is None and report.reporter and report.reporter.get("email"):
@@ -249,8 +252,6 @@ def _save_with_a_free_reference(case: Case, report: ReportInput, *, year: int) -
     }
     for _ in range(REFERENCE_ATTEMPTS):
         case.reference = random_reference(year)
-        if Case.objects.filter(reference=case.reference).exists():
-            continue
         content.seal_report(case, sealed)  # the reference is bound into the sealed content
         try:
             with transaction.atomic():
@@ -443,7 +444,7 @@ def case_deadline_missed(*, case_id: int, now: dt.datetime) -> Missed | None:
     The case is claimed under a row lock that other sweeps skip and re-checked after the lock is
     taken, so running the sweep twice, or in two processes, acts once. None when there is nothing to do.
     """
-    with transaction.atomic(), routing.reusing_exclusions():
+    with transaction.atomic(), routing.reusing_exclusions(), appended_at_end():
         case = Case.objects.claim_overdue(case_id, now)
         if case is None:
             return None  # handled meanwhile by another sweep, or being handled right now

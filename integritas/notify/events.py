@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.utils import translation
 
 from integritas.cases import routing, timeline
@@ -95,9 +96,20 @@ def handler_title(case: Case) -> str:
 
 
 def first_time(case: Case, key: str, at: dt.datetime) -> bool:
-    """Record that ``key`` was announced for the case; False if it already was (by anyone)."""
-    _, created = Milestone.objects.get_or_create(case=case, key=key, defaults={"at": at})
-    return created
+    """Record that ``key`` was announced for the case; False if it already was (by anyone).
+
+    One statement that inserts unless the unique (case, key) row exists: no read first and no
+    savepoint; a second sender's insert waits for the first one's transaction and then does nothing.
+    """
+    table, quote = Milestone._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({quote('case_id')}, {quote('key')}, {quote('at')}) "
+            f"VALUES (%s, %s, %s) ON CONFLICT ({quote('case_id')}, {quote('key')}) DO NOTHING "
+            f"RETURNING {quote('id')}",
+            [case.pk, key, connection.ops.adapt_datetimefield_value(at)],
+        )
+        return cursor.fetchone() is not None
 
 
 class Recipients:
