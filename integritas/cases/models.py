@@ -543,9 +543,20 @@ class FollowUp(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
+    # The case's unit and filing time, copied when the action is added (neither ever changes), so that
+    # monitoring counts the actions of a subtree and period from one index without reading the cases.
+    unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    case_created_at = models.DateTimeField(null=True)
 
     class Meta:
         ordering = ["due_date", "id"]
+        indexes = [
+            models.Index(
+                fields=["unit", "case_created_at"],
+                include=["done", "cancelled", "due_date", "case"],
+                name="follow_up_unit_created",
+            )
+        ]
 
     @property
     def settled(self) -> bool:

@@ -66,7 +66,9 @@ class Scope:
     _per_unit: dict[int, int] | None = field(default=None, repr=False)
 
     def related(self, prefix: str = "case") -> Q:
-        """Rows of another table that belong to the cases in scope."""
+        """Rows of another table that belong to the cases in scope (no condition for every case)."""
+        if self.hidden == [] and self.unit_ids is None and not (self.date_from or self.date_to):
+            return Q()
         return Q(**{f"{prefix}__in": self.cases.values("pk")})
 
     def rows(self, qs: QuerySet[Any], created: str = "created_at") -> QuerySet[Any]:
@@ -307,7 +309,7 @@ def median_days(s: Scope, counts: dict[str, dict[str, int]] | None = None) -> di
 def follow_ups(s: Scope, now: dt.datetime) -> dict[str, int]:
     today = now.astimezone(s.unit.tz).date()
     # (The aggregates' names differ from the columns': Django refuses an alias that shadows a field.)
-    row = FollowUp.objects.filter(s.related()).aggregate(
+    row = s.rows(FollowUp.objects.all(), created="case_created_at").aggregate(
         n_total=Count("*"),
         n_done=Count("pk", filter=Q(done=True)),
         n_cancelled=Count("pk", filter=Q(cancelled=True)),

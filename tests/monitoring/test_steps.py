@@ -210,7 +210,7 @@ class World:
 
 
 @pytest.mark.django_db(transaction=False)
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 50), st.integers(1, 60)), min_size=4, max_size=22)
 )
@@ -228,6 +228,10 @@ def test_steps_and_figures_match_the_history_after_any_sequence(org, calls):
                     pass  # not allowed in the case's state or for that person: nothing changed
 
             assert _step_rows() == _history_rows()
+            assert all(
+                (f.unit_id, f.case_created_at) == (f.case.unit_id, f.case.created_at)
+                for f in FollowUp.objects.select_related("case")
+            )
             steps.rebuild()
             assert _step_rows() == _history_rows()
 
