@@ -1,6 +1,6 @@
 """The stage steps monitoring counts (``StageStep``): one per history row that ends a stage's clock,
-written with that row, and written all again from the history by :func:`rebuild` (the migration that
-made the table, the benchmark's builder, and ``integritas steps-rebuild`` should they ever differ)."""
+written with that row, and written all again from the history by :func:`rebuild` (the same statement
+as the migration that made the table; the benchmark's builder, which writes the history by COPY)."""
 
 from __future__ import annotations
 
