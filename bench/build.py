@@ -3,8 +3,9 @@ changes nothing), then N cases written with COPY in the shape of real ones.
 
 Each case has what the services write: its row (own data key wrapped by the master key, sealed report
 bound to its reference, handler, level, stage clock, outcome), 1–2 category rows, a handler row per
-level it went through, the events of its path, one evidence row (sealed file name), a follow-up
-action when it reached follow-up, and the reminder milestones already sent for its current stage.
+level it went through, the events of its path (and the stage steps monitoring counts, copied from
+them after the COPY), one evidence row (sealed file name), a follow-up action when it reached
+follow-up, and the reminder milestones already sent for its current stage.
 States: 70% closed (created over two years), 15% examination, 10% review, 5% follow-up (created in
 the last 90 days, deadlines 6–96 h ahead). Volume per district is even; inside a district it is
 skewed (1/rank^0.7) so that principals with a few dozen cases exist at every size.
@@ -148,7 +149,10 @@ class Writer:
             "to_position_id to_team_id data note stage stage_started_at stage_due_at"
         ),
         "cases_evidence": "case_id sender sealed_name size content_type storage_name sha256 created_at",
-        "cases_followup": "case_id title due_date done done_at notes cancelled cancel_reason created_by_id created_at",
+        "cases_followup": (
+            "case_id title due_date done done_at notes cancelled cancel_reason created_by_id created_at unit_id "
+            "case_created_at"
+        ),
         "notify_milestone": "case_id key at",
     }
 
@@ -318,7 +322,7 @@ def build_cases(total: int, seed: int) -> None:
             done = status == "closed"
             writer.add(
                 "cases_followup", pk, "Pembinaan terlapor", (reviewed + dt.timedelta(days=14)).date(), done,
-                (reviewed + dt.timedelta(days=5)) if done else None, "", False, "", None, reviewed,
+                (reviewed + dt.timedelta(days=5)) if done else None, "", False, "", None, reviewed, school, created,
             )  # fmt: skip
             ev(reviewed, "follow_up_added", "team", "follow_up", "follow_up")
         if closed is not None and outcome != "unfounded":
@@ -397,6 +401,7 @@ def finish() -> None:
 def build(cases: int, seed: int = 1, districts: int = 30, schools: int = 333) -> None:
     from django.core.management import call_command
 
+    from integritas.cases import steps
     from integritas.cases.models import Case
 
     call_command("migrate", verbosity=0)
@@ -404,6 +409,9 @@ def build(cases: int, seed: int = 1, districts: int = 30, schools: int = 333) ->
     have = Case.objects.count()
     if have < cases:
         build_cases(cases - have, seed + have)
+        started = time.perf_counter()
+        written = steps.rebuild()  # the stage steps monitoring counts, from the events just written
+        print(f"{written:,} stage steps written in {time.perf_counter() - started:.0f} s", flush=True)
     finish()
     accounts = prepare_accounts()
     save_state(cases=Case.objects.count(), built_at=dt.datetime.now(dt.UTC).isoformat())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -50,6 +52,42 @@ def explain(only: set[str]) -> None:
     for name, make in figures:
         if not only or name in only:
             plan(name, make())
+    from integritas.monitoring import figures as monitoring
+    from integritas.orgs.models import Unit
+
+    district, root = Unit.objects.get(code="DISDIK-01"), Unit.objects.get(code="ITJEN")
+    team = people["district_team"]
+    year = now.astimezone(district.tz).year
+    period = {"date_from": dt.date(year, 1, 1), "date_to": dt.date(year, 12, 31)}
+
+    def dashboard() -> None:  # what the page /pemantauan/ reads for the district's year
+        s = monitoring.scope(district, team, **period)
+        monitoring.stats(district, team, now=now, within=s, **period)
+        monitoring.by_child(s)
+
+    whole: list[tuple[str, Callable[[], Any]]] = [
+        ("stats_district", lambda: monitoring.stats(district, team, now=now)),
+        ("stats_root", lambda: monitoring.stats(root, people["root_team"], now=now)),
+        ("dashboard_district", dashboard),
+    ]
+    for name, run in whole:
+        if not only or name in only:
+            for n, query in enumerate(_statements(run), 1):
+                plan(f"{name} #{n}", query)
+
+
+def _statements(run: Callable[[], Any]) -> list[tuple[str, list[Any]]]:
+    """The SELECT statements ``run`` sends, with their parameters (each then explained on its own)."""
+    seen: list[tuple[str, list[Any]]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("SELECT"):
+            seen.append((sql, list(params or [])))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        run()
+    return seen
 
 
 def _count(qs: QuerySet[Any]) -> tuple[str, list[Any]]:

@@ -11,7 +11,7 @@ import re
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from integritas.cases.models import (
@@ -128,6 +128,19 @@ def cases_visible_to(person: Person | None) -> CaseQuerySet:
     if withdrawn:
         qs = qs.exclude(pk__in=withdrawn)
     return qs
+
+
+def hidden_case_ids(person: Person, among: QuerySet[Case]) -> list[int]:
+    """Ids of the cases of ``among`` this person may not see although a team of theirs oversees them:
+    the subject's, and those they withdrew from or were screened out of (the exclusions of
+    :func:`cases_visible_to`, read as the few ids they are)."""
+    hidden = _subject_q(person)
+    withdrawn = _withdrawn_case_ids(person)
+    if withdrawn:
+        hidden = Q(pk__in=withdrawn) if hidden is None else hidden | Q(pk__in=withdrawn)
+    if hidden is None:
+        return []
+    return list(among.filter(hidden).order_by().values_list("pk", flat=True))
 
 
 def _oversight_unit_ids(person: Person) -> list[int] | None:

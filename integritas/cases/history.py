@@ -25,6 +25,7 @@ from integritas.cases.models import (
     Stage,
 )
 from integritas.cases.routing import Assignment
+from integritas.cases.steps import record_step
 from integritas.notify.events import on_case_event
 from integritas.orgs.models import Person, Position, Unit
 
@@ -120,6 +121,7 @@ def record_event(
         stage_started_at=clock.started_at if clock else None,
         stage_due_at=clock.due_at if clock else None,
     )
+    record_step(case, event)
     # The effects, in this transaction: the audit entry exists iff the change does, and so do the
     # outbox rows (they are sent after commit by the outbox workers).
     record_case_event(event)

@@ -315,7 +315,13 @@ class Case(models.Model):
             models.Index(fields=["handler_person", "status", "due_at"], name="case_handler_queue"),
             models.Index(fields=["handler_team", "status"], name="case_team_queue"),
             models.Index(fields=["unit", "status"], name="case_unit_status"),
-            models.Index(fields=["unit", "created_at"], name="case_unit_created"),
+            # The monitoring figures of a subtree and period read the case's state from this index
+            # alone (an index-only scan on PostgreSQL; SQLite ignores the included columns).
+            models.Index(
+                fields=["unit", "created_at"],
+                include=["status", "outcome", "overdue", "due_at", "id"],
+                name="case_unit_created",
+            ),
             # The reminder pass: open cases whose day-before reminder has not gone out, by deadline.
             models.Index(
                 fields=["due_at"],
@@ -358,7 +364,9 @@ class CaseCategory(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "code"], name="unique_case_category")]
         indexes = [
             models.Index(fields=["code", "case"], name="category_code_case"),
-            models.Index(fields=["unit", "created_at"], name="category_unit_created"),
+            models.Index(
+                fields=["unit", "created_at"], include=["code", "case"], name="category_unit_created"
+            ),
         ]
 
 
@@ -456,6 +464,34 @@ class Event(models.Model):
         return self.kind
 
 
+class StageStep(models.Model):
+    """A copy of each history row that ends a stage's clock (``Event.stage`` set), with the case's
+    unit and filing time beside it: monitoring counts steps on time and their durations for a subtree
+    and period from one index, without reading the history or the cases. Written with the event
+    (``history.record_event``, same transaction); ``cases.steps.rebuild`` writes them all again
+    from the history. Neither the event's clock nor the case's unit and filing time ever change."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    case_created_at = models.DateTimeField()
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["stage", "unit", "case_created_at"],
+                include=["kind", "at", "started_at", "due_at", "case", "event"],
+                name="step_stage_unit_created",
+            ),
+            models.Index(fields=["case"], name="step_case"),
+        ]
+
+
 class Sender(models.TextChoices):
     REPORTER = "reporter", _("Reporter")
     HANDLER = "handler", _("Handler")
@@ -507,9 +543,20 @@ class FollowUp(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
+    # The case's unit and filing time, copied when the action is added (neither ever changes), so that
+    # monitoring counts the actions of a subtree and period from one index without reading the cases.
+    unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    case_created_at = models.DateTimeField(null=True)
 
     class Meta:
         ordering = ["due_date", "id"]
+        indexes = [
+            models.Index(
+                fields=["unit", "case_created_at"],
+                include=["done", "cancelled", "due_date", "case"],
+                name="follow_up_unit_created",
+            )
+        ]
 
     @property
     def settled(self) -> bool:

@@ -621,7 +621,13 @@ def follow_up_add(
             case, actor, states=(Status.FOLLOW_UP,), capability=Capability.MANAGE_FOLLOW_UP, via=via, now=now
         )
         item = FollowUp.objects.create(
-            case=case, title=title_text, due_date=due_date, created_by=actor, created_at=now
+            case=case,
+            title=title_text,
+            due_date=due_date,
+            created_by=actor,
+            created_at=now,
+            unit_id=case.unit_id,
+            case_created_at=case.created_at,
         )
         record_event(case, EventKind.FOLLOW_UP_ADDED, at=now, actor=who, follow_up=item)
         return item

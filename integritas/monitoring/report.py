@@ -94,8 +94,8 @@ def build(
     step = progress or (lambda _name: None)
     with translation.override("id"):
         step("angka")
-        got = figures.stats(unit, viewer, date_from=period.start, date_to=period.end, now=now)
         s = figures.scope(unit, viewer, date_from=period.start, date_to=period.end)
+        got = figures.stats(unit, viewer, date_from=period.start, date_to=period.end, now=now, within=s)
         per_category = figures.by_category_month(s)
         children = figures.by_child(s) if unit.children.exists() else []
         step("peta risiko")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from integritas.cases.models import Category
@@ -194,8 +194,8 @@ def compliance_figures(unit: Unit, year: int, today: dt.date | None = None) -> d
     """{"people", "filed"} for monitoring (no permission check: callers have done theirs)."""
     today = today or timezone.now().astimezone(unit.tz).date()
     filed = Declaration.objects.filter(person=OuterRef("pk"), kind=DeclarationKind.ANNUAL, year=year)
-    people = _holders(unit, today).annotate(has_filed=Exists(filed))
-    return {"people": people.count(), "filed": people.filter(has_filed=True).count()}
+    counted = _holders(unit, today).aggregate(people=Count("pk"), filed=Count("pk", filter=Exists(filed)))
+    return {"people": counted["people"], "filed": counted["filed"]}
 
 
 def _remind(person: Person, year: int, at: dt.datetime) -> None:

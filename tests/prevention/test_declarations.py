@@ -166,6 +166,9 @@ def test_compliance_of_a_subtree(org):
         declarations.compliance(unit=org.district, year=2026, viewer=org.school_team)
     with pytest.raises(Forbidden):
         declarations.compliance(unit=org.school, year=2026, viewer=org.principal)
+    # The monitoring figures count the same (one aggregate, no permission check of their own).
+    assert declarations.compliance_figures(org.school, 2026) == {"people": 3, "filed": 2}
+    assert declarations.compliance_figures(org.district, 2026) == {"people": 4, "filed": 2}
 
 
 def test_the_team_reminds_who_has_not_filed_once_a_day(org):

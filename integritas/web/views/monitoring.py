@@ -95,8 +95,8 @@ def _cases_link(unit: Unit, **params: str) -> str:
 
 
 def dashboard_context(unit: Unit, period: Period, person: Person) -> dict[str, Any]:
-    got = figures.stats(unit, person, date_from=period.start, date_to=period.end)
     s = figures.scope(unit, person, date_from=period.start, date_to=period.end)
+    got = figures.stats(unit, person, date_from=period.start, date_to=period.end, within=s)
     months = [(month_label(m), got["by_month"].get(m, 0)) for m in period.months()]
     categories = [(str(label), got["by_category"].get(code, 0)) for code, label in Category.choices]
     stages = [
