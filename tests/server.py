@@ -118,12 +118,16 @@ class Served:
             if self.proc.poll() is not None:
                 raise AssertionError(f"serve exited with {self.proc.returncode}:\n{self.output}")
             try:
-                with urllib.request.urlopen(self.base + path, timeout=2) as resp:
+                # A loaded machine may take seconds to answer the first request: wait for it.
+                with urllib.request.urlopen(self.base + path, timeout=10) as resp:
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 pass
             time.sleep(0.2)
+        # Not left running behind a failed test (callers that do not use ``with`` would leak it).
+        self.proc.kill()
+        self.proc.wait()
         raise AssertionError(f"serve did not answer {path} within {timeout} s:\n{self.output}")
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 10) -> int:
