@@ -88,6 +88,7 @@ def start_server(port: int, workers: int = 0) -> subprocess.Popen[bytes]:
         # The application is imported from the working directory (a checkout to compare), the floor from here.
         "PYTHONPATH": os.pathsep.join([os.getcwd(), str(ROOT), os.environ.get("PYTHONPATH", "")]),
         "INTEGRITAS_SCHEDULER_INTERVAL": "86400",  # the sweep is timed on its own, not during reads
+        "BENCH_SERVER_TOKEN": uuid.uuid4().hex,
     }
     log = open(Path(os.environ["INTEGRITAS_DATA_DIR"]) / "bench-server.log", "ab")  # noqa: SIM115
     server = subprocess.Popen(
@@ -103,7 +104,10 @@ def start_server(port: int, workers: int = 0) -> subprocess.Popen[bytes]:
             raise SystemExit(f"bench: the server stopped (see {log.name})")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                status, _ = Client(port).request("GET", "/bench/floor")
+                status, body = Client(port).request("GET", "/bench/floor")
+                if status == 200 and body.decode() != env["BENCH_SERVER_TOKEN"]:
+                    server.terminate()
+                    raise SystemExit(f"bench: port {port} is served by another process; choose --port")
                 if status == 200:
                     return server
         except OSError:
