@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.db import transaction
 from django.utils import timezone
 
+from integritas import batching
 from integritas.audit.models import AuditEntry, AuditHead, AuditKey
 
 log = logging.getLogger(__name__)
@@ -177,39 +178,54 @@ def record(
 
     Once the transaction commits, the entry's number and hash are appended to the anchor file.
     """
-    from integritas.audit import anchor
-
     at = at or timezone.now()
     # JSON round trip: the stored value is what gets hashed, whatever the database does with types.
     # NUL cannot be stored in PostgreSQL text or jsonb: what a client typed is recorded with U+FFFD.
     payload = json.loads(json.dumps(data or {}, default=str).replace("\\u0000", "\\ufffd"))
     actor = actor.replace("\x00", "\ufffd")[:150]
+    entry = AuditEntry(
+        at=at, action=action, actor=actor, case_reference=case_reference, unit_code=unit_code, data=payload
+    )
+    pending = batching.current()
+    if pending is not None:  # chained with the rest of the batch (``append_many``)
+        pending.audit.append(entry)
+        return entry
+    append_many([entry])
+    return entry
+
+
+def append_many(entries: list[AuditEntry]) -> None:
+    """Chain ``entries`` in their order after the head, under one lock of it, and insert them.
+
+    Each gets the number and hash it would have got appended alone, one after the other.
+    """
+    from integritas.audit import anchor
+
+    if not entries:
+        return
     kid, audit_key, master = _current_audit_key()
     with transaction.atomic():
         AuditHead.objects.get_or_create(id=1)
         head = AuditHead.objects.select_for_update().get(id=1)
         if head.key_id != kid:  # the first entry under this master key
             _ensure_key_row(kid, audit_key, master)
-        seq = head.seq + 1
-        digest = _keyed_hash(
-            audit_key, kid, head.hash, seq, at, action, actor, case_reference, unit_code, payload
-        )
-        entry = AuditEntry.objects.create(
-            seq=seq,
-            at=at,
-            action=action,
-            actor=actor,
-            case_reference=case_reference,
-            unit_code=unit_code,
-            data=payload,
-            prev_hash=head.hash,
-            hash=digest,
-            key_id=kid,
-        )
-        head.seq, head.hash, head.key_id = seq, digest, kid
+        seq, prev = head.seq, head.hash
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.prev_hash, entry.key_id = seq, prev, kid
+            entry.hash = _keyed_hash(
+                audit_key, kid, prev, seq, entry.at, entry.action, entry.actor,
+                entry.case_reference, entry.unit_code, entry.data,
+            )  # fmt: skip
+            prev = entry.hash
+        if len(entries) == 1:
+            entries[0].save(force_insert=True)
+        else:
+            AuditEntry.objects.bulk_create(entries, batch_size=1000)
+        head.seq, head.hash, head.key_id = seq, prev, kid
         head.save(update_fields=["seq", "hash", "key_id"])
-        transaction.on_commit(lambda: anchor.append_line(seq, digest), robust=True)
-    return entry
+        lines = [(entry.seq, entry.hash) for entry in entries]
+        transaction.on_commit(lambda: anchor.append_lines(lines), robust=True)
 
 
 # ------------------------------------------------------------------------------------------- verify

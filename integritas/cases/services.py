@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from integritas import batching
 from integritas.cases import access, conflict, content, queue, routing
 from integritas.cases.access import Capability
 from integritas.cases.evidence import CheckedFile, store_files
@@ -81,7 +82,8 @@ def _local_today(case: Case, now: dt.datetime) -> dt.date:
 def _due(case: Case, stage: str, start: dt.datetime) -> dt.datetime:
     """The case unit's policy and calendar govern every deadline, whoever handles it."""
     policy = case.unit.effective_policy
-    return deadline(case.unit, start, int(policy[f"{stage}_days"]), str(policy[f"{stage}_day_kind"]))
+    days, kind = int(policy[f"{stage}_days"]), str(policy[f"{stage}_day_kind"])
+    return deadline(case.unit, start, days, kind, calendar=routing.calendar_of(case.unit))
 
 
 def _require_state(case: Case, *allowed: str) -> None:
@@ -123,13 +125,15 @@ def _assign(case: Case, assignment: routing.Assignment, *, at: dt.datetime, stag
     case.overdue = False
     case.reminded = 0  # a new stage has reminders of its own (notify/reminders.py)
     if assignment.person is not None:
-        CaseHandler.objects.create(
+        handler = CaseHandler(
             case=case,
             person=assignment.person,
             position=assignment.position,
             level=case.level,
             assigned_at=at,
         )
+        if not batching.add(handler):
+            handler.save(force_insert=True)
 
 
 def _stop_clock(case: Case) -> None:
@@ -169,7 +173,7 @@ def _screened(
         verdict = screening.judge_case(case, assignment, today)
         if verdict.skip:
             screening.record_case(case, verdict.people, skipped=True, at=now)
-            routing.forget_exclusions()
+            routing.forget_exclusions(case)
             record_event(
                 case, EventKind.SCREENED, at=now, actor=SYSTEM, from_status=case.status,
                 data={"outcome": "skipped"},
@@ -442,21 +446,28 @@ def case_deadline_missed(*, case_id: int, now: dt.datetime) -> Missed | None:
 
     The case is claimed under a row lock that other sweeps skip and re-checked after the lock is
     taken, so running the sweep twice, or in two processes, acts once. None when there is nothing to do.
+    The sweep claims its cases a batch at a time and takes the same step for each (``deadline_missed``).
     """
-    with transaction.atomic(), routing.reusing_exclusions():
+    with transaction.atomic(), routing.reading():
         case = Case.objects.claim_overdue(case_id, now)
         if case is None:
             return None  # handled meanwhile by another sweep, or being handled right now
-        clock = clock_of(case)
-        case.overdue = True
-        case.save(update_fields=["overdue"])
-        record_event(case, EventKind.OVERDUE, at=now, actor=SYSTEM, from_status=case.status, clock=clock)
-        if not case.unit.effective_policy.get("auto_escalate", True):
-            return Missed(case.reference, escalated=False)
-        if routing.next_up(case, _local_today(case, now)) is None:
-            return Missed(case.reference, escalated=False)  # nobody above: stays marked for the team
+        return deadline_missed(case, now=now)
+
+
+def deadline_missed(case: Case, *, now: dt.datetime) -> Missed:
+    """Mark ``case`` (claimed by the caller, under its row lock) overdue and escalate it if its policy
+    says so and someone is above its handler."""
+    clock = clock_of(case)
+    case.overdue = True
+    record_event(case, EventKind.OVERDUE, at=now, actor=SYSTEM, from_status=case.status, clock=clock)
+    escalating = bool(case.unit.effective_policy.get("auto_escalate", True))
+    if escalating and routing.next_up(case, _local_today(case, now)) is not None:
         _escalate(case, actor=SYSTEM, note="", now=now, kind=EventKind.ESCALATED_OVERDUE)
         return Missed(case.reference, escalated=True)
+    # Not escalated (policy, or nobody above: the team sees it marked).
+    case.save(update_fields=["overdue"])
+    return Missed(case.reference, escalated=False)
 
 
 # ---------------------------------------------------------------- C recusal and the no-conflict statement

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.utils import translation
 
+from integritas import batching
 from integritas.cases import routing, timeline
 from integritas.cases.models import HANDOVER_KINDS, REVIEWED_KINDS, Case, Event, EventKind, Status
 from integritas.notify import outbox
@@ -64,6 +65,9 @@ def local_today(case: Case, at: dt.datetime) -> dt.date:
 def team_members(unit: Unit | None, excluded: set[int]) -> list[Person]:
     if unit is None:
         return []
+    read = routing.team_of(unit, excluded)
+    if read is not None:
+        return read
     return list(
         Person.objects.filter(team_memberships__unit=unit, is_active=True)
         .exclude(pk__in=excluded)
@@ -96,8 +100,38 @@ def handler_title(case: Case) -> str:
 
 def first_time(case: Case, key: str, at: dt.datetime) -> bool:
     """Record that ``key`` was announced for the case; False if it already was (by anyone)."""
+    read = _batch_milestones(case)
+    if read is not None:  # the batch holds the case's row lock: nobody else announces it meanwhile
+        if key in read:
+            return False
+        read.add(key)
+        batching.add(Milestone(case=case, key=key, at=at))
+        return True
     _, created = Milestone.objects.get_or_create(case=case, key=key, defaults={"at": at})
     return created
+
+
+def _batch_milestones(case: Case) -> set[str] | None:
+    """The keys announced for ``case`` when a batch (the sweep) read them for its locked cases."""
+    current = routing.reads()
+    if current is None or batching.current() is None:
+        return None
+    known: dict[int, set[str]] = current.extra.setdefault("milestones", {})
+    return known.get(case.pk)
+
+
+def read_milestones(cases: list[Case]) -> None:
+    """Read the milestones of a batch's (locked) cases once, for ``first_time``."""
+    current = routing.reads()
+    if current is None:
+        return
+    known: dict[int, set[str]] = current.extra.setdefault("milestones", {})
+    for case in cases:
+        known[case.pk] = set()
+    for case_id, key in Milestone.objects.filter(case_id__in=[c.pk for c in cases]).values_list(
+        "case_id", "key"
+    ):
+        known[case_id].add(key)
 
 
 class Recipients:

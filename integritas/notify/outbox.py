@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integritas import batching
 from integritas.cases import content
 from integritas.cases.models import Case
 from integritas.notify import mail
@@ -102,8 +103,9 @@ def queue_staff_many(
                     created_at=when,
                 )
             )
-    Notice.objects.bulk_create(notices)
-    OutboxMessage.objects.bulk_create(mails)
+    if not batching.add_all([*notices, *mails]):
+        Notice.objects.bulk_create(notices)
+        OutboxMessage.objects.bulk_create(mails)
     return rendered_all
 
 
@@ -125,7 +127,7 @@ def queue_reporter(*, case: Case, kind: str, context: dict[str, Any], at: dt.dat
     # The reporter's name never goes into a mail: relays and mailboxes are not ours to protect.
     rendered = render(kind, language, {**context, "reporter_name": ""})
     payload = {"to": address, "subject": rendered.subject, "text": rendered.text, "html": rendered.html}
-    OutboxMessage.objects.create(
+    row = OutboxMessage(
         kind=kind,
         recipient_role=Role.REPORTER,
         case=case,
@@ -134,6 +136,8 @@ def queue_reporter(*, case: Case, kind: str, context: dict[str, Any], at: dt.dat
         next_attempt_at=when,
         created_at=when,
     )
+    if not batching.add(row):
+        row.save(force_insert=True)
     return True
 
 

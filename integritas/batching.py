@@ -1,0 +1,80 @@
+"""Rows gathered over a batch of steps and inserted together (the deadline sweep).
+
+A step taken inside :func:`gathering` writes its new history rows, handler rows, milestones, notices,
+mails and audit entries here instead of one insert each; the batch's owner inserts them with
+:func:`write`, in the same transaction as the steps' other changes, so they exist iff those do. A step
+that fails is undone to its :meth:`Pending.mark` (its savepoint rolls back the rest).
+Outside :func:`gathering` nothing changes: every row is inserted where it is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+
+@dataclass
+class Pending:
+    rows: list[models.Model] = field(default_factory=list)  # plain inserts, in the order made
+    audit: list[Any] = field(default_factory=list)  # audit entries, chained in this order when written
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.rows), len(self.audit)
+
+    def undo(self, mark: tuple[int, int]) -> None:
+        del self.rows[mark[0] :]
+        del self.audit[mark[1] :]
+
+
+_PENDING: ContextVar[Pending | None] = ContextVar("integritas_pending_rows", default=None)
+
+
+def current() -> Pending | None:
+    return _PENDING.get()
+
+
+@contextmanager
+def gathering() -> Iterator[Pending]:
+    pending = Pending()
+    token = _PENDING.set(pending)
+    try:
+        yield pending
+    finally:
+        _PENDING.reset(token)
+
+
+def add(row: models.Model) -> bool:
+    """Keep ``row`` for the batch's insert; False (nothing kept) outside a batch."""
+    pending = _PENDING.get()
+    if pending is None:
+        return False
+    pending.rows.append(row)
+    return True
+
+
+def add_all(rows: list[Any]) -> bool:
+    pending = _PENDING.get()
+    if pending is None:
+        return False
+    pending.rows.extend(rows)
+    return True
+
+
+def write(pending: Pending) -> None:
+    """Insert what the batch gathered: one insert per table, then the audit entries under one lock of
+    the chain's head. Inside the caller's transaction."""
+    from integritas.audit.chain import append_many
+
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for row in pending.rows:
+        by_model.setdefault(type(row), []).append(row)
+    for model, rows in by_model.items():
+        model._default_manager.bulk_create(rows, batch_size=1000)
+    append_many(pending.audit)
+    pending.rows.clear()
+    pending.audit.clear()
