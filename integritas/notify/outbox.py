@@ -25,7 +25,7 @@ from integritas.cases import content
 from integritas.cases.models import Case
 from integritas.notify import mail
 from integritas.notify.models import Notice, OutboxMessage, Role, State
-from integritas.notify.render import Rendered, case_path, language_of, render
+from integritas.notify.render import Rendered, case_path, language_of, render, render_for
 from integritas.orgs.models import Person
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,10 @@ def queue_staff_many(
     notices: list[Notice] = []
     mails: list[OutboxMessage] = []
     rendered_all: list[Rendered] = []
+    shared: dict[Any, Rendered] = {}
     for person, kind, role, context in items:
         language = language_of(person.language)
-        rendered = render(kind, language, {**context, "recipient_name": person.display_name})
+        rendered = render_for(kind, language, context, person.display_name, shared)
         rendered_all.append(rendered)
         notices.append(
             Notice(
