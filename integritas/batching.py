@@ -22,13 +22,16 @@ from django.db import models
 class Pending:
     rows: list[models.Model] = field(default_factory=list)  # plain inserts, in the order made
     audit: list[Any] = field(default_factory=list)  # audit entries, chained in this order when written
+    changed: list[models.Model] = field(default_factory=list)  # rows to update (``update_fields``)
+    update_fields: tuple[str, ...] = ()
 
-    def mark(self) -> tuple[int, int]:
-        return len(self.rows), len(self.audit)
+    def mark(self) -> tuple[int, int, int]:
+        return len(self.rows), len(self.audit), len(self.changed)
 
-    def undo(self, mark: tuple[int, int]) -> None:
+    def undo(self, mark: tuple[int, int, int]) -> None:
         del self.rows[mark[0] :]
         del self.audit[mark[1] :]
+        del self.changed[mark[2] :]
 
 
 _PENDING: ContextVar[Pending | None] = ContextVar("integritas_pending_rows", default=None)
@@ -39,8 +42,10 @@ def current() -> Pending | None:
 
 
 @contextmanager
-def gathering() -> Iterator[Pending]:
-    pending = Pending()
+def gathering(update_fields: tuple[str, ...] = ()) -> Iterator[Pending]:
+    """Keep new rows for one insert per table; and changes of existing rows of the kind ``save`` is
+    called for, when they change only ``update_fields``, for one update."""
+    pending = Pending(update_fields=update_fields)
     token = _PENDING.set(pending)
     try:
         yield pending
@@ -65,6 +70,16 @@ def add_all(rows: list[Any]) -> bool:
     return True
 
 
+def save(row: models.Model, fields: tuple[str, ...]) -> None:
+    """``row.save(update_fields=fields)``, or kept for the batch's update when the batch updates those
+    fields (``fields``, a subset of ``update_fields``)."""
+    pending = _PENDING.get()
+    if pending is not None and pending.update_fields and set(fields) <= set(pending.update_fields):
+        pending.changed.append(row)
+        return
+    row.save(update_fields=list(fields))
+
+
 def write(pending: Pending) -> None:
     """Insert what the batch gathered: one insert per table, then the audit entries under one lock of
     the chain's head. Inside the caller's transaction."""
@@ -76,5 +91,12 @@ def write(pending: Pending) -> None:
     for model, rows in by_model.items():
         model._default_manager.bulk_create(rows, batch_size=1000)
     append_many(pending.audit)
+    changed: dict[type[models.Model], dict[int, models.Model]] = {}
+    for row in pending.changed:
+        changed.setdefault(type(row), {})[id(row)] = row
+    for model, unique in changed.items():
+        rows = list(unique.values())
+        model._default_manager.bulk_update(rows, list(pending.update_fields), batch_size=500)
     pending.rows.clear()
     pending.audit.clear()
+    pending.changed.clear()

@@ -148,12 +148,13 @@ def calendar_of(unit: Unit) -> UnitCalendar | None:
     return calendars.get(unit.pk)
 
 
-def forget_exclusions(case: Case) -> None:
-    """Someone was just excluded from ``case`` (a screening skip), or its step was undone: read its
-    exclusions again."""
+def forget_exclusions(case: Case, *, undone: bool = False) -> None:
+    """Someone was just excluded from ``case`` (a screening skip: ``screening.record_case`` has added
+    them to what the batch read), or its step was ``undone``: work its exclusions out again."""
     current = _READS.get()
     if current is not None:
-        current.screened.pop(case.pk, None)
+        if undone:
+            current.screened.pop(case.pk, None)
         for key in [k for k in current.exclusions if k[0] == case.pk]:
             del current.exclusions[key]
 

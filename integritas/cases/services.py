@@ -430,8 +430,15 @@ def _escalate(case: Case, *, actor: Actor, note: str, now: dt.datetime, kind: Ev
     stage = str(case.status)
     case.level += 1
     _assign(case, assignment, at=now, stage=stage)
-    case.save()
+    batching.save(case, ESCALATION_FIELDS)  # or kept for the sweep's update of its batch
     record_event(case, kind, at=now, actor=actor, from_status=stage, to=assignment, note=note, clock=clock)
+
+
+# What an escalation changes on the case (``_assign`` and the level), and the sweep updates per batch.
+ESCALATION_FIELDS = (
+    "overdue", "level", "handler_position", "handler_person", "handler_team", "stage_started_at", "due_at",
+    "reminded",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -466,7 +473,7 @@ def deadline_missed(case: Case, *, now: dt.datetime) -> Missed:
         _escalate(case, actor=SYSTEM, note="", now=now, kind=EventKind.ESCALATED_OVERDUE)
         return Missed(case.reference, escalated=True)
     # Not escalated (policy, or nobody above: the team sees it marked).
-    case.save(update_fields=["overdue"])
+    batching.save(case, ("overdue",))
     return Missed(case.reference, escalated=False)
 
 

@@ -5,9 +5,10 @@ skipped) and from several processes at once: each batch of cases is claimed unde
 other sweeps skip, and re-checked when the locks are taken (``Case.objects.claim_overdue_batch``).
 
 A batch is one transaction: what routing needs about its cases is read in a few queries
-(``routing.Reads``), each case takes the step of ``services.deadline_missed`` under a savepoint
-(one broken case does not stop the others), and the rows the steps made (history, handlers,
-milestones, notices, mails, audit entries) are inserted together at the end (``batching``).
+(``routing.Reads``), each case takes the step of ``services.deadline_missed`` (one broken case does
+not stop the others: what it changed is dropped), and the changes and rows the steps made (the cases,
+history, handlers, screenings, milestones, notices, mails, audit entries) are written together at the
+end (``batching``): one update, one insert per table, the audit chain's head locked once.
 """
 
 from __future__ import annotations
@@ -50,16 +51,16 @@ def sweep(now: dt.datetime | None = None, *, batch: int = BATCH) -> SweepResult:
 
 
 def _sweep_batch(cases: list[Case], now: dt.datetime, result: SweepResult) -> None:
-    with routing.reading(cases) as reads, batching.gathering() as pending:
+    with routing.reading(cases) as reads, batching.gathering(services.ESCALATION_FIELDS) as pending:
         _read_more(cases, reads, now)
         for case in cases:
+            # A step writes nothing itself: what it changes and makes is kept in ``pending``.
             mark = pending.mark()
             try:
-                with transaction.atomic():
-                    missed = services.deadline_missed(case, now=now)
+                missed = services.deadline_missed(case, now=now)
             except Exception:  # one broken case must not stop the sweep of the others
                 pending.undo(mark)
-                routing.forget_exclusions(case)
+                routing.forget_exclusions(case, undone=True)
                 log.exception("sweep failed for case %s", case.reference)
                 continue
             result.marked.append(missed.reference)

@@ -192,9 +192,16 @@ def judge_case(case: Case, assignment: Any, today: dt.date) -> Verdict:
 
 
 def record_case(case: Case, people: Iterable[int], *, skipped: bool, at: dt.datetime) -> None:
-    Screening.objects.bulk_create(
-        [Screening(case=case, person_id=pk, skipped=skipped, at=at) for pk in sorted(set(people))]
-    )
+    from integritas import batching
+    from integritas.cases import routing
+
+    chosen = sorted(set(people))
+    rows = [Screening(case=case, person_id=pk, skipped=skipped, at=at) for pk in chosen]
+    current = routing.reads()
+    if skipped and current is not None and case.pk in current.screened:
+        current.screened[case.pk].update(chosen)  # what the batch read stays what the database says
+    if not batching.add_all(rows):
+        Screening.objects.bulk_create(rows)
 
 
 def passed_over(case: Case) -> set[int]:
