@@ -189,9 +189,7 @@ def test_a_batch_costs_a_few_queries_per_case_not_dozens():
         result = sweep(now=SWEEP_AT)
     assert len(result.marked) == 8
     # Reads and writes are per batch: no query is made for one case.
-    assert len(queries.captured_queries) <= 30, "\n".join(
-        q["sql"][:150] for q in queries.captured_queries
-    )
+    assert len(queries.captured_queries) <= 30, "\n".join(q["sql"][:150] for q in queries.captured_queries)
 
 
 @pytest.mark.django_db
