@@ -1,10 +1,10 @@
-"""Rows gathered over a batch of steps and inserted together (the deadline sweep).
+"""Rows gathered over a batch of steps and written together (the deadline sweep).
 
-A step taken inside :func:`gathering` writes its new history rows, handler rows, milestones, notices,
-mails and audit entries here instead of one insert each; the batch's owner inserts them with
-:func:`write`, in the same transaction as the steps' other changes, so they exist iff those do. A step
-that fails is undone to its :meth:`Pending.mark` (its savepoint rolls back the rest).
-Outside :func:`gathering` nothing changes: every row is inserted where it is made.
+A step taken inside :func:`gathering` keeps its new history rows, handler rows, screenings,
+milestones, notices, mails and audit entries here instead of one insert each, and the rows it changed
+(``save``) instead of one update each; the batch's owner writes them with :func:`write`, in the
+batch's transaction, so they exist iff the batch does. A step that fails is undone to its
+:meth:`Pending.mark`. Outside :func:`gathering` nothing changes: every row is written where it is made.
 """
 
 from __future__ import annotations
