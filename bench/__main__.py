@@ -1,4 +1,5 @@
-"""python -m bench build --cases N | run [--requests 30] [--intake 100] (see bench/__init__.py)."""
+"""python -m bench build --cases N | run [--requests 30] [--intake 100] | explain | sweep (see
+bench/__init__.py)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     e = sub.add_parser("explain", help="EXPLAIN ANALYZE the queries behind the figures")
     e.add_argument("--only", default="", help="comma-separated query names")
+    sub.add_parser("sweep", help="time the deadline sweep alone (1%% of the open cases made overdue)")
     args = parser.parse_args(argv)
     setup()
     if args.command == "build":
@@ -50,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         from bench.explain import explain
 
         explain(set(filter(None, args.only.split(","))))
+        return 0
+    if args.command == "sweep":
+        from bench.build import load_state
+        from bench.run import print_table, sweep_figures
+
+        print_table(sweep_figures(tick=False), load_state())
         return 0
     from bench.run import run
 

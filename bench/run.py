@@ -246,7 +246,8 @@ def run_intake(port: int, total: int, concurrency: int) -> Figure:
     return figure
 
 
-def sweep_figures() -> list[Figure]:
+def sweep_figures(*, tick: bool = True) -> list[Figure]:
+    """The sweep with 1% of the open cases overdue; then (``tick``) the tick after it and an idle tick."""
     from integritas.cases.models import TIMED_STATUSES, Case
     from integritas.notify.outbox import deliver
     from integritas.scheduler import run_jobs_once
@@ -271,6 +272,8 @@ def sweep_figures() -> list[Figure]:
     marked = Figure("sweep_overdue", f"sweep: mark/escalate {len(chosen)} overdue (1% of open)",
                     [time.perf_counter() - started])  # fmt: skip
     marked.note = f"{len(result.marked)} of {len(chosen)} handled"
+    if not tick:
+        return [marked]
     queued = OutboxMessage.objects.filter(state="queued").count()
     started = time.perf_counter()
     run_jobs_once()

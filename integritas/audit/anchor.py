@@ -71,6 +71,21 @@ def append_line(seq: int, digest: str, path: Path | None = None) -> None:
         log.error("audit anchor %s could not be written (%s): entry #%s is not anchored", path, exc, seq)
 
 
+def append_lines(entries: list[tuple[int, str]], path: Path | None = None) -> None:
+    """Anchor committed entries (number, hash) in their order, with one write. Never raises."""
+    if not entries:
+        return
+    path = path or anchor_path()
+    stamp = _now_text()
+    try:
+        _write(path, "".join(f"{seq} {digest} {stamp}\n" for seq, digest in entries))
+    except OSError as exc:
+        log.error(
+            "audit anchor %s could not be written (%s): entries #%s-#%s are not anchored",
+            path, exc, entries[0][0], entries[-1][0],
+        )  # fmt: skip
+
+
 def write_comment(text: str, path: Path | None = None) -> None:
     _write(path or anchor_path(), "".join(f"# {line}\n" for line in text.splitlines()))
 

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.db import transaction
 from django.utils import timezone
 
+from integritas import batching
 from integritas.audit.models import AuditEntry, AuditHead, AuditKey
 
 log = logging.getLogger(__name__)
@@ -181,8 +182,6 @@ def record(
     written) when that block ends, so ``seq`` is not known before. Once the transaction commits, the
     entry's number and hash are appended to the anchor file.
     """
-    from integritas.audit import anchor
-
     at = at or timezone.now()
     # JSON round trip: the stored value is what gets hashed, whatever the database does with types.
     # NUL cannot be stored in PostgreSQL text or jsonb: what a client typed is recorded with U+FFFD.
@@ -191,21 +190,40 @@ def record(
     entry = AuditEntry(
         at=at, action=action, actor=actor, case_reference=case_reference, unit_code=unit_code, data=payload
     )
-    batch = _batch.get()
-    if batch is not None:
+    pending = batching.current()
+    if pending is not None:  # a batch (the sweep) chains its entries together (``append_many``)
+        pending.audit.append(entry)
+        return entry
+    queue = _batch.get()
+    if queue is not None:
+        from integritas.audit import anchor
+
         # The anchor line doubles as the marker of the entry: Django forgets the callbacks registered
         # inside a savepoint that is rolled back, and the entry is forgotten with it.
         def anchor_line() -> None:
             anchor.append_line(entry.seq, entry.hash)
 
         transaction.on_commit(anchor_line, robust=True)
-        batch.queued.append((entry, anchor_line))
+        queue.queued.append((entry, anchor_line))
         return entry
-    with transaction.atomic():
-        _append([entry])
-        seq, digest = entry.seq, entry.hash
-        transaction.on_commit(lambda: anchor.append_line(seq, digest), robust=True)
+    append_many([entry])
     return entry
+
+
+def append_many(entries: list[AuditEntry]) -> None:
+    """Chain ``entries`` in their order after the head, under one lock of it, and insert them; their
+    numbers and hashes go to the anchor file once the transaction commits.
+
+    Each gets the number and hash it would have got appended alone, one after the other.
+    """
+    from integritas.audit import anchor
+
+    if not entries:
+        return
+    with transaction.atomic():
+        _append(entries)
+        lines = [(entry.seq, entry.hash) for entry in entries]
+        transaction.on_commit(lambda: anchor.append_lines(lines), robust=True)
 
 
 def _append(entries: list[AuditEntry]) -> None:
@@ -241,7 +259,7 @@ def _append(entries: list[AuditEntry]) -> None:
     if len(entries) == 1:
         entries[0].save(force_insert=True)
     else:
-        AuditEntry.objects.bulk_create(entries)
+        AuditEntry.objects.bulk_create(entries, batch_size=1000)
     head.seq, head.hash, head.key_id = seq, prev, kid
     head.save(update_fields=["seq", "hash", "key_id"])
 

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from integritas import batching
 from integritas.audit.events import record_case_event
 from integritas.cases import access
 from integritas.cases.models import (
@@ -102,7 +103,7 @@ def record_event(
     ``to`` where the case went; ``note`` only what a person wrote; ``clock`` the clock of the
     stage this step ended (monitoring counts steps on time with it).
     """
-    event = Event.objects.create(
+    event = Event(
         case=case,
         at=at,
         kind=kind,
@@ -121,6 +122,8 @@ def record_event(
         stage_started_at=clock.started_at if clock else None,
         stage_due_at=clock.due_at if clock else None,
     )
+    if not batching.add(event):  # a batch (the sweep) inserts its rows together
+        event.save(force_insert=True)
     record_step(case, event)
     # The effects, in this transaction: the audit entry exists iff the change does, and so do the
     # outbox rows (they are sent after commit by the outbox workers).

@@ -255,6 +255,14 @@ class CaseQuerySet(models.QuerySet["Case"]):
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         return qs.with_handler().first()
 
+    def claim_overdue_batch(self, now: dt.datetime, *, after: int, limit: int) -> list[Case]:
+        """Up to ``limit`` cases past their deadline and not marked, with ids above ``after``, in id
+        order, under row locks other claimers skip (inside a transaction)."""
+        qs = self.filter(pk__gt=after, status__in=TIMED_STATUSES, due_at__lt=now, overdue=False)
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        return list(qs.with_handler().order_by("pk")[:limit])
+
 
 class Case(models.Model):
     reference = models.CharField(max_length=20, unique=True)  # BK-YYYY-NNNNNN, number drawn at random

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from integritas import batching
 from integritas.audit.chain import appended_at_end
 from integritas.cases import access, conflict, content, queue, routing
 from integritas.cases.access import Capability
@@ -82,7 +83,8 @@ def _local_today(case: Case, now: dt.datetime) -> dt.date:
 def _due(case: Case, stage: str, start: dt.datetime) -> dt.datetime:
     """The case unit's policy and calendar govern every deadline, whoever handles it."""
     policy = case.unit.effective_policy
-    return deadline(case.unit, start, int(policy[f"{stage}_days"]), str(policy[f"{stage}_day_kind"]))
+    days, kind = int(policy[f"{stage}_days"]), str(policy[f"{stage}_day_kind"])
+    return deadline(case.unit, start, days, kind, calendar=routing.calendar_of(case.unit))
 
 
 def _require_state(case: Case, *allowed: str) -> None:
@@ -124,13 +126,15 @@ def _assign(case: Case, assignment: routing.Assignment, *, at: dt.datetime, stag
     case.overdue = False
     case.reminded = 0  # a new stage has reminders of its own (notify/reminders.py)
     if assignment.person is not None:
-        CaseHandler.objects.create(
+        handler = CaseHandler(
             case=case,
             person=assignment.person,
             position=assignment.position,
             level=case.level,
             assigned_at=at,
         )
+        if not batching.add(handler):
+            handler.save(force_insert=True)
 
 
 def _stop_clock(case: Case) -> None:
@@ -170,7 +174,7 @@ def _screened(
         verdict = screening.judge_case(case, assignment, today)
         if verdict.skip:
             screening.record_case(case, verdict.people, skipped=True, at=now)
-            routing.forget_exclusions()
+            routing.forget_exclusions(case)
             record_event(
                 case, EventKind.SCREENED, at=now, actor=SYSTEM, from_status=case.status,
                 data={"outcome": "skipped"},
@@ -205,7 +209,7 @@ def case_submit(
     written: list[str] = []
     try:
         # A new case has no recusal; a screening skip forgets the exclusions read so far (_screened).
-        with transaction.atomic(), routing.reusing_exclusions(), appended_at_end():
+        with transaction.atomic(), routing.reading(), appended_at_end():
             unit = report.unit
             receipt = new_receipt()
             if reporter_person is None and report.reporter and report.reporter.get("email"):
@@ -427,8 +431,15 @@ def _escalate(case: Case, *, actor: Actor, note: str, now: dt.datetime, kind: Ev
     stage = str(case.status)
     case.level += 1
     _assign(case, assignment, at=now, stage=stage)
-    case.save()
+    batching.save(case, ESCALATION_FIELDS)  # or kept for the sweep's update of its batch
     record_event(case, kind, at=now, actor=actor, from_status=stage, to=assignment, note=note, clock=clock)
+
+
+# What an escalation changes on the case (``_assign`` and the level), and the sweep updates per batch.
+ESCALATION_FIELDS = (
+    "overdue", "level", "handler_position", "handler_person", "handler_team", "stage_started_at", "due_at",
+    "reminded",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -443,21 +454,28 @@ def case_deadline_missed(*, case_id: int, now: dt.datetime) -> Missed | None:
 
     The case is claimed under a row lock that other sweeps skip and re-checked after the lock is
     taken, so running the sweep twice, or in two processes, acts once. None when there is nothing to do.
+    The sweep claims its cases a batch at a time and takes the same step for each (``deadline_missed``).
     """
-    with transaction.atomic(), routing.reusing_exclusions(), appended_at_end():
+    with transaction.atomic(), routing.reading(), appended_at_end():
         case = Case.objects.claim_overdue(case_id, now)
         if case is None:
             return None  # handled meanwhile by another sweep, or being handled right now
-        clock = clock_of(case)
-        case.overdue = True
-        case.save(update_fields=["overdue"])
-        record_event(case, EventKind.OVERDUE, at=now, actor=SYSTEM, from_status=case.status, clock=clock)
-        if not case.unit.effective_policy.get("auto_escalate", True):
-            return Missed(case.reference, escalated=False)
-        if routing.next_up(case, _local_today(case, now)) is None:
-            return Missed(case.reference, escalated=False)  # nobody above: stays marked for the team
+        return deadline_missed(case, now=now)
+
+
+def deadline_missed(case: Case, *, now: dt.datetime) -> Missed:
+    """Mark ``case`` (claimed by the caller, under its row lock) overdue and escalate it if its policy
+    says so and someone is above its handler."""
+    clock = clock_of(case)
+    case.overdue = True
+    record_event(case, EventKind.OVERDUE, at=now, actor=SYSTEM, from_status=case.status, clock=clock)
+    escalating = bool(case.unit.effective_policy.get("auto_escalate", True))
+    if escalating and routing.next_up(case, _local_today(case, now)) is not None:
         _escalate(case, actor=SYSTEM, note="", now=now, kind=EventKind.ESCALATED_OVERDUE)
         return Missed(case.reference, escalated=True)
+    # Not escalated (policy, or nobody above: the team sees it marked).
+    batching.save(case, ("overdue",))
+    return Missed(case.reference, escalated=False)
 
 
 # ---------------------------------------------------------------- C recusal and the no-conflict statement

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from integritas import batching
 from integritas.cases.models import Case, Event, StageStep
 
 _COPY = """
@@ -20,7 +21,7 @@ ORDER BY e.id
 def record_step(case: Case, event: Event) -> None:
     """The step for ``event`` if it ends a stage's clock (inside the event's transaction)."""
     if event.stage:
-        StageStep.objects.create(
+        step = StageStep(
             event=event,
             case=case,
             unit_id=case.unit_id,
@@ -31,6 +32,8 @@ def record_step(case: Case, event: Event) -> None:
             started_at=event.stage_started_at,
             due_at=event.stage_due_at,
         )
+        if not batching.add(step):  # a batch (the sweep) inserts it after its history row
+            step.save(force_insert=True)
 
 
 def rebuild() -> int:

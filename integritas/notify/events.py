@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection
 from django.utils import translation
 
+from integritas import batching
 from integritas.cases import routing, timeline
 from integritas.cases.models import HANDOVER_KINDS, REVIEWED_KINDS, Case, Event, EventKind, Status
 from integritas.notify import outbox
@@ -65,6 +66,9 @@ def local_today(case: Case, at: dt.datetime) -> dt.date:
 def team_members(unit: Unit | None, excluded: set[int]) -> list[Person]:
     if unit is None:
         return []
+    read = routing.team_of(unit, excluded)
+    if read is not None:
+        return read
     return list(
         Person.objects.filter(team_memberships__unit=unit, is_active=True)
         .exclude(pk__in=excluded)
@@ -98,9 +102,17 @@ def handler_title(case: Case) -> str:
 def first_time(case: Case, key: str, at: dt.datetime) -> bool:
     """Record that ``key`` was announced for the case; False if it already was (by anyone).
 
-    One statement that inserts unless the unique (case, key) row exists: no read first and no
-    savepoint; a second sender's insert waits for the first one's transaction and then does nothing.
+    Outside a batch: one statement that inserts unless the unique (case, key) row exists, with no read
+    first and no savepoint; a second sender's insert waits for the first one's transaction and then
+    does nothing.
     """
+    read = _batch_milestones(case)
+    if read is not None:  # the batch holds the case's row lock: nobody else announces it meanwhile
+        if key in read:
+            return False
+        read.add(key)
+        batching.add(Milestone(case=case, key=key, at=at))
+        return True
     table, quote = Milestone._meta.db_table, connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
@@ -110,6 +122,29 @@ def first_time(case: Case, key: str, at: dt.datetime) -> bool:
             [case.pk, key, connection.ops.adapt_datetimefield_value(at)],
         )
         return cursor.fetchone() is not None
+
+
+def _batch_milestones(case: Case) -> set[str] | None:
+    """The keys announced for ``case`` when a batch (the sweep) read them for its locked cases."""
+    current = routing.reads()
+    if current is None or batching.current() is None:
+        return None
+    known: dict[int, set[str]] = current.extra.setdefault("milestones", {})
+    return known.get(case.pk)
+
+
+def read_milestones(cases: list[Case]) -> None:
+    """Read the milestones of a batch's (locked) cases once, for ``first_time``."""
+    current = routing.reads()
+    if current is None:
+        return
+    known: dict[int, set[str]] = current.extra.setdefault("milestones", {})
+    for case in cases:
+        known[case.pk] = set()
+    for case_id, key in Milestone.objects.filter(case_id__in=[c.pk for c in cases]).values_list(
+        "case_id", "key"
+    ):
+        known[case_id].add(key)
 
 
 class Recipients:

@@ -20,11 +20,12 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integritas import batching
 from integritas.cases import content
 from integritas.cases.models import Case
 from integritas.notify import mail
 from integritas.notify.models import Notice, OutboxMessage, Role, State
-from integritas.notify.render import Rendered, case_path, language_of, render
+from integritas.notify.render import Rendered, case_path, language_of, render, render_for
 from integritas.orgs.models import Person
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,10 @@ def queue_staff_many(
     notices: list[Notice] = []
     mails: list[OutboxMessage] = []
     rendered_all: list[Rendered] = []
+    shared: dict[Any, Rendered] = {}
     for person, kind, role, context in items:
         language = language_of(person.language)
-        rendered = render(kind, language, {**context, "recipient_name": person.display_name})
+        rendered = render_for(kind, language, context, person.display_name, shared)
         rendered_all.append(rendered)
         notices.append(
             Notice(
@@ -106,8 +108,9 @@ def queue_staff_many(
                     created_at=when,
                 )
             )
-    Notice.objects.bulk_create(notices)
-    OutboxMessage.objects.bulk_create(mails)
+    if not batching.add_all([*notices, *mails]):
+        Notice.objects.bulk_create(notices)
+        OutboxMessage.objects.bulk_create(mails)
     return rendered_all
 
 
@@ -129,7 +132,7 @@ def queue_reporter(*, case: Case, kind: str, context: dict[str, Any], at: dt.dat
     # The reporter's name never goes into a mail: relays and mailboxes are not ours to protect.
     rendered = render(kind, language, {**context, "reporter_name": ""})
     payload = {"to": address, "subject": rendered.subject, "text": rendered.text, "html": rendered.html}
-    OutboxMessage.objects.create(
+    row = OutboxMessage(
         kind=kind,
         recipient_role=Role.REPORTER,
         case=case,
@@ -138,6 +141,8 @@ def queue_reporter(*, case: Case, kind: str, context: dict[str, Any], at: dt.dat
         next_attempt_at=when,
         created_at=when,
     )
+    if not batching.add(row):
+        row.save(force_insert=True)
     return True
 
 

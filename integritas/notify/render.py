@@ -21,6 +21,7 @@ from django.conf import settings
 from django.template import Context, Engine
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.html import escape
 from django.utils.translation import pgettext_lazy
 
 from integritas import timefmt
@@ -111,6 +112,30 @@ def render(kind: str, language: str, context: dict[str, Any]) -> Rendered:
             Context({**ctx, "subject": subject}, autoescape=True)
         )
     return Rendered(subject=subject, text=_tidy(body), html=html.strip() + "\n")
+
+
+NAME_MARK = "\ue000"  # stands for the recipient's name in a rendering shared by several recipients
+
+
+def render_for(
+    kind: str, language: str, context: dict[str, Any], name: str, shared: dict[Any, Rendered]
+) -> Rendered:
+    """``render`` with ``recipient_name`` = ``name``. Recipients of one message (a team) share one
+    rendering, kept in ``shared``, with their name put in its place (escaped in the HTML, as the
+    template would); a name that spacing or tidying could change is rendered on its own."""
+    if " ".join(name.split()) != name or NAME_MARK in name:
+        return render(kind, language, {**context, "recipient_name": name})
+    key = (kind, language_of(language), repr(sorted(context.items())))
+    if key not in shared:
+        shared[key] = render(kind, language, {**context, "recipient_name": NAME_MARK})
+    one = shared[key]
+    if NAME_MARK in one.subject:  # a subject is cut to length after rendering
+        return render(kind, language, {**context, "recipient_name": name})
+    return Rendered(
+        subject=one.subject,
+        text=one.text.replace(NAME_MARK, name),
+        html=one.html.replace(NAME_MARK, escape(name)),
+    )
 
 
 def _tidy(text: str) -> str:

@@ -108,11 +108,14 @@ class UnitCalendar:
         return [self.day(first + dt.timedelta(days=i)) for i in range((dt.date(year + 1, 1, 1) - first).days)]
 
 
-def deadline(unit: Unit, start: dt.datetime, days: int, kind: str) -> dt.datetime:
-    """Due instant for a clock started at ``start`` in ``unit``'s calendar and time zone."""
+def deadline(
+    unit: Unit, start: dt.datetime, days: int, kind: str, *, calendar: UnitCalendar | None = None
+) -> dt.datetime:
+    """Due instant for a clock started at ``start`` in ``unit``'s calendar and time zone (``calendar``:
+    the unit's, already read)."""
     tz = unit.tz
     local_start = start.astimezone(tz).date()
-    due_day = UnitCalendar(unit).add_days(local_start, days, kind)
+    due_day = (calendar or UnitCalendar(unit)).add_days(local_start, days, kind)
     return dt.datetime.combine(due_day, END_OF_DAY, tzinfo=tz)
 
 

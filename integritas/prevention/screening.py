@@ -53,6 +53,26 @@ def declared_parties(person_ids: Iterable[int]) -> dict[int, list[Party]]:
     """Every related party each person has declared (any of their declarations: relatives stay
     relatives), opened one by one."""
     ids = sorted(set(person_ids))
+    known = _batch_parties()
+    if known is not None:  # a batch (the sweep) opens each person's declarations once
+        missing = [pk for pk in ids if pk not in known]
+        if missing:
+            known.update(_declared_parties(missing))
+        return {pk: known[pk] for pk in ids}
+    return _declared_parties(ids)
+
+
+def _batch_parties() -> dict[int, list[Party]] | None:
+    from integritas.cases import routing
+
+    current = routing.reads()
+    if current is None:
+        return None
+    parties: dict[int, list[Party]] = current.extra.setdefault("parties", {})
+    return parties
+
+
+def _declared_parties(ids: list[int]) -> dict[int, list[Party]]:
     found: dict[int, list[Party]] = {pk: [] for pk in ids}
     if not ids:
         return found
@@ -94,6 +114,11 @@ def holder_names(position: Position | None, today: dt.date) -> list[str]:
     """Names of whoever holds the position today (definitive and acting holders)."""
     if position is None:
         return []
+    from integritas.cases import routing
+
+    read = routing.holders_of(position, today)
+    if read is not None:
+        return list(dict.fromkeys(p.display_name for p in read))
     people = Person.objects.filter(
         pk__in=Holding.objects.active_on(today).filter(position=position).values("person_id")
     )
@@ -130,6 +155,11 @@ def candidates(assignment: Any, excluded: set[int]) -> list[int]:
     team = getattr(assignment, "team", None)
     if team is None:
         return []
+    from integritas.cases import routing
+
+    read = routing.team_of(team, excluded)
+    if read is not None:
+        return [p.pk for p in read]
     return list(
         TeamMembership.objects.filter(unit=team, person__is_active=True)
         .exclude(person_id__in=excluded)
@@ -162,9 +192,16 @@ def judge_case(case: Case, assignment: Any, today: dt.date) -> Verdict:
 
 
 def record_case(case: Case, people: Iterable[int], *, skipped: bool, at: dt.datetime) -> None:
-    Screening.objects.bulk_create(
-        [Screening(case=case, person_id=pk, skipped=skipped, at=at) for pk in sorted(set(people))]
-    )
+    from integritas import batching
+    from integritas.cases import routing
+
+    chosen = sorted(set(people))
+    rows = [Screening(case=case, person_id=pk, skipped=skipped, at=at) for pk in chosen]
+    current = routing.reads()
+    if skipped and current is not None and case.pk in current.screened:
+        current.screened[case.pk].update(chosen)  # what the batch read stays what the database says
+    if not batching.add_all(rows):
+        Screening.objects.bulk_create(rows)
 
 
 def passed_over(case: Case) -> set[int]:

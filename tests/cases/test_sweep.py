@@ -21,9 +21,12 @@ import time_machine
 from django.db import connection
 from django.utils import translation
 
+from integritas.audit import chain
+from integritas.audit.models import AuditEntry
 from integritas.cases import services, timeline
 from integritas.cases.models import ActorRole, Case, CaseHandler, Event, Status, Via
 from integritas.cases.sweep import sweep
+from integritas.notify.models import Notice, OutboxMessage
 from integritas.orgs.models import Holding
 from tests.factories import make_org, reload, submit
 
@@ -317,7 +320,9 @@ def make_overdue_cases(count: int) -> tuple[object, list[Case]]:
     return org, cases
 
 
-def run_sweeps_in_threads(threads: int, now: dt.datetime) -> tuple[list, list[BaseException]]:
+def run_sweeps_in_threads(
+    threads: int, now: dt.datetime, batch: int = 500
+) -> tuple[list, list[BaseException]]:
     barrier = threading.Barrier(threads)
     results: list = []
     errors: list[BaseException] = []
@@ -326,7 +331,7 @@ def run_sweeps_in_threads(threads: int, now: dt.datetime) -> tuple[list, list[Ba
     def work() -> None:
         try:
             barrier.wait(timeout=30)
-            outcome = sweep(now=now)
+            outcome = sweep(now=now, batch=batch)
             with lock:
                 results.append(outcome)
         except BaseException as exc:  # reported to the test thread
@@ -354,6 +359,15 @@ def assert_escalated_exactly_once(org, cases: list[Case], results: list, caplog)
         assert event_names(case).count("escalated_overdue") == 1
         assert event_names(case).count("overdue") == 1
         assert CaseHandler.objects.filter(case=case, person=org.principal).count() == 1
+        # Each mail once: the new handler's, the reporter's; each audit entry once.
+        assert OutboxMessage.objects.filter(case=case, kind="assigned", recipient=org.principal).count() == 1
+        assert Notice.objects.filter(case=case, kind="assigned", person=org.principal).count() == 1
+        assert OutboxMessage.objects.filter(case=case, kind="reporter_status").count() == 1
+        assert (
+            AuditEntry.objects.filter(case_reference=case.reference, action="case.escalated_overdue").count()
+            == 1
+        )
+    assert chain.verify(anchor_file=False)[0]
     failures = [
         r for r in caplog.records if r.name == "integritas.cases.sweep" and r.levelno >= logging.ERROR
     ]
@@ -362,10 +376,10 @@ def assert_escalated_exactly_once(org, cases: list[Case], results: list, caplog)
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("threads", [2, 4])
-def test_concurrent_sweeps_escalate_each_case_exactly_once(caplog, threads):
+@pytest.mark.parametrize("threads, batch", [(2, 500), (4, 500), (3, 4)])
+def test_concurrent_sweeps_escalate_each_case_exactly_once(caplog, threads, batch):
     org, cases = make_overdue_cases(20)
-    results, errors = run_sweeps_in_threads(threads, SWEEP_AT)
+    results, errors = run_sweeps_in_threads(threads, SWEEP_AT, batch)
     assert errors == []
     assert len(results) == threads
     assert_escalated_exactly_once(org, cases, results, caplog)
