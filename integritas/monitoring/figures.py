@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db.models import BooleanField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
@@ -245,15 +243,18 @@ def by_child(s: Scope) -> list[tuple[Unit, int]]:
     return [(s.unit, own), *found] if own else found
 
 
-def _steps(s: Scope) -> QuerySet[StageStep]:
-    done = reduce(or_, (Q(stage=stage, kind__in=kinds) for stage, kinds in DONE_KINDS.items()))
-    return s.rows(StageStep.objects.filter(done), created="case_created_at")
+def _steps(s: Scope, stage: str | None = None) -> QuerySet[StageStep]:
+    """The steps in scope that did a stage's work (of one stage, or of every stage: then the kinds of
+    all stages, paired with their stage by the caller). Conditions the index serves alone: no OR."""
+    stages = [stage] if stage else list(DONE_KINDS)
+    kinds = sorted({kind for name in stages for kind in DONE_KINDS[Stage(name)]})
+    return s.rows(StageStep.objects.filter(stage__in=stages, kind__in=kinds), created="case_created_at")
 
 
 def _step_counts(s: Scope) -> dict[str, dict[str, int]]:
     rows = (
         _steps(s)
-        .values("stage")
+        .values("stage", "kind")
         .annotate(
             # (A filtered count needs a column: ``at`` is never null and is in the index.)
             done=Count("at", filter=Q(due_at__isnull=False)),
@@ -264,7 +265,9 @@ def _step_counts(s: Scope) -> dict[str, dict[str, int]]:
     )
     found = {str(stage): {"done": 0, "on_time": 0, "timed": 0} for stage in DONE_KINDS}
     for row in rows:
-        found[row["stage"]] = {key: row[key] for key in ("done", "on_time", "timed")}
+        if row["kind"] in DONE_KINDS[Stage(row["stage"])]:
+            for key in ("done", "on_time", "timed"):
+                found[row["stage"]][key] += row[key]
     return found
 
 
@@ -297,7 +300,7 @@ def median_days(s: Scope, counts: dict[str, dict[str, int]] | None = None) -> di
         if not n:
             found[str(stage)] = None
             continue
-        steps = _steps(s).filter(stage=stage, started_at__isnull=False).annotate(elapsed=elapsed)
+        steps = _steps(s, stage).filter(started_at__isnull=False).annotate(elapsed=elapsed)
         middle = list(
             steps.order_by("elapsed", "event_id").values_list("started_at", "at")[(n - 1) // 2 : n // 2 + 1]
         )
@@ -310,11 +313,12 @@ def follow_ups(s: Scope, now: dt.datetime) -> dict[str, int]:
     today = now.astimezone(s.unit.tz).date()
     # (The aggregates' names differ from the columns': Django refuses an alias that shadows a field.)
     row = s.rows(FollowUp.objects.all(), created="case_created_at").aggregate(
+        # (``due_date`` is never null and is in the index: the counts read the index alone.)
         n_total=Count("*"),
-        n_done=Count("pk", filter=Q(done=True)),
-        n_cancelled=Count("pk", filter=Q(cancelled=True)),
-        n_open=Count("pk", filter=Q(done=False, cancelled=False)),
-        n_overdue=Count("pk", filter=Q(done=False, cancelled=False, due_date__lt=today)),
+        n_done=Count("due_date", filter=Q(done=True)),
+        n_cancelled=Count("due_date", filter=Q(cancelled=True)),
+        n_open=Count("due_date", filter=Q(done=False, cancelled=False)),
+        n_overdue=Count("due_date", filter=Q(done=False, cancelled=False, due_date__lt=today)),
     )
     return {key.removeprefix("n_"): value for key, value in row.items()}
 
