@@ -5,10 +5,10 @@ reads as its HTTP shape plus one service call."""
 from __future__ import annotations
 
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from integritas.api.bodies import json_or_multipart
 from integritas.errors import Invalid, Problem
@@ -69,15 +69,6 @@ def json_object(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Invalid({"body": Problem("not_object")})
     return data
-
-
-def file_response(body: bytes, content_type: str, name: str) -> HttpResponse:
-    """A generated file (PDF, XLSX) as a download under ``name``, never kept by a cache."""
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def binary_answer(description: str, *content_types: str) -> dict[str, Any]:

@@ -9,17 +9,16 @@ from ninja import Query, Router, Schema
 from ninja import Status as Reply
 
 from integritas.api import schemas as s
-from integritas.api.common import binary_answer, file_response
+from integritas.api.common import binary_answer
 from integritas.api.staff import bearer, me_of
 from integritas.errors import Invalid, Problem
+from integritas.http import file_response
 from integritas.monitoring import report, services, transparency
 from integritas.monitoring.periods import parse_period
 
 router = Router(tags=["monitoring"])
 ERR = s.ErrorOut
 FILE_ANSWER = binary_answer("The report as PDF or XLSX", *report.FORMATS.values())
-# The pages answer their files with it too, under this name.
-attachment = file_response
 
 
 class EvaluationQuery(Schema):

@@ -21,7 +21,6 @@ from integritas.api import schemas as s
 from integritas.api.bodies import json_or_multipart
 from integritas.api.common import (
     binary_answer,
-    file_response,
     find,
     json_body,
     json_object,
@@ -31,7 +30,7 @@ from integritas.api.common import (
 from integritas.api.staff import bearer, me_of
 from integritas.cases.evidence import Download, check_files
 from integritas.errors import Forbidden, Invalid, NotFound, Problem
-from integritas.http import attachment
+from integritas.http import attachment, file_response
 from integritas.orgs.models import Person, Unit
 from integritas.prevention import (
     access,

@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import RequestFactory
 
-from integritas.api.common import binary_answer, file_response, find, json_object, json_request, page
+from integritas.api.common import binary_answer, find, json_object, json_request, page
 from integritas.errors import Invalid, Malformed
+from integritas.http import file_response
 from integritas.orgs.models import Unit
 from tests.factories import make_unit
 
@@ -78,11 +79,11 @@ def test_json_object_refuses_a_list_naming_the_body():
         json_object(RequestFactory().post("/api/v1/things", data="{", content_type="application/json"))
 
 
-def test_a_file_answer_is_a_private_download_under_its_name():
+def test_a_file_answer_is_a_private_download_under_its_name_with_an_ascii_fallback():
     response = file_response(b"%PDF", "application/pdf", "surat pernyataan é.pdf")
     assert response.content == b"%PDF" and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        "attachment; filename=\"surat pernyataan é.pdf\"; filename*=UTF-8''surat%20pernyataan%20%C3%A9.pdf"
+        "attachment; filename=\"surat pernyataan ?.pdf\"; filename*=UTF-8''surat%20pernyataan%20%C3%A9.pdf"
     )
     assert response["Cache-Control"] == "no-store" and response["X-Content-Type-Options"] == "nosniff"
 

@@ -207,7 +207,7 @@ def _input_error(request: HttpRequest, person: Person) -> HttpResponseBase | Non
 @staff_required
 def report_file(request: HttpRequest) -> HttpResponseBase:
     """The evaluation report of the dashboard's unit and period, as PDF or XLSX (the API's file)."""
-    from integritas.api.monitoring import attachment
+    from integritas.http import file_response
 
     person = person_of(request)
     if not access.team_units(person):
@@ -221,7 +221,7 @@ def report_file(request: HttpRequest) -> HttpResponseBase:
         return team_only(request)
     unit, period = found
     built = report.build(unit, period, person)
-    return attachment(report.render(built, fmt), report.FORMATS[fmt], report.filename(built, fmt))
+    return file_response(report.render(built, fmt), report.FORMATS[fmt], report.filename(built, fmt))
 
 
 @staff_required

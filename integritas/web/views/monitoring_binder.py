@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integritas.api.monitoring import attachment
 from integritas.errors import DomainError
+from integritas.http import file_response
 from integritas.monitoring import binder, services
 from integritas.monitoring.models import EvidenceFile, EvidenceKind
 from integritas.orgs.models import Unit
@@ -114,7 +114,7 @@ def binder_page(request: HttpRequest, unit: Unit, year: int) -> HttpResponse:
 @_of_unit_year
 def binder_download(request: HttpRequest, unit: Unit, year: int) -> HttpResponse:
     body = binder.binder_zip(unit, year, person_of(request))
-    return attachment(body, "application/zip", f"berkas-zi-wbk-{unit.code}-{year}.zip")
+    return file_response(body, "application/zip", f"berkas-zi-wbk-{unit.code}-{year}.zip")
 
 
 @staff_required
@@ -124,4 +124,4 @@ def evidence_download(request: HttpRequest, file_id: int) -> HttpResponse:
     row = EvidenceFile.objects.filter(pk=file_id).select_related("unit").first()
     if row is None or not access.oversees_unit(person_of(request), row.unit):
         return render(request, "web/staff/not_found.html", status=404)
-    return attachment(binder.content_of(row), row.content_type, row.name)
+    return file_response(binder.content_of(row), row.content_type, row.name)

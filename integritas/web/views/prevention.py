@@ -25,10 +25,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from integritas.api.monitoring import attachment
 from integritas.cases.access import team_unit_ids
 from integritas.cases.models import Category
 from integritas.errors import DomainError, Forbidden, Invalid, NotFound, WrongState
+from integritas.http import file_response
 from integritas.notify.render import format_date, format_local
 from integritas.orgs.models import Person, Unit
 from integritas.prevention import access, declarations, documents
@@ -352,7 +352,7 @@ def declaration_statement(request: HttpRequest, year: str) -> HttpResponse:
     if row is None:
         return not_found(request)
     pdf = documents.statement_pdf(row, person)
-    return attachment(pdf, "application/pdf", f"surat-pernyataan-{owner.username}-{year}.pdf")
+    return file_response(pdf, "application/pdf", f"surat-pernyataan-{owner.username}-{year}.pdf")
 
 
 @with_units(team_units_tree)

@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy
 
 from integritas.cases.models import DecisionKind
 from integritas.errors import DomainError, Invalid, NotFound
+from integritas.http import file_response
 from integritas.orgs.models import Holding, Person, Position, Unit
 from integritas.prevention import access, agendas, documents, riskmap, selectors
 from integritas.prevention.common import holdings_today
 from integritas.web.forms_staff import show_invalid
 from integritas.web.views.prevention import (
-    attachment,
     me,
     outcome_of,
     staff_only,
@@ -256,7 +256,7 @@ def agenda_minutes(request: HttpRequest, agenda_id: str) -> HttpResponse:
 def agenda_minutes_pdf(request: HttpRequest, agenda_id: str) -> HttpResponse:
     person = me(request)
     agenda = access.get_agenda_for(person, agenda_id)
-    return attachment(
+    return file_response(
         documents.minutes_pdf(agenda, person), "application/pdf", f"notulen-agenda-{agenda.pk}.pdf"
     )
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from integritas import http
 from integritas.cases.evidence import Download, check_files
 from integritas.cases.models import DecisionKind
+from integritas.http import file_response
 from integritas.orgs.models import Person, Unit
 from integritas.prevention import access, conflicts, exports, gratifications
 from integritas.prevention.common import holdings_today, home_unit
@@ -32,7 +33,6 @@ from integritas.prevention.models import (
     Occasion,
 )
 from integritas.web.views.prevention import (
-    attachment,
     day,
     me,
     rupiah,
@@ -260,7 +260,7 @@ def gratification_export(request: HttpRequest, person: Person, units: list[Unit]
         rows = rows.filter(status=status)
     body = exports.gol_workbook(list(rows), actor=person, unit=unit)
     stamp = timezone.now().astimezone(unit.tz).strftime("%Y%m%d")
-    return attachment(body, XLSX, f"gratifikasi-{unit.code}-{stamp}.xlsx")
+    return file_response(body, XLSX, f"gratifikasi-{unit.code}-{stamp}.xlsx")
 
 
 # ---------------------------------------------------------------- self-declared conflicts
