@@ -179,8 +179,9 @@ def record(
     """Append one entry. Joins the caller's transaction, so the entry exists iff the change does.
 
     Inside :func:`appended_at_end` the entry is only queued: it gets its number and hash (and is
-    written) when that block ends, so ``seq`` is not known before. Once the transaction commits, the
-    entry's number and hash are appended to the anchor file.
+    written) when that block ends, so ``seq`` is not known before; inside a batch of the sweep
+    (``integritas.batching``) it is chained with the batch's other entries when the batch is written.
+    Once the transaction commits, the entry's number and hash are appended to the anchor file.
     """
     at = at or timezone.now()
     # JSON round trip: the stored value is what gets hashed, whatever the database does with types.
@@ -194,7 +195,7 @@ def record(
     if pending is not None:  # a batch (the sweep) chains its entries together (``append_many``)
         pending.audit.append(entry)
         return entry
-    queue = _batch.get()
+    queue = _queue.get()
     if queue is not None:
         from integritas.audit import anchor
 
@@ -265,11 +266,11 @@ def _append(entries: list[AuditEntry]) -> None:
 
 
 @dataclass
-class _Batch:
+class _Queue:
     queued: list[tuple[AuditEntry, Callable[[], None]]] = field(default_factory=list)
 
 
-_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
+_queue: ContextVar[_Queue | None] = ContextVar("audit_queue", default=None)
 
 
 @contextmanager
@@ -284,17 +285,17 @@ def appended_at_end() -> Iterator[None]:
     with it, as a written entry would be. ``seq`` and ``hash`` of the queued entries are set at the end.
     """
     connection = transaction.get_connection()
-    if _batch.get() is not None or not connection.in_atomic_block:
+    if _queue.get() is not None or not connection.in_atomic_block:
         yield
         return
-    batch = _Batch()
-    token = _batch.set(batch)
+    queue = _Queue()
+    token = _queue.set(queue)
     try:
         yield
     finally:
-        _batch.reset(token)
+        _queue.reset(token)
     live = {id(func) for _, func, _ in connection.run_on_commit}
-    entries = [entry for entry, marker in batch.queued if id(marker) in live]
+    entries = [entry for entry, marker in queue.queued if id(marker) in live]
     if entries and not connection.needs_rollback:
         _append(entries)
 
