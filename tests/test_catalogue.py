@@ -21,6 +21,7 @@ ERROR_CLASSES = {
 RAISE_CODE = re.compile(r"raise (\w+)\(\s*\"([^\"]*)\"")
 RAISE_REASON = re.compile(r"(\w+)\(\s*reason=\"([a-z_]+)\"")
 PROBLEM = re.compile(r"Problem\(\s*\"([^\"]*)\"")
+NOT_FOUND_KW = re.compile(r"\bnot_found=\"([a-z_]+)\"")  # an error code handed to a helper that raises it
 CHECKER = re.compile(r"(?:\.fail\(\s*[^,()]+,\s*|missing=)\"([a-z_]+)\"")
 # Where the core's helpers name problem codes indirectly.
 CODE = re.compile(r"[a-z][a-z0-9_]*")
@@ -61,6 +62,7 @@ def test_every_code_raised_has_its_words(path):
     for code in PROBLEM.findall(text) + CHECKER.findall(text):
         if CODE.fullmatch(code) and code not in PROBLEMS:
             missing.append(code)
+    missing += [code for code in NOT_FOUND_KW.findall(text) if code not in ERRORS]
     assert not missing, missing
 
 

@@ -222,13 +222,13 @@ def _code_unusable(p: _Problems, spec: Any, seen: set[str]) -> bool:
     return False
 
 
-def _check_existing(p: _Problems, spec: Any, row: Any, *, taken_as: str | None, missing: str) -> None:
+def _check_existing(p: _Problems, spec: Any, row: Any, *, taken_as: str | None, not_found: str) -> None:
     """A spec against the stored rows: a create needs its code free (also of a code differing only
-    in case, ``taken_as``), an update needs its row."""
+    in case, ``taken_as``), an update needs its row (``not_found``: the error's code when it is missing)."""
     if spec.mode == "create" and row is not None:
         p.add(spec.ref, "code", Problem("code_taken", value=spec.code))
     elif spec.mode == "update" and row is None:
-        raise NotFound(missing)
+        raise NotFound(not_found)
     elif row is None and taken_as is not None:
         p.add(spec.ref, "code", Problem("code_taken", value=taken_as))
 
@@ -277,7 +277,7 @@ def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") ->
         unit = by_code.get(spec.code)
         other = by_upper.get(spec.code.upper())
         _check_existing(
-            p, spec, unit, taken_as=other if other != spec.code else None, missing="unit_not_found"
+            p, spec, unit, taken_as=other if other != spec.code else None, not_found="unit_not_found"
         )
         if spec.parent and spec.parent not in in_batch and spec.parent not in by_code:
             p.add(spec.ref, "parent", Problem("unknown_unit_code", value=spec.parent))
@@ -458,7 +458,7 @@ def positions_save(*, actor: Actor, specs: Sequence[PositionSpec], via: str = "p
     units = _rows_by_key(Unit, "code", {s.unit for s in specs}, ("id",))
     for spec in specs:
         position = existing.get(spec.code)
-        _check_existing(p, spec, position, taken_as=taken.get(spec.code), missing="position_not_found")
+        _check_existing(p, spec, position, taken_as=taken.get(spec.code), not_found="position_not_found")
         if spec.unit not in units:
             p.add(spec.ref, "unit", Problem("unknown_unit_code", value=spec.unit))
         if spec.reports_to and spec.reports_to not in codes and spec.reports_to not in existing:
