@@ -11,6 +11,7 @@ from django.db import close_old_connections, connection, transaction
 from integritas.audit.chain import appended_at_end, record, verify
 from integritas.audit.models import AuditEntry, AuditHead
 from integritas.cases import routing
+from tests.concurrency import at_once
 from tests.factories import submit
 
 
@@ -104,24 +105,12 @@ def test_reports_filed_at_once_all_land_in_one_whole_chain():
     org = make_org()
     before = AuditEntry.objects.count()
     refs: list[str] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(8)
 
     def file_reports() -> None:
-        try:
-            start.wait()
-            for _ in range(3):
-                refs.append(submit(org.school, org.p_teacher).case.reference)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
+        for _ in range(3):
+            refs.append(submit(org.school, org.p_teacher).case.reference)
 
-    threads = [threading.Thread(target=file_reports) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    errors = at_once(8, file_reports, timeout=300)
     assert connection.vendor == "postgresql"
     assert errors == []
     assert len(set(refs)) == 24

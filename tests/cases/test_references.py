@@ -4,14 +4,14 @@ from gaps that a hidden case exists, and no counter row is locked while reports 
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from integritas.cases import receipts
 from integritas.cases.models import Case
 from tests.cases.chain import NOW
+from tests.concurrency import at_once
 from tests.factories import submit
 
 FORMAT = re.compile(r"BK-2026-[0-9]{6}")
@@ -50,24 +50,12 @@ def test_concurrent_reports_get_unique_references_without_waiting_on_each_other(
 
     org = make_org()
     refs: list[str] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(6)
 
     def file_reports() -> None:
-        try:
-            start.wait()
-            for _ in range(2):
-                refs.append(submit(org.school, org.p_teacher, files=[]).case.reference)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
+        for _ in range(2):
+            refs.append(submit(org.school, org.p_teacher, files=[]).case.reference)
 
-    threads = [threading.Thread(target=file_reports) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = at_once(6, file_reports)
     assert connection.vendor == "postgresql"
     assert errors == []
     assert len(refs) == 12 and len(set(refs)) == 12

@@ -18,6 +18,7 @@ from integritas.cases.receipts import receipt_hash
 from integritas.scheduler import run_jobs_once
 from integritas.web.models import ReportToken, WebSession
 from integritas.web.sessions import purge_expired
+from tests.concurrency import at_once
 from tests.factories import PASSWORD, submit
 from tests.web.portal import form_data, portal_org, receipt_on, text_of, visible
 
@@ -187,32 +188,16 @@ def test_a_form_with_errors_keeps_its_token_and_a_new_form_gets_a_new_one(client
 @pytest.mark.django_db(transaction=True)
 def test_two_posts_of_one_form_at_the_same_moment_file_one_report():
     """A double tap on a slow connection: both posts arrive together; one case, one receipt for both."""
-    import threading
-
-    from django.db import close_old_connections
 
     portal_org()
     token = form_token(Client())
-    start = threading.Barrier(2)
     answers: list[tuple[Client, int]] = []
-    errors: list[BaseException] = []
 
     def tap() -> None:
         browser = Client()
-        try:
-            data = form_data(form_token=token)
-            start.wait()
-            answers.append((browser, browser.post("/lapor/SMPN1/", data).status_code))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
+        answers.append((browser, browser.post("/lapor/SMPN1/", form_data(form_token=token)).status_code))
 
-    taps = [threading.Thread(target=tap) for _ in range(2)]
-    for thread in taps:
-        thread.start()
-    for thread in taps:
-        thread.join(timeout=120)
+    errors = at_once(2, tap)
     assert errors == []
     assert sorted(status for _, status in answers) == [302, 302]
     assert Case.objects.count() == 1
