@@ -139,7 +139,7 @@ class Writer:
         "cases_case": (
             "id reference unit_id status subject_position_id decision_kind decision_date anonymous reporter_person_id "
             "wrapped_key sealed receipt_hash handler_position_id handler_person_id handler_team_id level "
-            "stage_started_at due_at overdue conclusion review_decision outcome created_at concluded_at "
+            "stage_started_at due_at overdue reminded conclusion review_decision outcome created_at concluded_at "
             "reviewed_at closed_at"
         ),
         "cases_casecategory": "case_id code unit_id created_at",
@@ -276,11 +276,16 @@ def build_cases(total: int, seed: int) -> None:
             outcome = decision[2]
         if status == "review":
             concluded = stage_started
+        # Which reminder of the current stage went out: the same milestones as written below, so the
+        # first tick after the build finds nothing to catch up on (``Case.reminded`` is their hint).
+        reminded = 0
+        if stage_started is not None and due is not None:
+            reminded = 2 if due < now + dt.timedelta(days=1) else 1 if due < now + dt.timedelta(days=3) else 0
         writer.add(
             "cases_case",
             pk, reference, school, status, subject, rng.choice(DECISIONS), created.date(), n % 7 == 0, None,
             bytes(template.wrapped_key), bytes(template.sealed), os.urandom(32).hex(),
-            handler_position, handler_person, handler_team, level, stage_started, due, False,
+            handler_position, handler_person, handler_team, level, stage_started, due, False, reminded,
             conclusion, review_decision, outcome, created, concluded, reviewed, closed,
         )  # fmt: skip
         codes = [rng.choice(CATEGORIES)]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.server import cli_env, free_port, scratch_database
@@ -33,6 +34,17 @@ def test_build_and_run_a_small_data_set(tmp_path):
         assert built.returncode == 0, built.stdout + built.stderr
         assert "import-org of 19 units" in built.stdout
         assert "ready: 1,500 cases" in built.stdout
+        # Each case's reminder hint says which of its current stage's milestones the builder wrote, so
+        # the first scheduler tick after a build has nothing to catch up on.
+        with psycopg.connect(url) as conn:
+            wrong = conn.execute(
+                """SELECT count(*) FROM cases_case c WHERE c.reminded <> (
+                     SELECT count(*) FROM notify_milestone m WHERE m.case_id = c.id AND m.key IN (
+                       'deadline_soon:' || to_char(c.stage_started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00',
+                       'deadline_today:' || to_char(c.stage_started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00'))"""
+            ).fetchone()
+            reminded = conn.execute("SELECT count(*) FROM cases_case WHERE reminded > 0").fetchone()
+        assert wrong == (0,) and reminded is not None and reminded[0] > 0, (wrong, reminded)
 
         ran = bench("run", "--requests", "2", "--intake", "4", "--port", str(free_port()), env=env)
         assert ran.returncode == 0, ran.stdout + ran.stderr
