@@ -348,9 +348,20 @@ def build_cases(total: int, seed: int) -> None:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
             )
+        # The team already heard of the open follow-up actions that fell due before the build (their
+        # milestone, keyed by the action's id, which COPY has just given them).
+        cursor.execute(FOLLOW_UPS_HEARD, [now])
     elapsed = time.perf_counter() - started
     print(f"{total:,} cases written in {elapsed:.0f} s", flush=True)
     Person.objects.filter(username__in=[]).exists()
+
+
+FOLLOW_UPS_HEARD = """
+INSERT INTO notify_milestone (case_id, key, at)
+SELECT f.case_id, 'follow_up_due:' || f.id, %s FROM cases_followup f JOIN cases_case c ON c.id = f.case_id
+WHERE NOT f.done AND NOT f.cancelled AND c.status = 'follow_up' AND f.due_date <= CURRENT_DATE + 1
+ON CONFLICT (case_id, key) DO NOTHING
+"""
 
 
 def _cumulative(count: int) -> list[float]:

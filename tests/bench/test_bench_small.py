@@ -44,6 +44,17 @@ def test_build_and_run_a_small_data_set(tmp_path):
                        'deadline_today:' || to_char(c.stage_started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00'))"""
             ).fetchone()
             reminded = conn.execute("SELECT count(*) FROM cases_case WHERE reminded > 0").fetchone()
+            # and so did the open follow-up actions already due.
+            unheard = conn.execute(
+                """SELECT count(*) FROM cases_followup f JOIN cases_case c ON c.id = f.case_id
+                   WHERE NOT f.done AND NOT f.cancelled AND c.status = 'follow_up' AND f.due_date < CURRENT_DATE
+                   AND NOT EXISTS (SELECT 1 FROM notify_milestone m
+                                   WHERE m.case_id = f.case_id AND m.key = 'follow_up_due:' || f.id)"""
+            ).fetchone()
+            heard = conn.execute(
+                "SELECT count(*) FROM notify_milestone WHERE key LIKE 'follow_up_due:%'"
+            ).fetchone()
+        assert unheard == (0,) and heard is not None and heard[0] > 0, (unheard, heard)
         assert wrong == (0,) and reminded is not None and reminded[0] > 0, (wrong, reminded)
 
         ran = bench("run", "--requests", "2", "--intake", "4", "--port", str(free_port()), env=env)
