@@ -49,7 +49,9 @@ def test_the_district_team_types_a_unit_on_a_phone_without_javascript(new_contex
     page.get_by_role("button", name=T("Show")).click()
     message = T("No unit of your team has this code or name: “%(typed)s”.") % {"typed": "SMP Negeri 9 Entah"}
     expect(page.get_by_role("alert")).to_contain_text(message)
-    expect(page.get_by_role("link", name=re.compile(re.escape(message)))).to_have_attribute("href", "#id_unit")
+    expect(page.get_by_role("link", name=re.compile(re.escape(message)))).to_have_attribute(
+        "href", "#id_unit"
+    )
     expect(field(page, "Unit")).to_have_value("SMP Negeri 9 Entah")
     assert_fits_phone(page)
     screenshot(page, "team-cases-unknown-unit-phone")
