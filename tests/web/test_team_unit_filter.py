@@ -4,12 +4,15 @@ units just below the one shown as links; a unit is only ever found among the vie
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from integritas.cases import unit_filter
 from tests.factories import add_team, make_person, make_unit, submit
@@ -197,3 +200,30 @@ def test_the_team_page_queries_do_not_grow_with_the_units(org, monkeypatch, mode
     if mode == "select":
         monkeypatch.setattr(unit_filter, "SHORT_LIST", 1000)
     assert counted() == few
+
+
+@pytest.mark.postgres
+def test_the_team_list_is_counted_from_an_index_alone(org, schools, monkeypatch):
+    """The count under the team's list (up to 1,000) is read from ``case_unit_status_cover`` alone,
+    never the table: the visibility rule's columns (here the viewer's own position as a possible
+    subject) are in it. At 1M a district's count read ~30,000 rows of the table for it."""
+    from integritas.web.views import queues
+
+    monkeypatch.setattr(queues, "PAGE_SIZE", 1)  # a next page: the list is counted
+    add_team(org.district, org.kabid)  # a team member who is a possible subject
+    with time_machine.travel(timezone.now() + dt.timedelta(days=60), tick=False):  # every triage late
+        client = signed_in(org.kabid)
+        client.get("/kasus/semua/")  # the session's first request may write (last seen, language)
+        for params in ({}, {"overdue": "on"}):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/kasus/semua/", params).status_code == 200
+            counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*) FROM (SELECT")]
+            assert len(counts) == 1 and "subject_position_id" in counts[0], params
+            with connection.cursor() as cursor:
+                for scan in ("seqscan", "bitmapscan"):  # as on a large table: an index, stopping early
+                    cursor.execute(f"SET LOCAL enable_{scan} = off")
+                cursor.execute("EXPLAIN " + counts[0])
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                for scan in ("seqscan", "bitmapscan"):
+                    cursor.execute(f"RESET enable_{scan}")
+            assert "Index Only Scan using case_unit_status_cover" in plan, plan
