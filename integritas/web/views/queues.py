@@ -171,7 +171,8 @@ def _row_queryset(ordered: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def _labels() -> dict[str, str]:
-    """The column headings, also written beside each cell on a narrow screen: translated once a page."""
+    """The column headings (also written beside each cell on a narrow screen) and the words of the
+    cells: translated once a page, not once a row."""
     return {
         "reference": gettext("Reference"),
         "unit": gettext("Unit"),
@@ -181,6 +182,10 @@ def _labels() -> dict[str, str]:
         "level": gettext("Level"),
         "deadline": gettext("Deadline"),
         "categories": gettext("Categories"),
+        "unread": gettext("New message from the reporter"),
+        "undetermined": gettext("not yet determined"),
+        "no_deadline": gettext("none"),
+        "overdue": gettext("Overdue"),
     }
 
 
