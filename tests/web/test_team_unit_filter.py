@@ -227,3 +227,14 @@ def test_the_team_list_is_counted_from_an_index_alone(org, schools, monkeypatch)
                 for scan in ("seqscan", "bitmapscan"):
                     cursor.execute(f"RESET enable_{scan}")
             assert "Index Only Scan using case_unit_status_cover" in plan, plan
+
+
+def test_the_unit_search_keeps_to_the_units_it_is_given(org, schools):
+    """``orgs.search.search(within=…)``: the public search's matching, among some units only."""
+    from integritas.orgs import search
+
+    everywhere = {u.code for u in search.search("SMP Negeri")}
+    assert {"SMPN1", "SMPN7-LAIN"} <= everywhere
+    mine = {u.code for u in search.search("SMP Negeri", within={org.school.pk, schools["sd"].pk})}
+    assert mine == {"SMPN1"}
+    assert search.search("Rahasia", within={org.school.pk}) == []
