@@ -322,7 +322,14 @@ class Case(models.Model):
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["handler_person", "status", "due_at"], name="case_handler_queue"),
             models.Index(fields=["handler_team", "status"], name="case_team_queue"),
-            models.Index(fields=["unit", "status"], name="case_unit_status"),
+            # The team list counts its cases (up to 1,000) from this index alone: the columns of the
+            # visibility rule (the subject's position, the filing time) and of its filters are included,
+            # so PostgreSQL never reads the table for it (it read ~30,000 rows for a district at 1M).
+            models.Index(
+                fields=["unit", "status"],
+                include=["subject_position", "overdue", "due_at", "created_at"],
+                name="case_unit_status_cover",
+            ),
             # The monitoring figures of a subtree and period read the case's state from this index
             # alone (an index-only scan on PostgreSQL; SQLite ignores the included columns).
             models.Index(

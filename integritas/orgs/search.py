@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import Count, Max
@@ -123,8 +124,9 @@ post_save.connect(forget_directory, sender=Unit, dispatch_uid="integritas-unit-s
 post_delete.connect(forget_directory, sender=Unit, dispatch_uid="integritas-unit-search-delete")
 
 
-def search(q: str, *, limit: int = 50) -> list[Unit]:
-    """The units a search finds, best first (at most ``limit``)."""
+def search(q: str, *, limit: int = 50, within: Collection[int] | None = None) -> list[Unit]:
+    """The units a search finds, best first (at most ``limit``); only units whose id is in ``within``
+    when it is given (the units a member of staff may filter their cases by)."""
     query = words(q)
     if not query:
         return []
@@ -132,6 +134,8 @@ def search(q: str, *, limit: int = 50) -> list[Unit]:
     phrase = " ".join(query)
     found: list[Found] = []
     for unit_id, code, name_words, unit_words in _directory():
+        if within is not None and unit_id not in within:
+            continue
         if not _matches(query, unit_words):
             continue
         score = (

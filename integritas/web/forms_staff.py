@@ -120,8 +120,34 @@ class CaseFilterForm(StaffForm):
         cast(forms.ChoiceField, self.fields["unit"]).choices = [("", _("All units")), *units]
 
 
-class TeamFilterForm(CaseFilterForm):
+class TeamFilterForm(StaffForm):
+    """The team list's filters. The unit is typed (its code or its name) and found among the team's
+    units by the view (``cases.unit_filter``): an inspectorate's team has 10,000 of them. When there
+    are only a few (``units`` given), they are offered in a select instead."""
+
+    state = forms.ChoiceField(label=_("State"), required=False)
+    unit = forms.CharField(
+        label=_("Unit"),
+        required=False,
+        max_length=255,
+        help_text=_("The code or the name of the unit. Includes the units below it."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     overdue = forms.BooleanField(label=_("Only overdue cases"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        states: list[tuple[str, Any]],
+        units: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", _("All states")), *states]
+        if units is not None:
+            field = self.fields["unit"]
+            field.help_text = _("Includes the units below it.")
+            field.widget = forms.Select(choices=[("", _("All units")), *units])
 
 
 # ---------------------------------------------------------------- the actions of the procedure

@@ -64,6 +64,9 @@ ORG: dict[str, Any] = {
          "timezone": "Asia/Jakarta", "work_week": "mon-fri"},
         {"code": "SMPN1-UJI", "name": "SMP Negeri 1 Sukamaju", "parent": "DISDIK-UJI",
          "work_week": "mon-sat", "policy": {"require_evidence": True, "allow_anonymous": False}},
+        # More units than the team list's select offers: the district's team types its unit there.
+        *({"code": f"SDN{n}-MEKAR", "name": f"SD Negeri {n} Mekarsari", "parent": "DISDIK-UJI"}
+          for n in range(1, 31)),
     ],
     "positions": [
         {"code": "KABID-UJI", "unit": "DISDIK-UJI", "title": "Kepala Bidang Pembinaan SMP", "reports_to": None},

@@ -1,5 +1,6 @@
-"""The unit filter's select writes its options directly (a province has 10,000 units): the same
-HTML as Django's own select, escaped, with the chosen option selected."""
+"""The unit filter's select of "my cases" writes its options directly: the same HTML as Django's own
+select, escaped, with the chosen option selected. (The team list types its unit instead:
+tests/web/test_team_unit_filter.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 
 from django import forms
 
-from integritas.web.forms_staff import TeamFilterForm
+from integritas.web.forms_staff import CaseFilterForm
 
 
 def _normal(html: str) -> str:
@@ -16,7 +17,7 @@ def _normal(html: str) -> str:
 
 def test_unit_select_is_djangos_select_written_faster():
     units = [("SMP-01", 'SMP "Satu" <1> & Co'), ("B&1", "B'")]
-    form = TeamFilterForm({"unit": "B&1"}, units=units, states=[("closed", "Closed")])
+    form = CaseFilterForm({"unit": "B&1"}, units=units, states=[("closed", "Closed")])
     assert form.is_valid()
     fast = str(form["unit"])
     form.fields["unit"].widget = forms.Select(choices=form.fields["unit"].choices)

@@ -20,7 +20,7 @@ from integritas.cases.models import Evidence, FollowUp, NoConflictConfirmation, 
 from integritas.orgs import totp
 from integritas.orgs.auth import totp_begin, totp_confirm, totp_secret
 from integritas.orgs.models import Person
-from tests.factories import PASSWORD, PDF_BYTES, make_unit, reload, submit
+from tests.factories import PASSWORD, PDF_BYTES, reload, submit
 from tests.web.staff import case_url, confirmed, html, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -667,19 +667,6 @@ def test_the_team_page_queries_do_not_grow_with_the_cases_and_units(org, django_
     with django_assert_num_queries(len(few_filtered)):
         page = html(client.get("/kasus/semua/", filtered))
     assert len(set(re.findall(r"BK-\d{4}-\d{6}", page))) == 4  # the teacher's, in examination
-
-
-def test_the_unit_filter_lists_every_unit_of_a_large_subtree(org, monkeypatch):
-    from integritas.web.views import queues
-
-    make_unit("SMPN9", parent=org.district)  # no case yet
-    submit(org.school, org.p_teacher)
-    client = signed_in(org.district_team)
-    assert 'value="SMPN1"' in html(client.get("/kasus/semua/"))
-    assert 'value="SMPN9"' not in html(client.get("/kasus/semua/"))
-    monkeypatch.setattr(queues, "PROBE_UNITS", 1)
-    page = html(client.get("/kasus/semua/"))
-    assert 'value="SMPN1"' in page and 'value="SMPN9"' in page and 'value="DISDIK"' in page
 
 
 def test_a_follow_up_can_be_cancelled_with_a_reason_then_the_case_closes(org, case):

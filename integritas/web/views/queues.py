@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django import forms
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integritas import timefmt
-from integritas.cases import access, presenters
+from integritas.cases import access, presenters, unit_filter
 from integritas.cases import queue as queue_selector
 from integritas.cases.deadlines import DeadlineCount, deadline_counts
 from integritas.cases.models import (
     OPEN_STATUSES,
     TIMED_STATUSES,
     Case,
-    CaseHandler,
+    CaseCategory,
     Category,
     Outcome,
     Status,
@@ -35,9 +36,6 @@ PAGE_SIZE = 50
 # COUNT reads every one of them on every view): a row more than the page says whether another page
 # follows, and the total is counted only up to this many ("more than 1000" beyond).
 COUNT_LIMIT = 1000
-# Above this many units below a team, the unit filter lists them all rather than probing each for
-# cases (an inspectorate's 10,000 probes cost more than the page; nearly every unit there has cases).
-PROBE_UNITS = 1000
 # A page number beyond this is past the end of any list (and would overflow the database's OFFSET).
 MAX_PAGE = 100_000
 
@@ -103,37 +101,9 @@ def case_page(qs: QuerySet[Case], ordered: QuerySet[Case], number: int) -> CaseP
     return CasePage(rows, number, has_next, total, COUNT_LIMIT)
 
 
-def _zones(units: list[Unit]) -> dict[int, ZoneInfo]:
-    """The time zone of each unit (inherited down the tree) with one query for all of them."""
-    ids = {ancestor for unit in units for ancestor in unit.ancestor_ids()}
-    own = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "timezone"))
-    zones: dict[int, ZoneInfo] = {}
-    for unit in units:
-        chosen = next((own[a] for a in reversed(unit.ancestor_ids()) if own.get(a)), None)
-        zones[unit.pk] = ZoneInfo(chosen or unit.timezone or "Asia/Jakarta")
-    return zones
-
-
 def _unit_choices(qs: QuerySet[Case], person: Person) -> list[tuple[str, str]]:
     units = Unit.objects.filter(Q(pk__in=qs.values("unit_id")) | Q(pk__in=access.team_unit_ids(person)))
     return [(u.code, u.name) for u in units.order_by("name", "code")]
-
-
-def _team_unit_choices(person: Person) -> list[tuple[str, str]]:
-    """The units the team list can be filtered by: the person's team units, the units below them that
-    have cases (one index probe per unit of the subtree, never a pass over the cases; every unit of a
-    subtree larger than ``PROBE_UNITS``), and the units of the cases the person has handled."""
-    team_ids = access.team_unit_ids(person)
-    paths = list(Unit.objects.filter(pk__in=team_ids).values_list("path", flat=True))
-    handled_units = CaseHandler.objects.filter(person=person).values("case__unit_id")
-    condition = Q(pk__in=team_ids) | Q(pk__in=handled_units)
-    if paths:
-        below = reduce(or_, (Q(path__startswith=path) for path in paths))
-        if Unit.objects.filter(below).count() <= PROBE_UNITS:
-            below &= Q(Exists(Case.objects.filter(unit=OuterRef("pk"))))
-        condition |= below
-    units = Unit.objects.filter(condition).order_by("name", "code").values_list("code", "name")
-    return list(units)
 
 
 def _filtered(qs: QuerySet[Case], form: forms_staff.CaseFilterForm) -> QuerySet[Case]:
@@ -145,29 +115,38 @@ def _filtered(qs: QuerySet[Case], form: forms_staff.CaseFilterForm) -> QuerySet[
         unit = Unit.objects.filter(code=form.cleaned_data["unit"]).first()
         if unit is not None:
             qs = qs.filter(unit__path__startswith=unit.path)
-    if form.cleaned_data.get("overdue"):
-        qs = qs.filter(Q(overdue=True) | Q(status__in=TIMED_STATUSES, due_at__lt=timezone.now()))
     return qs
 
 
+def _overdue_now() -> Q:
+    return Q(overdue=True) | Q(status__in=TIMED_STATUSES, due_at__lt=timezone.now())
+
+
 def _rows(cases: list[Case]) -> list[dict[str, Any]]:
-    zones = _zones(list({c.unit_id: c.unit for c in cases}.values()))
+    """What each row shows, worked out here once (the template only writes it out): the unit's zone is
+    the one resolved on the unit's row, the case's address is built from one reversed address."""
     now = timezone.now()
     counts = deadline_counts(cases, now)
-    return [
-        {
-            "reference": c.reference,
-            "unit": c.unit.name,
-            "state": Status(c.status).label,
-            "level": c.level,
-            "due": timefmt.short(c.due_at, zones[c.unit_id]),
-            "overdue": presenters.is_overdue(c, now),
-            "categories": [Category(row.code).label for row in c.category_rows.all()],
-            "outcome": Outcome(c.outcome).label if c.outcome else "",
-            **_waiting_columns(c, zones[c.unit_id], counts.get(c.pk)),
-        }
-        for c in cases
-    ]
+    placeholder = "BK-0000-000000"
+    case_url = reverse("web:case", args=[placeholder])
+    rows = []
+    for c in cases:
+        zone = c.unit.tz
+        rows.append(
+            {
+                "reference": c.reference,
+                "href": case_url.replace(placeholder, c.reference),
+                "unit": c.unit.name,
+                "state": Status(c.status).label,
+                "level": c.level,
+                "due": timefmt.short(c.due_at, zone),
+                "overdue": presenters.is_overdue(c, now),
+                "categories": ", ".join(str(Category(row.code).label) for row in c.category_rows.all()),
+                "outcome": Outcome(c.outcome).label if c.outcome else "",
+                **_waiting_columns(c, zone, counts.get(c.pk)),
+            }
+        )
+    return rows
 
 
 def _waiting_columns(case: Case, zone: ZoneInfo, count: DeadlineCount | None) -> dict[str, Any]:
@@ -180,28 +159,58 @@ def _waiting_columns(case: Case, zone: ZoneInfo, count: DeadlineCount | None) ->
     }
 
 
+def _row_queryset(ordered: QuerySet[Case]) -> QuerySet[Case]:
+    """The rows of a list with what they show: the unit and the reported position joined (no other
+    join: each costs the planner time), the categories prefetched, and not the sealed content (the
+    largest columns of a case)."""
+    return (
+        ordered.select_related("unit", "subject_position")
+        .defer("sealed", "wrapped_key", "receipt_hash")
+        .prefetch_related(Prefetch("category_rows", queryset=CaseCategory.objects.order_by("id")))
+    )
+
+
+def _labels() -> dict[str, str]:
+    """The column headings (also written beside each cell on a narrow screen) and the words of the
+    cells: translated once a page, not once a row."""
+    return {
+        "reference": gettext("Reference"),
+        "unit": gettext("Unit"),
+        "subject": gettext("Reported position"),
+        "received": gettext("Received"),
+        "state": gettext("State"),
+        "level": gettext("Level"),
+        "deadline": gettext("Deadline"),
+        "categories": gettext("Categories"),
+        "unread": gettext("New message from the reporter"),
+        "undetermined": gettext("not yet determined"),
+        "no_deadline": gettext("none"),
+        "overdue": gettext("Overdue"),
+    }
+
+
 def _list_page(
     request: HttpRequest,
-    base: QuerySet[Case],
-    form: forms_staff.CaseFilterForm,
+    qs: QuerySet[Case],
+    form: forms.Form,
     template: str,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    qs = _filtered(base, form)
     ordered = qs.order_by(F("due_at").asc(nulls_last=True), "-created_at", "-pk")
-    page = case_page(qs, presenters.summary_queryset(ordered), _page_number(request.GET.get("page")))
+    page = case_page(qs, _row_queryset(ordered), _page_number(request.GET.get("page")))
     params = request.GET.copy()
     params.pop("page", None)
     context = {
         "form": form,
         "rows": _rows(page.object_list),
+        "labels": _labels(),
         "page": page,
         "query": params.urlencode(),
         "filtered": any(params.get(k) for k in ("state", "unit", "overdue")),
         "summary_errors": summary_errors(form),
         **(extra or {}),
     }
-    return render(request, template, context, status=400 if form.is_bound and not form.is_valid() else 200)
+    return render(request, template, context, status=400 if form.is_bound and form.errors else 200)
 
 
 @staff_required
@@ -211,17 +220,74 @@ def queue(request: HttpRequest) -> HttpResponse:
     mine = queue_selector.unread_marked(queue_selector.cases_waiting_for(person), person)
     states = [(s.value, s.label) for s in Status if s in OPEN_STATUSES]
     form = forms_staff.CaseFilterForm(request.GET or None, units=_unit_choices(mine, person), states=states)
-    return _list_page(request, mine, form, "web/staff/queue.html")
+    return _list_page(request, _filtered(mine, form), form, "web/staff/queue.html")
 
 
 @staff_required
 def team_cases(request: HttpRequest) -> HttpResponse:
-    """Every case I may see: for a team member, all cases of the team's units and the units below."""
+    """Every case I may see: for a team member, all cases of the team's units and the units below.
+    The unit is typed (code or name) and found among my units only (``cases.unit_filter``), or chosen
+    from a select when I have only a few; the units just below the one shown are links."""
     person = person_of(request)
-    visible = access.cases_visible_to(person)
-    form = forms_staff.TeamFilterForm(
-        request.GET or None, units=_team_unit_choices(person), states=Status.choices
-    )
-    return _list_page(
-        request, visible, form, "web/staff/team_cases.html", {"teams": access.team_units(person)}
-    )
+    qs: QuerySet[Case] = access.cases_visible_to(person)
+    scope = unit_filter.scope_of(person)
+    few = unit_filter.short_list(scope)
+    form = forms_staff.TeamFilterForm(request.GET or None, units=few, states=Status.choices)
+    chosen: Unit | None = None
+    candidates: list[Unit] = []
+    if form.is_valid() and form.cleaned_data["unit"]:
+        typed = form.cleaned_data["unit"]
+        try:
+            chosen = unit_filter.find(scope, typed)
+        except unit_filter.NoSuchUnit:
+            message = gettext("No unit of your team has this code or name: “%(typed)s”.")
+            form.add_error("unit", message % {"typed": typed})
+        except unit_filter.SeveralUnits as several:
+            message = gettext("Several units match “%(typed)s”: choose one of them below.")
+            form.add_error("unit", message % {"typed": typed})
+            candidates = several.candidates
+    if form.is_bound and not form.errors:
+        if form.cleaned_data["state"]:
+            qs = qs.filter(status=form.cleaned_data["state"])
+        if chosen is not None:
+            qs = qs.filter(unit__path__startswith=chosen.path)
+        if form.cleaned_data["overdue"]:
+            qs = qs.filter(_overdue_now())
+    extra = {"teams": scope.teams, **_unit_nav(request, scope, few, chosen, candidates)}
+    return _list_page(request, qs, form, "web/staff/team_cases.html", extra)
+
+
+def _unit_link(request: HttpRequest, unit: Unit | None) -> str:
+    """The list's address with ``unit`` chosen (None: every unit), the other filters kept."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("unit", None)
+    if unit is not None:
+        params["unit"] = unit.code
+    return f"?{params.urlencode()}"
+
+
+def _unit_nav(
+    request: HttpRequest,
+    scope: unit_filter.UnitScope,
+    few: list[tuple[str, str]] | None,
+    chosen: Unit | None,
+    candidates: list[Unit],
+) -> dict[str, Any]:
+    """Beside a typed unit filter: the unit shown, the unit above it (when it is one of mine), the
+    units just below it (or below the teams) as links, and the units a search found to choose from."""
+    nav: dict[str, Any] = {
+        "chosen": chosen,
+        "candidates": [{"unit": u, "href": _unit_link(request, u)} for u in candidates],
+        "unit_nav": few is None,
+    }
+    if few is not None:
+        return nav
+    if chosen is not None and chosen.parent_id is not None and scope.below_teams(chosen):
+        parent = Unit.objects.only("id", "code", "name").get(pk=chosen.parent_id)
+        nav["up"] = {"unit": parent, "href": _unit_link(request, parent)}
+    below = unit_filter.children([chosen] if chosen is not None else scope.teams)
+    nav["children"] = [{"unit": u, "href": _unit_link(request, u)} for u in below.units]
+    nav["more_children"] = below.more
+    nav["everything"] = _unit_link(request, None)
+    return nav
