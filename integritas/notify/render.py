@@ -11,6 +11,7 @@ whatever the project's TEMPLATES setting says.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,19 +100,58 @@ def _engines() -> tuple[Engine, Engine]:
     return text, html
 
 
+def _text(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The plain-text template rendered: (subject, raw body). Under ``language``, already overridden."""
+    # Plain text is never escaped: what people wrote reads as they wrote it.
+    raw = _engines()[0].get_template(f"notify/{kind}.txt").render(Context(context, autoescape=False))
+    subject, _, body = raw.lstrip("\n").partition("\n")
+    return " ".join(subject.split())[:255], body
+
+
 def render(kind: str, language: str, context: dict[str, Any]) -> Rendered:
     language = language_of(language)
-    text_engine, html_engine = _engines()
     ctx = {**context, "language": language}
     with translation.override(language):
-        # Plain text is never escaped: what people wrote reads as they wrote it.
-        raw = text_engine.get_template(f"notify/{kind}.txt").render(Context(ctx, autoescape=False))
-        subject, _, body = raw.lstrip("\n").partition("\n")
-        subject = " ".join(subject.split())[:255]
-        html = html_engine.get_template(f"notify/{kind}.html").render(
-            Context({**ctx, "subject": subject}, autoescape=True)
+        subject, body = _text(kind, language, ctx)
+        html = (
+            _engines()[1]
+            .get_template(f"notify/{kind}.html")
+            .render(Context({**ctx, "subject": subject}, autoescape=True))
         )
     return Rendered(subject=subject, text=_tidy(body), html=html.strip() + "\n")
+
+
+def render_subject(kind: str, language: str, context: dict[str, Any]) -> str:
+    """``render(...).subject`` alone (an in-app notice's text): the plain-text template only."""
+    language = language_of(language)
+    with translation.override(language):
+        return _text(kind, language, {**context, "language": language})[0]
+
+
+class NotPlain(ValueError):
+    pass
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON keeps it (for rendering later, at delivery), or ``NotPlain``: only strings,
+    whole numbers, booleans, None, lists and dicts with string keys; a text choice (a case's status,
+    an event's kind) becomes its value, which a template shows and compares the same."""
+    if value is None or type(value) in (str, int, bool):
+        return value
+    if isinstance(value, enum.Enum) and isinstance(value, str):
+        return str(value.value)
+    if type(value) is list:
+        return [plain(v) for v in value]
+    if type(value) is dict and all(type(k) is str for k in value):
+        return {k: plain(v) for k, v in value.items()}
+    raise NotPlain(type(value).__name__)
+
+
+def plain_or_none(context: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return plain(context)
+    except NotPlain:
+        return None
 
 
 NAME_MARK = "\ue000"  # stands for the recipient's name in a rendering shared by several recipients
@@ -136,6 +176,18 @@ def render_for(
         text=one.text.replace(NAME_MARK, name),
         html=one.html.replace(NAME_MARK, escape(name)),
     )
+
+
+def subject_for(kind: str, language: str, context: dict[str, Any], name: str, shared: dict[Any, str]) -> str:
+    """``render_for(...).subject`` alone: recipients of one message share one plain-text rendering."""
+    if " ".join(name.split()) != name or NAME_MARK in name:
+        return render_subject(kind, language, {**context, "recipient_name": name})
+    key = (kind, language_of(language), repr(sorted(context.items())))
+    if key not in shared:
+        shared[key] = render_subject(kind, language, {**context, "recipient_name": NAME_MARK})
+    if NAME_MARK in shared[key]:
+        return render_subject(kind, language, {**context, "recipient_name": name})
+    return shared[key]
 
 
 def _tidy(text: str) -> str:
