@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.template import Context, Engine
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.html import escape
@@ -121,11 +121,32 @@ def render(kind: str, language: str, context: dict[str, Any]) -> Rendered:
     return Rendered(subject=subject, text=_tidy(body), html=html.strip() + "\n")
 
 
+@cache
+def _first_line(kind: str) -> Template | None:
+    """The first line of the plain-text template on its own, when it is a whole template (its tags
+    closed on that line): it renders exactly the start of what the whole template renders."""
+    source = _engines()[0].get_template(f"notify/{kind}.txt").source
+    line, newline, _ = source.partition("\n")
+    if not newline:
+        return None
+    try:
+        return _engines()[0].from_string(line)
+    except TemplateSyntaxError:
+        return None
+
+
 def render_subject(kind: str, language: str, context: dict[str, Any]) -> str:
-    """``render(...).subject`` alone (an in-app notice's text): the plain-text template only."""
+    """``render(...).subject`` alone (an in-app notice's text): the template's first line when it
+    yields the subject's line by itself, else the whole plain-text template."""
     language = language_of(language)
+    ctx = {**context, "language": language}
     with translation.override(language):
-        return _text(kind, language, {**context, "language": language})[0]
+        first = _first_line(kind)
+        if first is not None:
+            start = first.render(Context(ctx, autoescape=False)).lstrip("\n")
+            if start:  # the whole rendering starts with it: its first line is the subject
+                return " ".join(start.partition("\n")[0].split())[:255]
+        return _text(kind, language, ctx)[0]
 
 
 class NotPlain(ValueError):

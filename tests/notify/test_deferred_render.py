@@ -11,7 +11,7 @@ from integritas.cases.models import Case, Event, EventKind, Status
 from integritas.notify import events, outbox
 from integritas.notify.models import Notice, OutboxMessage, Role
 from integritas.notify.outbox import deliver
-from integritas.notify.render import TEMPLATE_DIR, NotPlain, plain
+from integritas.notify.render import TEMPLATE_DIR, NotPlain, plain, render, render_subject
 from tests.factories import submit
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +131,24 @@ def test_only_what_json_keeps_is_deferred(smtp, org):
     outbox.queue_staff_many([(org.principal, "assigned", Role.HANDLER, context)], case=case, defer=True)
     row = OutboxMessage.objects.order_by("-pk").first()
     assert row.context is None and row.body_text
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_subject_rendered_alone_is_the_subject_of_the_whole_rendering(language):
+    """A notice's text comes from the template's first line alone: for every kind the same subject,
+    also when a value is empty or brings line breaks of its own."""
+    base = {**_extras(), "reference": "BK-2026-000001", "stage": "pemeriksaan", "status": "review"}
+    contexts = [
+        base,
+        {},
+        {k: f"\n\n{v}" if isinstance(v, str) else v for k, v in base.items()},
+        {k: f"{v}\nsecond line" if isinstance(v, str) else v for k, v in base.items()},
+        {**base, "title": "\n", "reference": "", "status": "triage", "count": 3, "year": 2026},
+    ]
+    for kind in KINDS:
+        for context in contexts:
+            whole = render(kind, language, {**context, "recipient_name": "Budi"}).subject
+            assert render_subject(kind, language, {**context, "recipient_name": "Budi"}) == whole, (
+                kind,
+                context,
+            )
