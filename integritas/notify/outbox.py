@@ -85,41 +85,41 @@ def queue_staff_many(
     when = _ready_at(at)
     if path is None:
         path = case_path(case.reference) if case is not None else ""
-    notices: list[Notice] = []
-    mails: list[OutboxMessage] = []
+    notices: list[batching.Values] = []
+    mails: list[batching.Values] = []
     subjects: list[str] = []
     shared: dict[Any, Any] = {}
     shared_subjects: dict[Any, str] = {}
+    case_id = case.pk if case is not None else None
     for person, kind, role, context in items:
         language = language_of(person.language)
         name = person.display_name
         later = plain_or_none({**context, "recipient_name": name}) if defer else None
-        row = OutboxMessage(
-            kind=kind,
-            recipient_role=role,
-            recipient=person,
-            case=case,
-            language=language,
-            to_address=person.email,
-            next_attempt_at=when,
-            created_at=when,
-        )
         if later is not None:
             subject = subject_for(kind, language, context, name, shared_subjects)
-            row.context = later
+            body: dict[str, Any] = {"context": later}
         else:
             rendered = render_for(kind, language, context, name, shared)
             subject = rendered.subject
-            row.subject, row.body_text, row.body_html = subject, rendered.text, rendered.html
+            body = {"subject": subject, "body_text": rendered.text, "body_html": rendered.html}
         subjects.append(subject)
         notices.append(
-            Notice(person=person, case=case, kind=kind, text=subject[:500], link=path, created_at=when)
-        )
+            batching.Values(
+                Notice, person_id=person.pk, case_id=case_id, kind=kind, text=subject[:500], link=path,
+                created_at=when,
+            )
+        )  # fmt: skip
         if person.email:
-            mails.append(row)
+            mails.append(
+                batching.Values(
+                    OutboxMessage, kind=kind, recipient_role=role, recipient_id=person.pk, case_id=case_id,
+                    language=language, to_address=person.email, next_attempt_at=when, created_at=when, **body,
+                )
+            )  # fmt: skip
+    # In a batch (the sweep) as values for its insert; alone, one insert per table.
     if not batching.add_all([*notices, *mails]):
-        Notice.objects.bulk_create(notices)
-        OutboxMessage.objects.bulk_create(mails)
+        Notice.objects.bulk_create([n.instance() for n in notices])
+        OutboxMessage.objects.bulk_create([m.instance() for m in mails])
     return subjects
 
 
