@@ -174,6 +174,9 @@ _AS_IS: dict[type[models.Field], tuple[type, ...]] = {
 def _prep(field: Any) -> Any:
     """``field.get_db_prep_save`` for one value, skipping the work for a value of the plain type of a
     plain field (a str for a CharField, an int key for a ForeignKey to an integer id)."""
+    if type(field) in (models.CharField, models.TextField):
+        # ``to_python`` keeps any str as it is (a text choice too): nothing else is done to it.
+        return lambda value: value if isinstance(value, str) else field.get_db_prep_save(value, connection)
     kinds = _AS_IS.get(type(field))
     if type(field) is models.ForeignKey and type(field.target_field) in (
         models.AutoField,

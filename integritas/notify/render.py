@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -135,6 +136,17 @@ def _first_line(kind: str) -> Template | None:
         return None
 
 
+@cache
+def _first_line_names(kind: str) -> frozenset[str] | None:
+    """Every name the template's first line could read (each word of its source): a context value
+    under any other name cannot change the subject. None when the line reads other templates."""
+    if _first_line(kind) is None:
+        return None
+    line = _engines()[0].get_template(f"notify/{kind}.txt").source.partition("\n")[0]
+    words = frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", line))
+    return None if words & {"include", "extends", "ssi", "debug"} else words
+
+
 def render_subject(kind: str, language: str, context: dict[str, Any]) -> str:
     """``render(...).subject`` alone (an in-app notice's text): the template's first line when it
     yields the subject's line by itself, else the whole plain-text template."""
@@ -200,7 +212,16 @@ def render_for(
 
 
 def subject_for(kind: str, language: str, context: dict[str, Any], name: str, shared: dict[Any, str]) -> str:
-    """``render_for(...).subject`` alone: recipients of one message share one plain-text rendering."""
+    """``render_for(...).subject`` alone: recipients of one message share one rendering of the
+    subject, when the values its line reads are the same (a role or a name it does not show)."""
+    names = _first_line_names(kind)
+    if names is not None:
+        full = {**context, "recipient_name": name}
+        read = repr(sorted((k, v) for k, v in full.items() if k in names))
+        key: tuple[str, ...] = ("subject", kind, language_of(language), read)
+        if key not in shared:
+            shared[key] = render_subject(kind, language, full)
+        return shared[key]
     if " ".join(name.split()) != name or NAME_MARK in name:
         return render_subject(kind, language, {**context, "recipient_name": name})
     key = (kind, language_of(language), repr(sorted(context.items())))

@@ -152,3 +152,26 @@ def test_a_subject_rendered_alone_is_the_subject_of_the_whole_rendering(language
                 kind,
                 context,
             )
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_recipients_sharing_a_subject_each_get_the_subject_rendered_alone(org, language):
+    """One event told to several people (roles, names) renders a subject once where the values its
+    line shows are the same; each notice still reads what rendering for that person alone gives."""
+    case = submit(org.school, org.p_teacher).case
+    context = {**events.context_for(case, language), **_extras()}
+    people = [org.principal, org.vice, org.kabid, org.kadis]
+    for person, name in zip(people, NAMES, strict=True):
+        person.language, person.name = language, name
+    for kind in KINDS:
+        items = [
+            (p, kind, role, {**context, "role": role, "reference": ref, "status": status})
+            for p in people
+            for role in (Role.HANDLER, Role.TEAM)
+            for ref, status in ((case.reference, Status.TRIAGE), ("BK-2026-999999", Status.REVIEW))
+        ]
+        subjects = outbox.queue_staff_many(items, case=case, defer=True)
+        alone = [
+            render(kind, language, {**c, "recipient_name": p.display_name}).subject for p, _, _, c in items
+        ]
+        assert subjects == alone, kind
