@@ -168,7 +168,7 @@ class Recipients:
             if language not in contexts:
                 contexts[language] = context_for(case, language)
             items.append((person, kind, role, {**contexts[language], **context, "role": role, **extra}))
-        outbox.queue_staff_many(items, case=case, at=at)
+        outbox.queue_staff_many(items, case=case, at=at, defer=True)
 
 
 def context_for(case: Case, language: str) -> dict[str, Any]:
@@ -269,5 +269,5 @@ def _tell_reporter(case: Case, event: Event) -> None:
     address, _, language = outbox.reporter_contact(case)
     if address:
         outbox.queue_reporter(
-            case=case, kind=kind, context=reporter_context(case, event, language), at=event.at
+            case=case, kind=kind, context=reporter_context(case, event, language), at=event.at, defer=True
         )

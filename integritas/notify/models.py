@@ -48,6 +48,9 @@ class OutboxMessage(models.Model):
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     sealed = models.BinaryField(null=True, blank=True)
+    # Staff mail queued to be rendered when sent: what its template needs (no identity, like the
+    # body it stands for); wiped with the body once delivered. Reporter mail keeps it in ``sealed``.
+    context = models.JSONField(null=True, blank=True)
     # The same Message-ID on every attempt: a receiving server may recognise a repeat.
     message_id = models.CharField(max_length=64, unique=True, default=new_message_id)
 

@@ -80,7 +80,7 @@ def outbox_rows(*, state: str | None = None) -> Any:
     if state and state not in State.values:
         raise Invalid({"state": Problem("choice", choices=State.values)})
     qs = OutboxMessage.objects.select_related("recipient").defer(
-        "subject", "body_text", "body_html", "sealed", "to_address"
+        "subject", "body_text", "body_html", "context", "sealed", "to_address"
     )
     if state:
         qs = qs.filter(state=state)

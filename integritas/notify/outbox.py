@@ -25,7 +25,14 @@ from integritas.cases import content
 from integritas.cases.models import Case
 from integritas.notify import mail
 from integritas.notify.models import Notice, OutboxMessage, Role, State
-from integritas.notify.render import Rendered, case_path, language_of, render, render_for
+from integritas.notify.render import (
+    case_path,
+    language_of,
+    plain_or_none,
+    render,
+    render_for,
+    subject_for,
+)
 from integritas.orgs.models import Person
 
 log = logging.getLogger(__name__)
@@ -56,8 +63,9 @@ def queue_staff(
     context: dict[str, Any],
     case: Case | None = None,
     at: dt.datetime | None = None,
-) -> Rendered:
-    """An in-app notice and (if the person has an address) an e-mail, in the person's language."""
+) -> str:
+    """An in-app notice and (if the person has an address) an e-mail, in the person's language; the
+    subject (the notice's text)."""
     return queue_staff_many([(person, kind, role, context)], case=case, at=at)[0]
 
 
@@ -67,51 +75,52 @@ def queue_staff_many(
     case: Case | None = None,
     path: str | None = None,
     at: dt.datetime | None = None,
-) -> list[Rendered]:
+    defer: bool = False,
+) -> list[str]:
     """``queue_staff`` for several people (person, kind, role, context) about one case, or about what
     ``path`` leads to (a prevention record): the notices and the e-mails are each written with one
-    insert."""
+    insert. ``defer``: a mail whose context JSON keeps (``render.plain``) is rendered by the outbox
+    worker when it is sent (the row holds the context); only its subject is rendered now, for the
+    notice. Returns the subjects."""
     when = _ready_at(at)
     if path is None:
         path = case_path(case.reference) if case is not None else ""
-    notices: list[Notice] = []
-    mails: list[OutboxMessage] = []
-    rendered_all: list[Rendered] = []
-    shared: dict[Any, Rendered] = {}
+    notices: list[batching.Values] = []
+    mails: list[batching.Values] = []
+    subjects: list[str] = []
+    shared: dict[Any, Any] = {}
+    shared_subjects: dict[Any, str] = {}
+    case_id = case.pk if case is not None else None
     for person, kind, role, context in items:
         language = language_of(person.language)
-        rendered = render_for(kind, language, context, person.display_name, shared)
-        rendered_all.append(rendered)
+        name = person.display_name
+        later = plain_or_none({**context, "recipient_name": name}) if defer else None
+        if later is not None:
+            subject = subject_for(kind, language, context, name, shared_subjects)
+            body: dict[str, Any] = {"context": later}
+        else:
+            rendered = render_for(kind, language, context, name, shared)
+            subject = rendered.subject
+            body = {"subject": subject, "body_text": rendered.text, "body_html": rendered.html}
+        subjects.append(subject)
         notices.append(
-            Notice(
-                person=person,
-                case=case,
-                kind=kind,
-                text=rendered.subject[:500],
-                link=path,
+            batching.Values(
+                Notice, person_id=person.pk, case_id=case_id, kind=kind, text=subject[:500], link=path,
                 created_at=when,
             )
-        )
+        )  # fmt: skip
         if person.email:
             mails.append(
-                OutboxMessage(
-                    kind=kind,
-                    recipient_role=role,
-                    recipient=person,
-                    case=case,
-                    language=language,
-                    to_address=person.email,
-                    subject=rendered.subject,
-                    body_text=rendered.text,
-                    body_html=rendered.html,
-                    next_attempt_at=when,
-                    created_at=when,
+                batching.Values(
+                    OutboxMessage, kind=kind, recipient_role=role, recipient_id=person.pk, case_id=case_id,
+                    language=language, to_address=person.email, next_attempt_at=when, created_at=when, **body,
                 )
-            )
+            )  # fmt: skip
+    # In a batch (the sweep) as values for its insert; alone, one insert per table.
     if not batching.add_all([*notices, *mails]):
-        Notice.objects.bulk_create(notices)
-        OutboxMessage.objects.bulk_create(mails)
-    return rendered_all
+        Notice.objects.bulk_create([n.instance() for n in notices])
+        OutboxMessage.objects.bulk_create([m.instance() for m in mails])
+    return subjects
 
 
 def reporter_contact(case: Case) -> tuple[str, str, str]:
@@ -123,15 +132,24 @@ def reporter_contact(case: Case) -> tuple[str, str, str]:
     return address, str(reporter.get("name") or "").strip(), language_of(reporter.get("language"))
 
 
-def queue_reporter(*, case: Case, kind: str, context: dict[str, Any], at: dt.datetime | None = None) -> bool:
-    """Mail to the reporter, sealed with the case's data key. False when they left no address."""
+def queue_reporter(
+    *, case: Case, kind: str, context: dict[str, Any], at: dt.datetime | None = None, defer: bool = False
+) -> bool:
+    """Mail to the reporter, sealed with the case's data key. False when they left no address.
+    ``defer``: the sealed payload holds the context (when JSON keeps it), rendered when sent."""
     address, name, language = reporter_contact(case)
     if not address:
         return False
     when = _ready_at(at)
     # The reporter's name never goes into a mail: relays and mailboxes are not ours to protect.
-    rendered = render(kind, language, {**context, "reporter_name": ""})
-    payload = {"to": address, "subject": rendered.subject, "text": rendered.text, "html": rendered.html}
+    context = {**context, "reporter_name": ""}
+    later = plain_or_none(context) if defer else None
+    payload: dict[str, Any]
+    if later is not None:
+        payload = {"to": address, "context": later}
+    else:
+        rendered = render(kind, language, context)
+        payload = {"to": address, "subject": rendered.subject, "text": rendered.text, "html": rendered.html}
     row = OutboxMessage(
         kind=kind,
         recipient_role=Role.REPORTER,
@@ -193,7 +211,13 @@ def _envelope(row: OutboxMessage) -> tuple[str, str, str, str]:
         if row.case is None or not row.sealed:
             raise mail.Refused("sealed message without its case", permanent=True)
         payload = content.open_outbox(row.case, row.sealed)
+        if "context" in payload:
+            later = render(row.kind, row.language, payload["context"])
+            return payload["to"], later.subject, later.text, later.html
         return payload["to"], payload["subject"], payload["text"], payload["html"]
+    if row.context is not None:  # queued with ``defer``: rendered now, as it would have been then
+        later = render(row.kind, row.language, row.context)
+        return row.to_address, later.subject, later.text, later.html
     return row.to_address, row.subject, row.body_text, row.body_html
 
 
@@ -210,6 +234,7 @@ def _mark_sent(row: OutboxMessage, token: str, now: dt.datetime) -> bool:
             subject="",
             body_text="",
             body_html="",
+            context=None,
             sealed=None,
         )
     )

@@ -11,14 +11,16 @@ whatever the project's TEMPLATES setting says.
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.template import Context, Engine
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.html import escape
@@ -99,19 +101,90 @@ def _engines() -> tuple[Engine, Engine]:
     return text, html
 
 
+def _text(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The plain-text template rendered: (subject, raw body). Under ``language``, already overridden."""
+    # Plain text is never escaped: what people wrote reads as they wrote it.
+    raw = _engines()[0].get_template(f"notify/{kind}.txt").render(Context(context, autoescape=False))
+    subject, _, body = raw.lstrip("\n").partition("\n")
+    return " ".join(subject.split())[:255], body
+
+
 def render(kind: str, language: str, context: dict[str, Any]) -> Rendered:
     language = language_of(language)
-    text_engine, html_engine = _engines()
     ctx = {**context, "language": language}
     with translation.override(language):
-        # Plain text is never escaped: what people wrote reads as they wrote it.
-        raw = text_engine.get_template(f"notify/{kind}.txt").render(Context(ctx, autoescape=False))
-        subject, _, body = raw.lstrip("\n").partition("\n")
-        subject = " ".join(subject.split())[:255]
-        html = html_engine.get_template(f"notify/{kind}.html").render(
-            Context({**ctx, "subject": subject}, autoescape=True)
+        subject, body = _text(kind, language, ctx)
+        html = (
+            _engines()[1]
+            .get_template(f"notify/{kind}.html")
+            .render(Context({**ctx, "subject": subject}, autoescape=True))
         )
     return Rendered(subject=subject, text=_tidy(body), html=html.strip() + "\n")
+
+
+@cache
+def _first_line(kind: str) -> Template | None:
+    """The first line of the plain-text template on its own, when it is a whole template (its tags
+    closed on that line): it renders exactly the start of what the whole template renders."""
+    source = _engines()[0].get_template(f"notify/{kind}.txt").source
+    line, newline, _ = source.partition("\n")
+    if not newline:
+        return None
+    try:
+        return _engines()[0].from_string(line)
+    except TemplateSyntaxError:
+        return None
+
+
+@cache
+def _first_line_names(kind: str) -> frozenset[str] | None:
+    """Every name the template's first line could read (each word of its source): a context value
+    under any other name cannot change the subject. None when the line reads other templates."""
+    if _first_line(kind) is None:
+        return None
+    line = _engines()[0].get_template(f"notify/{kind}.txt").source.partition("\n")[0]
+    words = frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", line))
+    return None if words & {"include", "extends", "ssi", "debug"} else words
+
+
+def render_subject(kind: str, language: str, context: dict[str, Any]) -> str:
+    """``render(...).subject`` alone (an in-app notice's text): the template's first line when it
+    yields the subject's line by itself, else the whole plain-text template."""
+    language = language_of(language)
+    ctx = {**context, "language": language}
+    with translation.override(language):
+        first = _first_line(kind)
+        if first is not None:
+            start = first.render(Context(ctx, autoescape=False)).lstrip("\n")
+            if start:  # the whole rendering starts with it: its first line is the subject
+                return " ".join(start.partition("\n")[0].split())[:255]
+        return _text(kind, language, ctx)[0]
+
+
+class NotPlain(ValueError):
+    pass
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON keeps it (for rendering later, at delivery), or ``NotPlain``: only strings,
+    whole numbers, booleans, None, lists and dicts with string keys; a text choice (a case's status,
+    an event's kind) becomes its value, which a template shows and compares the same."""
+    if value is None or type(value) in (str, int, bool):
+        return value
+    if isinstance(value, enum.Enum) and isinstance(value, str):
+        return str(value.value)
+    if type(value) is list:
+        return [plain(v) for v in value]
+    if type(value) is dict and all(type(k) is str for k in value):
+        return {k: plain(v) for k, v in value.items()}
+    raise NotPlain(type(value).__name__)
+
+
+def plain_or_none(context: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return plain(context)
+    except NotPlain:
+        return None
 
 
 NAME_MARK = "\ue000"  # stands for the recipient's name in a rendering shared by several recipients
@@ -136,6 +209,27 @@ def render_for(
         text=one.text.replace(NAME_MARK, name),
         html=one.html.replace(NAME_MARK, escape(name)),
     )
+
+
+def subject_for(kind: str, language: str, context: dict[str, Any], name: str, shared: dict[Any, str]) -> str:
+    """``render_for(...).subject`` alone: recipients of one message share one rendering of the
+    subject, when the values its line reads are the same (a role or a name it does not show)."""
+    names = _first_line_names(kind)
+    if names is not None:
+        full = {**context, "recipient_name": name}
+        read = repr(sorted((k, v) for k, v in full.items() if k in names))
+        key: tuple[str, ...] = ("subject", kind, language_of(language), read)
+        if key not in shared:
+            shared[key] = render_subject(kind, language, full)
+        return shared[key]
+    if " ".join(name.split()) != name or NAME_MARK in name:
+        return render_subject(kind, language, {**context, "recipient_name": name})
+    key = (kind, language_of(language), repr(sorted(context.items())))
+    if key not in shared:
+        shared[key] = render_subject(kind, language, {**context, "recipient_name": NAME_MARK})
+    if NAME_MARK in shared[key]:
+        return render_subject(kind, language, {**context, "recipient_name": name})
+    return shared[key]
 
 
 def _tidy(text: str) -> str:

@@ -213,3 +213,22 @@ def test_a_case_that_fails_leaves_nothing_and_the_others_go_on(monkeypatch, capl
     assert reload(broken).overdue is False and reload(broken).level == 1
     assert chain.verify(anchor_file=False)[0]
     assert "sweep failed for case" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_queries_for_three_times_the_cases():
+    """The queries of a batch do not grow with its cases: 2 escalated cases, then 6, the same count."""
+    org = make_org()
+    first = [submit(org.school, org.p_vice, now=SUBMITTED).case for _ in range(2)]
+    later = SUBMITTED + dt.timedelta(days=2)
+    second = [submit(org.school, org.p_vice, now=later).case for _ in range(6)]
+    counts = []
+    for cases, at in ((first, SWEEP_AT), (second, SWEEP_AT + dt.timedelta(days=5))):
+        with CaptureQueriesContext(connection) as queries:
+            result = sweep(now=at)
+        assert sorted(result.escalated) == sorted(c.reference for c in cases)
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1], counts
+    assert (
+        Notice.objects.count() > 0 and OutboxMessage.objects.filter(recipient_role=Role.REPORTER).count() >= 8
+    )
