@@ -31,12 +31,12 @@ from integritas.cases.models import (
     Sender,
     Status,
 )
-from integritas.orgs.models import Person, TeamMembership, Unit
+from integritas.orgs.models import Person, TeamMembership
 
 
 def _responsible_team_q(person: Person) -> Q | None:
     """Cases whose nearest team at or above their unit is one of this person's teams."""
-    teams = list(Unit.objects.filter(pk__in=access.team_unit_ids(person)).values_list("pk", "path"))
+    teams = [(pk, path) for pk, path, _ in access.team_tree(person)]
     if not teams:
         return None
     found = Q(pk__in=[])
@@ -61,7 +61,9 @@ def cases_waiting_for(person: Person) -> CaseQuerySet:
         responsible = _responsible_team_q(person)
         if responsible is not None:
             condition |= Q(status=Status.FOLLOW_UP) & responsible
-    return access.cases_visible_to(person).filter(condition)
+    # The queue's own condition picks the rows by index (open_cases_by_handler for a holder); the
+    # visibility then only has to be checked on those rows.
+    return access.cases_visible_to(person, probe_handled=True).filter(condition)
 
 
 def unread_marked(qs: CaseQuerySet, person: Person) -> CaseQuerySet:
