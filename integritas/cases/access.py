@@ -11,7 +11,7 @@ import re
 from functools import reduce
 from operator import or_
 
-from django.db.models import DateField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, DateField, Exists, IntegerField, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from integritas.cases.models import (
@@ -124,6 +124,8 @@ def cases_visible_to(person: Person | None, *, probe_handled: bool = False) -> C
     ever handled."""
     if person is None or not person.is_authenticated or not person.is_active:
         return Case.objects.none()
+    # (Read first: it brings the team units too.)
+    subject, withdrawn = _exclusions(person)
     team_units = _oversight_unit_ids(person)
     if team_units is None:
         qs = Case.objects.all()
@@ -134,7 +136,6 @@ def cases_visible_to(person: Person | None, *, probe_handled: bool = False) -> C
         qs = Case.objects.filter(condition)
     # The subject never sees the case, even from a team: whoever has held the subject's position
     # since the case was filed.
-    subject, withdrawn = _exclusions(person)
     if subject is not None:
         qs = qs.exclude(subject)
     # Whoever withdrew from a case (penarikan diri: typically because of a conflict) no longer sees it;
@@ -188,37 +189,51 @@ def _handled_probe(person: Person) -> Q:
     )
 
 
-# The rows of _exclusions: a position the person held (with the end of the holding), or a case
-# they withdrew from or were screened out of.
-_HELD, _WITHDRAWN = 0, 1
+# The rows of _exclusions: a unit on whose team the person sits (with its path and parent), a
+# position the person held (with the end of the holding), or a case they withdrew from or were
+# screened out of.
+_TEAM, _HELD, _WITHDRAWN = 0, 1, 2
 
 
 def _exclusions(person: Person) -> tuple[Q | None, set[int]]:
-    """What hides a case from this person although they would see it, read with one query:
+    """What hides a case from this person although they would see it, read with one query that also
+    brings the person's team units (kept for the request, :func:`team_tree`):
 
     - as a condition, the cases whose subject position the person has held since the case was filed;
     - the ids of the cases they withdrew from (recusal) or were passed over by screening (issue 9).
     """
     from integritas.prevention.models import Screening
 
-    none = Value(None, output_field=DateField())
+    no_date = Value(None, output_field=DateField())
+    no_path = Value(None, output_field=CharField())
+    no_id = Value(None, output_field=IntegerField())
+    teams = TeamMembership.objects.filter(person=person).values_list(
+        Value(_TEAM), "unit_id", no_date, "unit__path", "unit__parent_id"
+    )
     held = Holding.objects.filter(person=person, start__lte=timezone.localdate()).values_list(
-        Value(_HELD), "position_id", "end"
+        Value(_HELD), "position_id", "end", no_path, no_id
     )
-    recused = Recusal.objects.filter(person=person).values_list(Value(_WITHDRAWN), "case_id", none)
+    recused = Recusal.objects.filter(person=person).values_list(
+        Value(_WITHDRAWN), "case_id", no_date, no_path, no_id
+    )
     screened = Screening.objects.filter(person=person, skipped=True).values_list(
-        Value(_WITHDRAWN), "case_id", none
+        Value(_WITHDRAWN), "case_id", no_date, no_path, no_id
     )
+    rows = teams.order_by().union(held.order_by(), recused.order_by(), screened.order_by(), all=True)
+    tree: list[tuple[int, str, int | None]] = []
     parts: list[Q] = []
     withdrawn: set[int] = set()
-    for kind, key, end in held.order_by().union(recused.order_by(), screened.order_by(), all=True):
-        if kind == _WITHDRAWN:
+    for kind, key, end, path, parent in rows:
+        if kind == _TEAM:
+            tree.append((key, path, parent))
+        elif kind == _WITHDRAWN:
             withdrawn.add(key)
-            continue
-        part = Q(subject_position_id=key)
-        if end is not None:
-            part &= Q(created_at__date__lte=end)
-        parts.append(part)
+        else:
+            part = Q(subject_position_id=key)
+            if end is not None:
+                part &= Q(created_at__date__lte=end)
+            parts.append(part)
+    person._team_tree = sorted(tree)  # type: ignore[attr-defined]
     return (reduce(or_, parts) if parts else None), withdrawn
 
 

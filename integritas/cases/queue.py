@@ -53,6 +53,8 @@ def _responsible_team_q(person: Person) -> Q | None:
 
 def cases_waiting_for(person: Person) -> CaseQuerySet:
     """The open cases waiting for an action of ``person`` (always a subset of what they may see)."""
+    # The visibility first: the query that reads it also brings the person's team units.
+    visible = access.cases_visible_to(person, probe_handled=True)
     condition = Q(handler_person=person, status__in=TIMED_STATUSES)
     team_ids = access.team_unit_ids(person)
     if team_ids:
@@ -61,9 +63,9 @@ def cases_waiting_for(person: Person) -> CaseQuerySet:
         responsible = _responsible_team_q(person)
         if responsible is not None:
             condition |= Q(status=Status.FOLLOW_UP) & responsible
-    # The queue's own condition picks the rows by index (open_cases_by_handler for a holder); the
+    # The queue's own condition picks the rows by index (case_handler_open for a holder); the
     # visibility then only has to be checked on those rows.
-    return access.cases_visible_to(person, probe_handled=True).filter(condition)
+    return visible.filter(condition)
 
 
 def unread_marked(qs: CaseQuerySet, person: Person) -> CaseQuerySet:
