@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from integritas.cases import services
-from integritas.cases.models import Via
+from integritas.cases.models import Case, CaseHandler, Via
 from tests.api.test_staff_api import Api
 from tests.factories import add_team, make_person, make_position, make_unit, reload, submit
 
@@ -119,3 +119,15 @@ def test_the_head_sees_exactly_the_cases_waiting_for_them(world):
         refs += [item["reference"] for item in body["items"]]
     assert refs == list(reversed(waiting))  # newest first
     assert passed_on.reference not in refs
+
+
+def test_every_current_handler_has_a_handler_row(world):
+    """The queue counts its holder among the case's handlers without reading the handler rows
+    (``access.cases_visible_to(probe_handled=True)``): that holds because every assignment of a
+    person writes one, through each step of the procedure."""
+    org, other_school, other_subject = world
+    add_cases(org, other_school, other_subject, 2)
+    held = Case.objects.filter(handler_person__isnull=False)
+    assert held.count() >= 8
+    for case in held:
+        assert CaseHandler.objects.filter(case=case, person_id=case.handler_person_id).exists(), case
