@@ -34,11 +34,14 @@ def explain(only: set[str]) -> None:
     people = {role: Person.objects.get(username=name) for role, name in accounts.items()}
     now = timezone.now()
     figures: list[tuple[str, Any]] = [
-        ("mine_principal", lambda: access.cases_handled_by(people["principal"]).order_by("-pk")[:51]),
-        ("mine_head", lambda: access.cases_handled_by(people["district_head"]).order_by("-pk")[:51]),
-        ("exam_district", lambda: access.cases_visible_to(people["district_team"]).filter(status="examination")
-         .order_by("-pk")[:51]),
-        ("list_district", lambda: presenters.summary_queryset(access.cases_visible_to(people["district_team"])
+        # GET /cases: the page as the API reads it (presenters.list_queryset, one row more than the page).
+        ("mine_principal", lambda: presenters.list_queryset(access.cases_handled_by(people["principal"])
+         .order_by("-pk"))[:51]),
+        ("mine_head", lambda: presenters.list_queryset(access.cases_handled_by(people["district_head"])
+         .order_by("-pk"))[:51]),
+        ("exam_district", lambda: presenters.list_queryset(access.cases_visible_to(people["district_team"])
+         .filter(status="examination").order_by("-pk"))[:51]),
+        ("list_district", lambda: presenters.list_queryset(access.cases_visible_to(people["district_team"])
          .order_by("-pk"))[:51]),
         ("page_district", lambda: access.cases_visible_to(people["district_team"])
          .order_by(F("due_at").asc(nulls_last=True), "-created_at", "-pk")[:50]),

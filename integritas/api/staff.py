@@ -155,7 +155,7 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]):
         qs = qs.filter(unit__path__startswith=unit.path)
     rows, next_url = page(
         request,
-        presenters.summary_queryset(qs.order_by("-pk")),
+        presenters.list_queryset(qs.order_by("-pk")),
         cursor=filters.cursor,
         limit=filters.limit,
         params={"status": filters.status, "mine": "true" if filters.mine else None, "unit": filters.unit},

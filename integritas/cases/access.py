@@ -11,7 +11,7 @@ import re
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, DateField, Exists, IntegerField, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from integritas.cases.models import (
@@ -76,12 +76,22 @@ REFUSAL = {
 }
 
 
-def team_unit_ids(person: Person) -> list[int]:
-    cached: list[int] | None = getattr(person, "_team_unit_ids", None)
+def team_tree(person: Person) -> list[tuple[int, str, int | None]]:
+    """(unit id, path, parent id) of each unit on whose team the person sits: one query, kept on the
+    person object for the rest of the request."""
+    cached: list[tuple[int, str, int | None]] | None = getattr(person, "_team_tree", None)
     if cached is None:
-        cached = list(TeamMembership.objects.filter(person=person).values_list("unit_id", flat=True))
-        person._team_unit_ids = cached  # type: ignore[attr-defined]
+        cached = list(
+            TeamMembership.objects.filter(person=person)
+            .order_by("unit_id")
+            .values_list("unit_id", "unit__path", "unit__parent_id")
+        )
+        person._team_tree = cached  # type: ignore[attr-defined]
     return cached
+
+
+def team_unit_ids(person: Person) -> list[int]:
+    return [unit_id for unit_id, _, _ in team_tree(person)]
 
 
 def team_units(person: Person) -> list[Unit]:
@@ -102,29 +112,34 @@ def oversight_q(person: Person, prefix: str = "") -> Q | None:
 HANDLED_INLINE = 2000
 
 
-def cases_visible_to(person: Person | None) -> CaseQuerySet:
+def cases_visible_to(person: Person | None, *, probe_handled: bool = False) -> CaseQuerySet:
     """Cases this person may see. Shaped for the indexes: the handled cases by id (or a sub-select),
     OR the case's unit among the ids of the team's subtree (nothing at all for the team of a root
     unit: every case), minus the cases where the person is the subject, recused or was screened out,
-    each as a condition on the case's own columns (left out when it cannot apply)."""
+    each as a condition on the case's own columns (left out when it cannot apply).
+
+    ``probe_handled``: the handled cases as the case's current handler or a probe of each row (EXISTS
+    on the handler rows) instead of their ids read first; for a list another index drives (my queue),
+    where the database then checks only the rows of the page instead of reading every case the person
+    ever handled."""
     if person is None or not person.is_authenticated or not person.is_active:
         return Case.objects.none()
+    # (Read first: it brings the team units too.)
+    subject, withdrawn = _exclusions(person)
     team_units = _oversight_unit_ids(person)
     if team_units is None:
         qs = Case.objects.all()
     else:
-        condition = _handled_q(person)
+        condition = _handled_probe(person) if probe_handled else _handled_q(person)
         if team_units:
             condition |= Q(unit_id__in=team_units)
         qs = Case.objects.filter(condition)
     # The subject never sees the case, even from a team: whoever has held the subject's position
     # since the case was filed.
-    subject = _subject_q(person)
     if subject is not None:
         qs = qs.exclude(subject)
     # Whoever withdrew from a case (penarikan diri: typically because of a conflict) no longer sees it;
     # PREVENTION SCREENING (issue 9): nor does a handler passed over by screening (as if recused).
-    withdrawn = _withdrawn_case_ids(person)
     if withdrawn:
         qs = qs.exclude(pk__in=withdrawn)
     return qs
@@ -134,8 +149,7 @@ def hidden_case_ids(person: Person, among: QuerySet[Case]) -> list[int]:
     """Ids of the cases of ``among`` this person may not see although a team of theirs oversees them:
     the subject's, and those they withdrew from or were screened out of (the exclusions of
     :func:`cases_visible_to`, read as the few ids they are)."""
-    hidden = _subject_q(person)
-    withdrawn = _withdrawn_case_ids(person)
+    hidden, withdrawn = _exclusions(person)
     if withdrawn:
         hidden = Q(pk__in=withdrawn) if hidden is None else hidden | Q(pk__in=withdrawn)
     if hidden is None:
@@ -146,7 +160,7 @@ def hidden_case_ids(person: Person, among: QuerySet[Case]) -> list[int]:
 def _oversight_unit_ids(person: Person) -> list[int] | None:
     """Ids of the units in the subtrees of the person's teams; None when one of them is a root unit
     (the team sees every unit)."""
-    roots = list(Unit.objects.filter(pk__in=team_unit_ids(person)).values_list("path", "parent_id"))
+    roots = [(path, parent) for _, path, parent in team_tree(person)]
     if not roots:
         return []
     if any(parent is None for _, parent in roots):
@@ -165,26 +179,62 @@ def _handled_q(person: Person) -> Q:
     return Q(pk__in=CaseHandler.objects.filter(person=person).values("case_id"))
 
 
-def _subject_q(person: Person) -> Q | None:
-    """The cases whose subject position this person has held since the case was filed."""
-    today = timezone.localdate()
-    parts = []
-    for position_id, end in Holding.objects.filter(person=person, start__lte=today).values_list(
-        "position_id", "end"
-    ):
-        held = Q(subject_position_id=position_id)
-        if end is not None:
-            held &= Q(created_at__date__lte=end)
-        parts.append(held)
-    return reduce(or_, parts) if parts else None
+def _handled_probe(person: Person) -> Q:
+    """Every case this person handles or has handled: the current handler (every assignment of a
+    person also writes a handler row, services._assign), else a probe of the handler rows
+    (index handler_person_case). As an OR the database checks it row by row, on the rows the list's
+    own index gives, and stops at the first that holds."""
+    return Q(handler_person=person) | Q(
+        Exists(CaseHandler.objects.filter(case=OuterRef("pk"), person=person))
+    )
 
 
-def _withdrawn_case_ids(person: Person) -> set[int]:
+# The rows of _exclusions: a unit on whose team the person sits (with its path and parent), a
+# position the person held (with the end of the holding), or a case they withdrew from or were
+# screened out of.
+_TEAM, _HELD, _WITHDRAWN = 0, 1, 2
+
+
+def _exclusions(person: Person) -> tuple[Q | None, set[int]]:
+    """What hides a case from this person although they would see it, read with one query that also
+    brings the person's team units (kept for the request, :func:`team_tree`):
+
+    - as a condition, the cases whose subject position the person has held since the case was filed;
+    - the ids of the cases they withdrew from (recusal) or were passed over by screening (issue 9).
+    """
     from integritas.prevention.models import Screening
 
-    recused = Recusal.objects.filter(person=person).values_list("case_id", flat=True)
-    screened = Screening.objects.filter(person=person, skipped=True).values_list("case_id", flat=True)
-    return set(recused) | set(screened)
+    no_date = Value(None, output_field=DateField())
+    no_path = Value(None, output_field=CharField())
+    no_id = Value(None, output_field=IntegerField())
+    teams = TeamMembership.objects.filter(person=person).values_list(
+        Value(_TEAM), "unit_id", no_date, "unit__path", "unit__parent_id"
+    )
+    held = Holding.objects.filter(person=person, start__lte=timezone.localdate()).values_list(
+        Value(_HELD), "position_id", "end", no_path, no_id
+    )
+    recused = Recusal.objects.filter(person=person).values_list(
+        Value(_WITHDRAWN), "case_id", no_date, no_path, no_id
+    )
+    screened = Screening.objects.filter(person=person, skipped=True).values_list(
+        Value(_WITHDRAWN), "case_id", no_date, no_path, no_id
+    )
+    rows = teams.order_by().union(held.order_by(), recused.order_by(), screened.order_by(), all=True)
+    tree: list[tuple[int, str, int | None]] = []
+    parts: list[Q] = []
+    withdrawn: set[int] = set()
+    for kind, key, end, path, parent in rows:
+        if kind == _TEAM:
+            tree.append((key, path, parent))
+        elif kind == _WITHDRAWN:
+            withdrawn.add(key)
+        else:
+            part = Q(subject_position_id=key)
+            if end is not None:
+                part &= Q(created_at__date__lte=end)
+            parts.append(part)
+    person._team_tree = sorted(tree)  # type: ignore[attr-defined]
+    return (reduce(or_, parts) if parts else None), withdrawn
 
 
 def cases_handled_by(person: Person) -> CaseQuerySet:

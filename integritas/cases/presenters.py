@@ -54,6 +54,16 @@ def summary_queryset(qs: QuerySet[Case]) -> QuerySet[Case]:
     ).prefetch_related(Prefetch("category_rows", queryset=CaseCategory.objects.order_by("id")))
 
 
+def list_queryset(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """What :func:`summary` reads and nothing more (``GET /cases``): no join to the reported position,
+    and not the sealed content or its wrapped key (several kB a row, never shown in a list)."""
+    return (
+        qs.select_related("unit", "handler_position", "handler_person", "handler_team")
+        .defer("sealed", "wrapped_key")
+        .prefetch_related(Prefetch("category_rows", queryset=CaseCategory.objects.order_by("id")))
+    )
+
+
 def categories_of(case: Case) -> list[str]:
     """As the reporter listed them, prefetched or not."""
     return [row.code for row in sorted(case.category_rows.all(), key=lambda row: row.pk)]

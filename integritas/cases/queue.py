@@ -31,12 +31,12 @@ from integritas.cases.models import (
     Sender,
     Status,
 )
-from integritas.orgs.models import Person, TeamMembership, Unit
+from integritas.orgs.models import Person, TeamMembership
 
 
 def _responsible_team_q(person: Person) -> Q | None:
     """Cases whose nearest team at or above their unit is one of this person's teams."""
-    teams = list(Unit.objects.filter(pk__in=access.team_unit_ids(person)).values_list("pk", "path"))
+    teams = [(pk, path) for pk, path, _ in access.team_tree(person)]
     if not teams:
         return None
     found = Q(pk__in=[])
@@ -53,6 +53,8 @@ def _responsible_team_q(person: Person) -> Q | None:
 
 def cases_waiting_for(person: Person) -> CaseQuerySet:
     """The open cases waiting for an action of ``person`` (always a subset of what they may see)."""
+    # The visibility first: the query that reads it also brings the person's team units.
+    visible = access.cases_visible_to(person, probe_handled=True)
     condition = Q(handler_person=person, status__in=TIMED_STATUSES)
     team_ids = access.team_unit_ids(person)
     if team_ids:
@@ -61,7 +63,9 @@ def cases_waiting_for(person: Person) -> CaseQuerySet:
         responsible = _responsible_team_q(person)
         if responsible is not None:
             condition |= Q(status=Status.FOLLOW_UP) & responsible
-    return access.cases_visible_to(person).filter(condition)
+    # The queue's own condition picks the rows by index (case_handler_open for a holder); the
+    # visibility then only has to be checked on those rows.
+    return visible.filter(condition)
 
 
 def unread_marked(qs: CaseQuerySet, person: Person) -> CaseQuerySet:
