@@ -488,9 +488,17 @@ class StageStep(models.Model):
     at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    # ``at - started_at`` in microseconds (None without a start): the medians order by it, and the
+    # tallies' histogram of durations buckets it (``cases.tallies``).
+    elapsed_us = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["stage", "elapsed_us", "event"],
+                include=["kind", "unit", "case_created_at", "case", "started_at", "at"],
+                name="step_stage_elapsed",
+            ),
             models.Index(
                 fields=["stage", "unit", "case_created_at"],
                 include=["kind", "at", "started_at", "due_at", "case", "event"],
@@ -534,6 +542,25 @@ class Evidence(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class CaseTally(models.Model):
+    """Summary rows of the monitoring figures (``cases.tallies``): how many of something (``key``:
+    ``s:<status>``, ``c:<category>``, ``d:<stage>`` …) the cases of an anchor unit's subtree filed in
+    a month (the first day of the month, in the anchor's time zone) have. A case counts in its own unit
+    and in every unit above it; ``slot`` spreads the rows concurrent intakes add to. Kept in the
+    transaction of each change; ``cases.tallies.rebuild`` writes them all again."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    key = models.CharField(max_length=64)
+    slot = models.SmallIntegerField(default=0)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month", "key", "slot"], name="tally_unit_month_key_slot")
+        ]
 
 
 class FollowUp(models.Model):
