@@ -342,6 +342,15 @@ class Case(models.Model):
                 condition=Q(reminded__lt=2, overdue=False, status__in=TIMED_STATUSES),
                 name="case_reminder_today",
             ),
+            # The cases past their deadline now (monitoring's ``overdue_now``, never tallied: it depends
+            # on the clock): two ranges of this index (marked overdue; not marked and past due), the
+            # subtree and period read from the included columns.
+            models.Index(
+                fields=["overdue", "due_at"],
+                include=["unit", "created_at"],
+                condition=Q(status__in=TIMED_STATUSES),
+                name="case_timed_late",
+            ),
             # On PostgreSQL also case_list_order (due_at NULLS LAST, created_at DESC, id DESC), the order
             # of the team's list page, made by migration 0007 (SQLite has no NULLS LAST in an index).
         ]
@@ -590,7 +599,14 @@ class FollowUp(models.Model):
                 fields=["unit", "case_created_at"],
                 include=["done", "cancelled", "due_date", "case"],
                 name="follow_up_unit_created",
-            )
+            ),
+            # The open actions past due now (monitoring, never tallied: it depends on the day).
+            models.Index(
+                fields=["unit", "case_created_at"],
+                include=["due_date"],
+                condition=Q(done=False, cancelled=False),
+                name="follow_up_open_unit_created",
+            ),
         ]
 
     @property
