@@ -417,7 +417,7 @@ def finish() -> None:
 def build(cases: int, seed: int = 1, districts: int = 30, schools: int = 333) -> None:
     from django.core.management import call_command
 
-    from integritas.cases import steps
+    from integritas.cases import steps, tallies
     from integritas.cases.models import Case
 
     call_command("migrate", verbosity=0)
@@ -428,6 +428,9 @@ def build(cases: int, seed: int = 1, districts: int = 30, schools: int = 333) ->
         started = time.perf_counter()
         written = steps.rebuild()  # the stage steps monitoring counts, from the events just written
         print(f"{written:,} stage steps written in {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        written = tallies.rebuild()  # the monitoring tallies, from the cases and rows just written
+        print(f"{written:,} tally rows written in {time.perf_counter() - started:.0f} s", flush=True)
     finish()
     accounts = prepare_accounts()
     save_state(cases=Case.objects.count(), built_at=dt.datetime.now(dt.UTC).isoformat())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,14 +27,18 @@ class Pending:
     audit: list[Any] = field(default_factory=list)  # audit entries, chained in this order when written
     changed: list[models.Model] = field(default_factory=list)  # rows to update (``update_fields``)
     update_fields: tuple[str, ...] = ()
+    tallies: list[tuple[Any, int]] = field(
+        default_factory=list
+    )  # ``cases.tallies`` deltas, summed when written
 
-    def mark(self) -> tuple[int, int, int]:
-        return len(self.rows), len(self.audit), len(self.changed)
+    def mark(self) -> tuple[int, int, int, int]:
+        return len(self.rows), len(self.audit), len(self.changed), len(self.tallies)
 
-    def undo(self, mark: tuple[int, int, int]) -> None:
+    def undo(self, mark: tuple[int, int, int, int]) -> None:
         del self.rows[mark[0] :]
         del self.audit[mark[1] :]
         del self.changed[mark[2] :]
+        del self.tallies[mark[3] :]
 
 
 class Values:
@@ -104,6 +109,7 @@ def write(pending: Pending) -> None:
     """Insert what the batch gathered: one insert per table, then the audit entries under one lock of
     the chain's head. Inside the caller's transaction."""
     from integritas.audit.chain import append_many
+    from integritas.cases import tallies
 
     by_model: dict[type[models.Model], list[Any]] = {}
     for row in pending.rows:
@@ -120,6 +126,11 @@ def write(pending: Pending) -> None:
         changed.setdefault(type(row), {})[id(row)] = row
     for model, unique in changed.items():
         update_each(model, list(unique.values()), pending.update_fields)
+    deltas: Counter[Any] = Counter()
+    for key, n in pending.tallies:
+        deltas[key] += n
+    tallies.write(deltas)  # one statement for the batch, rows in key order
+    pending.tallies.clear()
     pending.rows.clear()
     pending.audit.clear()
     pending.changed.clear()

@@ -15,7 +15,7 @@ from typing import Any
 
 from integritas import batching
 from integritas.audit.events import record_case_event
-from integritas.cases import access
+from integritas.cases import access, tallies
 from integritas.cases.models import (
     ActorRole,
     Case,
@@ -95,13 +95,16 @@ def record_event(
     note: str = "",
     data: dict[str, Any] | None = None,
     clock: Clock | None = None,
+    tally: dict[str, int] | None = None,
 ) -> Event:
     """Write one history row for ``case`` (already changed and saved), audit it and notify.
 
     ``from_status`` is the state before a transition (``case.status`` is the state after it), empty
     for an entry that moves nothing (a message, a statement, a follow-up action);
     ``to`` where the case went; ``note`` only what a person wrote; ``clock`` the clock of the
-    stage this step ended (monitoring counts steps on time with it).
+    stage this step ended (monitoring counts steps on time with it); ``tally`` what else the change
+    adds to the monitoring tallies (``cases.tallies``: follow-up actions, recusals), beside the state,
+    outcome and step counted here.
     """
     event = Event(
         case=case,
@@ -125,6 +128,11 @@ def record_event(
     if not batching.add(event):  # a batch (the sweep) inserts its rows together
         event.save(force_insert=True)
     record_step(case, event)
+    keys = tallies.status_keys(from_status, case)
+    if event.stage:
+        keys.update(tallies.step_keys(event.stage, kind, at, event.stage_started_at, event.stage_due_at))
+    keys.update(tally or {})
+    tallies.add(case, keys)  # one statement with the row (or kept for the batch or the intake's end)
     # The effects, in this transaction: the audit entry exists iff the change does, and so do the
     # outbox rows (they are sent after commit by the outbox workers).
     record_case_event(event)

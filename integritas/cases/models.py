@@ -356,6 +356,15 @@ class Case(models.Model):
                 condition=Q(reminded__lt=2, overdue=False, status__in=TIMED_STATUSES),
                 name="case_reminder_today",
             ),
+            # The cases past their deadline now (monitoring's ``overdue_now``, never tallied: it depends
+            # on the clock): two ranges of this index (marked overdue; not marked and past due), the
+            # subtree and period read from the included columns.
+            models.Index(
+                fields=["overdue", "due_at"],
+                include=["unit", "created_at"],
+                condition=Q(status__in=TIMED_STATUSES),
+                name="case_timed_late",
+            ),
             # On PostgreSQL also case_list_order (due_at NULLS LAST, created_at DESC, id DESC), the order
             # of the team's list page, made by migration 0007 (SQLite has no NULLS LAST in an index).
         ]
@@ -502,9 +511,17 @@ class StageStep(models.Model):
     at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    # ``at - started_at`` in microseconds (None without a start): the medians order by it, and the
+    # tallies' histogram of durations buckets it (``cases.tallies``).
+    elapsed_us = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["stage", "elapsed_us", "event"],
+                include=["kind", "unit", "case_created_at", "case", "started_at", "at"],
+                name="step_stage_elapsed",
+            ),
             models.Index(
                 fields=["stage", "unit", "case_created_at"],
                 include=["kind", "at", "started_at", "due_at", "case", "event"],
@@ -550,6 +567,25 @@ class Evidence(models.Model):
         ordering = ["created_at", "id"]
 
 
+class CaseTally(models.Model):
+    """Summary rows of the monitoring figures (``cases.tallies``): how many of something (``key``:
+    ``s:<status>``, ``c:<category>``, ``d:<stage>`` …) the cases of an anchor unit's subtree filed in
+    a month (the first day of the month, in the anchor's time zone) have. A case counts in its own unit
+    and in every unit above it; ``slot`` spreads the rows concurrent intakes add to. Kept in the
+    transaction of each change; ``cases.tallies.rebuild`` writes them all again."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    key = models.CharField(max_length=64)
+    slot = models.SmallIntegerField(default=0)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month", "key", "slot"], name="tally_unit_month_key_slot")
+        ]
+
+
 class FollowUp(models.Model):
     """A follow-up action supervised by the team (SOP B.6)."""
 
@@ -577,7 +613,14 @@ class FollowUp(models.Model):
                 fields=["unit", "case_created_at"],
                 include=["done", "cancelled", "due_date", "case"],
                 name="follow_up_unit_created",
-            )
+            ),
+            # The open actions past due now (monitoring, never tallied: it depends on the day).
+            models.Index(
+                fields=["unit", "case_created_at"],
+                include=["due_date"],
+                condition=Q(done=False, cancelled=False),
+                name="follow_up_open_unit_created",
+            ),
         ]
 
     @property

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from integritas import batching
 from integritas.audit.chain import appended_at_end
-from integritas.cases import access, conflict, content, queue, routing
+from integritas.cases import access, conflict, content, queue, routing, tallies
 from integritas.cases.access import Capability
 from integritas.cases.evidence import CheckedFile, store_files
 from integritas.cases.history import REPORTER, SYSTEM, Actor, Clock, actor_of, clock_of, record_event
@@ -209,7 +210,7 @@ def case_submit(
     written: list[str] = []
     try:
         # A new case has no recusal; a screening skip forgets the exclusions read so far (_screened).
-        with transaction.atomic(), routing.reading(), appended_at_end():
+        with transaction.atomic(), routing.reading(), appended_at_end(), tallies.gathered():
             unit = report.unit
             receipt = new_receipt()
             if reporter_person is None and report.reporter and report.reporter.get("email"):
@@ -232,6 +233,7 @@ def case_submit(
             CaseCategory.objects.bulk_create(
                 [CaseCategory(case=case, code=code, unit=unit, created_at=now) for code in report.categories]
             )
+            tallies.add(case, Counter([f"u:{unit.pk}", *(f"c:{code}" for code in report.categories)]))
             _, written = store_files(case, files, sender=Sender.REPORTER, at=now)
             # "submitted" is the moment before routing, not a state a case rests in: the history
             # chains submitted → triage or examination.
@@ -456,7 +458,7 @@ def case_deadline_missed(*, case_id: int, now: dt.datetime) -> Missed | None:
     taken, so running the sweep twice, or in two processes, acts once. None when there is nothing to do.
     The sweep claims its cases a batch at a time and takes the same step for each (``deadline_missed``).
     """
-    with transaction.atomic(), routing.reading(), appended_at_end():
+    with transaction.atomic(), routing.reading(), appended_at_end(), tallies.gathered():
         case = Case.objects.claim_overdue(case_id, now)
         if case is None:
             return None  # handled meanwhile by another sweep, or being handled right now
@@ -493,6 +495,7 @@ def case_recuse(*, case: Case, actor: Person, reason: str, now: dt.datetime | No
         who, clock = actor_of(actor, case), clock_of(case)
         old_position = case.handler_position_id
         old_team = case.handler_team_id
+        first = not Recusal.objects.filter(case=case).exists()
         Recusal.objects.create(
             case=case, person=actor, position=case.handler_position, reason=reason_text, at=now
         )
@@ -515,6 +518,7 @@ def case_recuse(*, case: Case, actor: Person, reason: str, now: dt.datetime | No
             to=assignment,
             note=reason_text,
             clock=clock,
+            tally={"r:n": 1, "r:cases": int(first)},
         )
         return case
 
@@ -647,7 +651,14 @@ def follow_up_add(
             unit_id=case.unit_id,
             case_created_at=case.created_at,
         )
-        record_event(case, EventKind.FOLLOW_UP_ADDED, at=now, actor=who, follow_up=item)
+        record_event(
+            case,
+            EventKind.FOLLOW_UP_ADDED,
+            at=now,
+            actor=who,
+            follow_up=item,
+            tally={"f:total": 1, "f:open": 1},
+        )
         return item
 
 
@@ -689,6 +700,7 @@ def follow_up_done(
             follow_up=item,
             note=notes_text,
             clock=_follow_up_clock(case, item),
+            tally={"f:done": 1, "f:open": -1},
         )
         return item
 
@@ -715,6 +727,7 @@ def follow_up_cancel(
             actor=who,
             follow_up=item,
             note=reason_text,
+            tally={"f:cancelled": 1, "f:open": -1},
         )
         return item
 

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 
-from django.db.models import BooleanField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from integritas.cases import access
+from integritas.cases import access, tallies
 from integritas.cases.models import (
-    REVIEWED_KINDS,
     TIMED_STATUSES,
     Case,
     CaseCategory,
-    EventKind,
+    CaseTally,
     FollowUp,
     Recusal,
     Stage,
@@ -36,11 +37,8 @@ from integritas.orgs.calendar import UnitCalendar
 from integritas.orgs.models import Person, Unit
 
 # The steps that end a stage's clock by doing the stage's work (a recusal or a missed deadline ends
-# the clock too, but nothing was done).
-DONE_KINDS = {
-    Stage.EXAMINATION: (EventKind.EXAMINED_FOUNDED, EventKind.EXAMINED_UNFOUNDED),
-    Stage.REVIEW: (*sorted(REVIEWED_KINDS), EventKind.ESCALATED),
-}
+# the clock too, but nothing was done); defined with the tallies that count them.
+DONE_KINDS = tallies.DONE_KINDS
 
 
 @dataclass
@@ -62,6 +60,8 @@ class Scope:
     unit_ids: list[int] | None = None
     hidden: list[int] | None = None
     _per_unit: dict[int, int] | None = field(default=None, repr=False)
+    _totals: dict[tuple[str, str], int] | None = field(default=None, repr=False)
+    _sums: dict[str, dict[str, int]] | None = field(default=None, repr=False)
 
     def related(self, prefix: str = "case") -> Q:
         """Rows of another table that belong to the cases in scope (no condition for every case)."""
@@ -79,6 +79,8 @@ class Scope:
 
     def per_unit(self) -> dict[int, int]:
         """{unit id: cases} for the units with cases (one grouped pass, kept for the next figure)."""
+        if self._per_unit is None and tallied(self):
+            self._per_unit = {int(pk): n for pk, n in _summed(self, "u:").items()}
         if self._per_unit is None:
             rows = self.cases.values_list("unit_id").annotate(n=Count("*")).order_by()
             self._per_unit = dict(rows)
@@ -131,6 +133,122 @@ def scope(
     return s
 
 
+# Read the figures of the "oversees the unit / command line" scopes from the tallies (False: count
+# every figure from the tables, as the other viewers' are; the tests compare the two).
+USE_TALLIES = True
+
+
+def tallied(s: Scope) -> bool:
+    return USE_TALLIES and s.hidden is not None
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _split(
+    date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[tuple[dt.date | None, dt.date | None] | None, list[tuple[dt.date, dt.date]]]:
+    """The period as whole months (first and last month's first day; None: unbounded; None for no
+    whole month) and the partial months at its edges, as (first day, last day)."""
+    if date_from and date_to and date_from > date_to:
+        return None, []
+    edges: list[tuple[dt.date, dt.date]] = []
+    first = date_from
+    if date_from and date_from.day != 1:
+        first = _next_month(date_from)
+        edges.append((date_from, min(first - dt.timedelta(days=1), date_to or first)))
+    last: dt.date | None = None
+    if date_to:
+        last = date_to.replace(day=1)
+        if _next_month(date_to) - dt.timedelta(days=1) != date_to:  # not the month's last day
+            start = max(last, date_from) if date_from else last
+            if not edges or edges[0][0] != start:  # (a period inside one month is one edge)
+                edges.append((start, date_to))
+            last = _previous_month(last)
+    if first and last and first > last:
+        return None, edges
+    return (first, last), edges
+
+
+def _previous_month(first: dt.date) -> dt.date:
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+# The keys the figures need month by month (the others are summed over the period in the database).
+MONTHLY = ("s:", "c:")
+
+
+def totals(s: Scope) -> dict[tuple[str, str], int]:
+    """{(YYYY-MM, tally key): n} of the keys counted month by month (``MONTHLY``) for the scope."""
+    _read(s)
+    assert s._totals is not None
+    return s._totals
+
+
+def _read(s: Scope) -> None:
+    """The scope's tallies: the anchor's rows for the whole months of the period, the partial months
+    at its edges counted from the tables, less the viewer's hidden cases (counted from the tables).
+    Kept as the monthly keys (``_totals``) and every key summed over the period, split at its last
+    colon (``_sums``: {"h:review:": {"12": n}, "u:": {"7": n}, …}). Read once per scope."""
+    if s._totals is not None:
+        return
+    tz = s.unit.tz
+    monthly: dict[tuple[str, str], int] = {}
+    summed: dict[str, int] = {}
+
+    def add(month: dt.date | None, key: str, n: int) -> None:
+        summed[key] = summed.get(key, 0) + n
+        if month is not None and key.startswith(MONTHLY):
+            cell = (month.strftime("%Y-%m"), key)
+            monthly[cell] = monthly.get(cell, 0) + n
+
+    whole, edges = _split(s.date_from, s.date_to)
+    if whole is not None:
+        rows = CaseTally.objects.filter(unit=s.unit)
+        if whole[0]:
+            rows = rows.filter(month__gte=whole[0])
+        if whole[1]:
+            rows = rows.filter(month__lte=whole[1])
+        by_month = rows.filter(reduce(or_, (Q(key__startswith=p) for p in MONTHLY)))
+        for month, key, n in by_month.values_list("month", "key").annotate(n=Sum("n")).order_by():
+            monthly[(month.strftime("%Y-%m"), key)] = n
+        for key, n in rows.values_list("key").annotate(n=Sum("n")).order_by():
+            summed[key] = n
+    units = Q() if s.unit_ids is None else Q(unit_id__in=s.unit_ids)
+    for start, end in edges:
+        created = units & _period(s.unit, start, end, "created_at")
+        steps = units & _period(s.unit, start, end, "case_created_at")
+        for (month, _unit, key), n in tallies.counted(tz, created, created, step_rows=steps).items():
+            add(month, key, n)
+    if s.hidden:
+        for (month, _unit, key), n in tallies.counted(
+            tz, Q(pk__in=s.hidden), Q(case_id__in=s.hidden)
+        ).items():
+            add(month, key, -n)
+    s._totals = {k: n for k, n in monthly.items() if n}
+    sums: dict[str, dict[str, int]] = {}
+    for key, n in summed.items():
+        if n:
+            head, _colon, rest = key.rpartition(":")
+            sums.setdefault(head + ":", {})[rest] = n
+    s._sums = sums
+
+
+def _summed(s: Scope, prefix: str) -> dict[str, int]:
+    """{key without ``prefix`` (up to the key's last colon): n} over the period's months."""
+    _read(s)
+    assert s._sums is not None
+    return dict(s._sums.get(prefix, {}))
+
+
+def _overdue_now(s: Scope, now: dt.datetime) -> int:
+    """Cases in scope past their deadline now (time-dependent: never tallied)."""
+    # (Two counts, each a range of the index ``case_timed_late``, rather than one with an OR.)
+    timed = s.cases.filter(status__in=TIMED_STATUSES).order_by()
+    return timed.filter(overdue=True).count() + timed.filter(overdue=False, due_at__lt=now).count()
+
+
 def _month(value: dt.datetime | dt.date, unit: Unit) -> str:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         value = value.astimezone(unit.tz)
@@ -139,7 +257,18 @@ def _month(value: dt.datetime | dt.date, unit: Unit) -> str:
 
 def case_counts(s: Scope, now: dt.datetime) -> dict[str, Any]:
     """By state, outcome and local month, and the cases past their deadline now: one grouped pass
-    over the cases (on PostgreSQL over the index ``case_unit_created`` alone)."""
+    over the cases (on PostgreSQL over the index ``case_unit_created`` alone); or the tallies."""
+    if tallied(s):
+        months: dict[str, int] = {}
+        for (month, key), n in totals(s).items():
+            if key.startswith("s:"):
+                months[month] = months.get(month, 0) + n
+        return {
+            "by_status": _summed(s, "s:"),
+            "by_outcome": dict(sorted(_summed(s, "o:").items())),
+            "by_month": {m: n for m, n in sorted(months.items()) if n},
+            "overdue_now": _overdue_now(s, now),
+        }
     late = ExpressionWrapper(
         Q(status__in=TIMED_STATUSES) & (Q(overdue=True) | Q(due_at__lt=now)), output_field=BooleanField()
     )
@@ -170,6 +299,8 @@ def case_counts(s: Scope, now: dt.datetime) -> dict[str, Any]:
 
 
 def by_month(s: Scope) -> dict[str, int]:
+    if tallied(s):
+        return case_counts(s, timezone.now())["by_month"]
     rows = (
         s.cases.annotate(month=TruncMonth("created_at", tzinfo=s.unit.tz))
         .values("month")
@@ -184,12 +315,20 @@ def by_month(s: Scope) -> dict[str, int]:
 
 
 def by_category(s: Scope) -> dict[str, int]:
+    if tallied(s):
+        return dict(sorted(_summed(s, "c:").items()))
     rows = s.rows(CaseCategory.objects.all()).values("code").annotate(n=Count("*")).order_by("code")
     return {row["code"]: row["n"] for row in rows}
 
 
 def by_category_month(s: Scope) -> dict[str, dict[str, int]]:
     """{category: {YYYY-MM: n}}: the recap of reports by type per month (the case's local month)."""
+    if tallied(s):
+        cells: dict[str, dict[str, int]] = {}
+        for (month, key), n in sorted(totals(s).items()):
+            if key.startswith("c:"):
+                cells.setdefault(key[2:], {})[month] = n
+        return dict(sorted(cells.items()))
     rows = (
         s.rows(CaseCategory.objects.all())
         .annotate(month=TruncMonth("created_at", tzinfo=s.unit.tz))
@@ -252,6 +391,16 @@ def _steps(s: Scope, stage: str | None = None) -> QuerySet[StageStep]:
 
 
 def _step_counts(s: Scope) -> dict[str, dict[str, int]]:
+    if tallied(s):
+        done, on_time, timed = _summed(s, "d:"), _summed(s, "t:"), _summed(s, "m:")
+        return {
+            str(stage): {
+                "done": done.get(stage, 0),
+                "on_time": on_time.get(stage, 0),
+                "timed": timed.get(stage, 0),
+            }
+            for stage in DONE_KINDS
+        }
     rows = (
         _steps(s)
         .values("stage", "kind")
@@ -300,17 +449,58 @@ def median_days(s: Scope, counts: dict[str, dict[str, int]] | None = None) -> di
         if not n:
             found[str(stage)] = None
             continue
-        steps = _steps(s, stage).filter(started_at__isnull=False).annotate(elapsed=elapsed)
-        middle = list(
-            steps.order_by("elapsed", "event_id").values_list("started_at", "at")[(n - 1) // 2 : n // 2 + 1]
-        )
+        if tallied(s):
+            middle = [_nth_step(s, str(stage), p) for p in sorted({(n - 1) // 2, n // 2})]
+        else:
+            steps = _steps(s, stage).filter(started_at__isnull=False).annotate(elapsed=elapsed)
+            middle = list(
+                steps.order_by("elapsed", "event_id").values_list("started_at", "at")[
+                    (n - 1) // 2 : n // 2 + 1
+                ]
+            )
         days = [_working_days(calendar, start, end) for start, end in middle if start is not None]
         found[str(stage)] = sum(days) / len(days)
     return found
 
 
+def _nth_step(s: Scope, stage: str, position: int) -> tuple[dt.datetime | None, dt.datetime]:
+    """(start, end) of the step at ``position`` (from 0) among the stage's timed steps in scope ordered
+    by (elapsed, event): the tallies' histogram finds its bucket, then only that bucket's steps are read."""
+    buckets = sorted((int(b), n) for b, n in _summed(s, f"h:{stage}:").items())
+    before, b = 0, None
+    for bucket, n in buckets:
+        if position < before + n:
+            b = bucket
+            break
+        before += n
+    if b is None:
+        raise LookupError(f"step {position} of {stage} is beyond the histogram")
+    width = tallies.BUCKET_US
+    if b > 0:
+        inside = Q(elapsed_us__gte=b * width, elapsed_us__lt=(b + 1) * width)
+    elif b < 0:
+        inside = Q(elapsed_us__gt=(b - 1) * width, elapsed_us__lte=b * width)
+    else:
+        inside = Q(elapsed_us__gt=-width, elapsed_us__lt=width)
+    steps = _steps(s, stage).filter(inside, started_at__isnull=False).order_by("elapsed_us", "event_id")
+    row = steps.values_list("started_at", "at")[position - before : position - before + 1]
+    return list(row)[0]
+
+
 def follow_ups(s: Scope, now: dt.datetime) -> dict[str, int]:
     today = now.astimezone(s.unit.tz).date()
+    if tallied(s):
+        found = _summed(s, "f:")
+        overdue = s.rows(FollowUp.objects.all(), created="case_created_at").filter(
+            done=False, cancelled=False, due_date__lt=today
+        )
+        return {
+            "total": found.get("total", 0),
+            "done": found.get("done", 0),
+            "cancelled": found.get("cancelled", 0),
+            "open": found.get("open", 0),
+            "overdue": overdue.order_by().count(),
+        }
     # (The aggregates' names differ from the columns': Django refuses an alias that shadows a field.)
     row = s.rows(FollowUp.objects.all(), created="case_created_at").aggregate(
         # (``due_date`` is never null and is in the index: the counts read the index alone.)
@@ -378,9 +568,12 @@ def stats(
     s = within or scope(unit, viewer, date_from=date_from, date_to=date_to)
     counts = case_counts(s, now)
     steps = _step_counts(s)
-    recusals = Recusal.objects.filter(s.related()).aggregate(
-        recusals=Count("*"), cases=Count("case_id", distinct=True)
-    )
+    if tallied(s):
+        recusals = {"recusals": _summed(s, "r:").get("n", 0), "cases": _summed(s, "r:").get("cases", 0)}
+    else:
+        recusals = Recusal.objects.filter(s.related()).aggregate(
+            recusals=Count("*"), cases=Count("case_id", distinct=True)
+        )
     return {
         "unit": unit.code,
         "from": date_from.isoformat() if date_from else None,

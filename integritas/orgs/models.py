@@ -80,6 +80,9 @@ class Unit(models.Model):
             node = node.parent
         return chain
 
+    # The path before a move or a change of time zone not yet carried to the tallies (not a column).
+    placed_before: str | None = None
+
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this unit, read from the path (no query)."""
         return [int(part) for part in self.path.strip("/").split("/") if part]
@@ -122,6 +125,10 @@ class Unit(models.Model):
             self.resolved_timezone = self.timezone or parent.resolved_timezone or DEFAULT_TIMEZONE
             self.resolved_work_week = self.work_week or parent.resolved_work_week or DEFAULT_WORK_WEEK
             self.resolved_policy = policy_rules.merged([parent.resolved_policy or {}, self.policy or {}])
+        if before[0] and (before[0], before[1]) != (self.path, self.resolved_timezone):
+            # Moved, or another time zone: the monitoring tallies of the units above it before and
+            # after are counted again when it is saved (``tree.follow_tallies``).
+            self.placed_before = self.placed_before or before[0]
         return before != (self.path, self.resolved_timezone, self.resolved_work_week, self.resolved_policy)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
@@ -140,9 +147,10 @@ class Unit(models.Model):
             kwargs["update_fields"] = set(update_fields) | DERIVED_FIELDS
         super().save(*args, **kwargs)
         if changed and old_path:
-            from integritas.orgs.tree import refresh_subtree
+            from integritas.orgs.tree import follow_tallies, refresh_subtree
 
             refresh_subtree(self, old_path=old_path)
+            follow_tallies([self])
 
 
 class Person(AbstractUser):

@@ -358,6 +358,7 @@ def units_save(*, actor: Actor, specs: Sequence[UnitSpec], via: str = "page") ->
         if edited:
             bulk.update(edited, sorted(edited_fields))
         bulk.update(moved, sorted(tree.DERIVED_FIELDS))
+        tree.follow_tallies(moved)  # moved units, or another time zone: their tallies again
     return results
 
 

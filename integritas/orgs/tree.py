@@ -51,6 +51,24 @@ def resolve(units: Iterable[Unit], *, outside: dict[int, Unit] | None = None) ->
 def save_resolved(units: list[Unit]) -> None:
     if units:
         bulk.update(units, sorted(DERIVED_FIELDS))
+        follow_tallies(units)
+
+
+def follow_tallies(units: Iterable[Unit]) -> None:
+    """After units moved or changed time zone (saved): the monitoring tallies of every unit above them
+    before and after, and of the units themselves, counted again from the cases
+    (``cases.tallies.rebuild``, in the caller's transaction). That includes the root: at 1M cases it
+    reads every case (about a minute, see BENCHMARKS.md); organisation edits are rare."""
+    anchors: set[int] = set()
+    for unit in units:
+        if unit.placed_before:
+            for path in (unit.placed_before, unit.path):
+                anchors.update(int(part) for part in path.strip("/").split("/") if part)
+            unit.placed_before = None
+    if anchors:
+        from integritas.cases import tallies
+
+        tallies.rebuild(sorted(anchors))
 
 
 def refresh_subtree(unit: Unit, *, old_path: str) -> None:
