@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_follow_up_scope'),
+        ('cases', '0012_tally_open_indexes'),
         ('orgs', '0002_separation_resolved_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

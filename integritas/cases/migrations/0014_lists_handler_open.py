@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0011_teampage_unit_status_cover'),
+        ('cases', '0013_teampage_unit_status_cover'),
         ('orgs', '0002_separation_resolved_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
