@@ -9,3 +9,7 @@ application = get_wsgi_application()
 from integritas.vault.keys import key_check_on_start  # noqa: E402
 
 key_check_on_start()
+
+from integritas.warmup import warm_up  # noqa: E402
+
+warm_up()

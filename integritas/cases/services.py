@@ -65,7 +65,8 @@ from integritas.validation import clean_text
 from integritas.vault import storage
 
 SUBMITTED = "submitted"  # recorded in history before the case is routed
-REFERENCE_ATTEMPTS = 20
+REFERENCE_ATTEMPTS = 20  # rounds of drawing
+REFERENCE_CANDIDATES = 8  # numbers drawn per round, checked against the taken ones in one query
 
 
 @dataclass
@@ -257,16 +258,28 @@ def _save_with_a_free_reference(case: Case, report: ReportInput, *, year: int) -
         "subject": report.subject_text,
     }
     for _ in range(REFERENCE_ATTEMPTS):
-        case.reference = random_reference(year)
-        content.seal_report(case, sealed)  # the reference is bound into the sealed content
-        try:
-            with transaction.atomic():
-                case.save()
-            return
-        except IntegrityError:
-            if not Case.objects.filter(reference=case.reference).exists():
-                raise  # another constraint than the reference's
+        for reference in _untaken_references(year):
+            case.reference = reference
+            content.seal_report(case, sealed)  # the reference is bound into the sealed content
+            try:
+                with transaction.atomic():
+                    case.save()
+                return
+            except IntegrityError:  # taken meanwhile by a report filed at the same time
+                if not Case.objects.filter(reference=case.reference).exists():
+                    raise  # another constraint than the reference's
     raise RuntimeError("no free reference number found; widen REFERENCE_DIGITS")
+
+
+def _untaken_references(year: int) -> list[str]:
+    """A few numbers drawn at random, without those already taken (one indexed query).
+
+    When a year's numbers fill up, most draws are taken; checking several at once costs one query
+    instead of a refused insert (and the sealing before it) for each taken number.
+    """
+    drawn = list(dict.fromkeys(random_reference(year) for _ in range(REFERENCE_CANDIDATES)))
+    taken = set(Case.objects.filter(reference__in=drawn).values_list("reference", flat=True))
+    return [reference for reference in drawn if reference not in taken]
 
 
 def _to_triage(case: Case, *, now: dt.datetime, actor: Actor) -> None:

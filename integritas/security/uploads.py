@@ -9,6 +9,7 @@ the typed text (``integritas.web.bodies``).
 
 from __future__ import annotations
 
+import threading
 import time
 
 from django.core.exceptions import RequestDataTooBig
@@ -17,6 +18,7 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from integritas.orgs.policy import DEFAULTS
 
 _cache: tuple[float, int] | None = None
+_computing = threading.Lock()
 MAX_FILES = 20
 
 
@@ -25,14 +27,27 @@ class UploadTooLarge(RequestDataTooBig):
 
 
 def largest_limit_bytes() -> int:
+    """The largest `max_upload_mb` of any unit (or the default), in bytes; computed once a minute.
+
+    Only the units whose own policy sets the limit are read, and one thread computes it while the
+    others that find no fresh value wait for it (the first requests after a start arrive together).
+    """
+    cached = _cache
+    if cached is not None and time.monotonic() - cached[0] < 60:
+        return cached[1]
+    with _computing:
+        return _compute_limit()
+
+
+def _compute_limit() -> int:
     global _cache
     now = time.monotonic()
-    if _cache is not None and now - _cache[0] < 60:
+    if _cache is not None and now - _cache[0] < 60:  # another thread computed it meanwhile
         return _cache[1]
     from integritas.orgs.models import Unit
 
     limit = int(DEFAULTS["max_upload_mb"])
-    for policy in Unit.objects.values_list("policy", flat=True):
+    for policy in Unit.objects.filter(policy__has_key="max_upload_mb").values_list("policy", flat=True):
         value = (policy or {}).get("max_upload_mb")
         if isinstance(value, int) and not isinstance(value, bool):
             limit = max(limit, value)

@@ -3,12 +3,13 @@ from gaps that a hidden case exists, and no counter row is locked while reports 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 from django.db import connection
 
-from integritas.cases import receipts
+from integritas.cases import receipts, services
 from integritas.cases.models import Case
 from tests.cases.chain import NOW
 from tests.concurrency import at_once
@@ -27,14 +28,42 @@ def test_references_keep_their_format_and_are_not_consecutive(org):
     assert steps != {1}, numbers  # twelve draws in a row, one apart: a counter, not chance
 
 
+def draws_then(monkeypatch, *numbers: str) -> None:
+    """random_reference yields ``numbers`` first, then BK-2026-9xxxxx numbers one apart."""
+    draws = itertools.chain(numbers, (f"BK-2026-{n}" for n in itertools.count(900001)))
+    monkeypatch.setattr("integritas.cases.services.random_reference", lambda year: next(draws))
+
+
 @pytest.mark.django_db
 def test_a_number_already_taken_is_drawn_again(org, monkeypatch):
     first = submit(org.school, org.p_teacher, now=NOW, files=[]).case
-    draws = iter([first.reference, first.reference, "BK-2026-424242"])
-    monkeypatch.setattr("integritas.cases.services.random_reference", lambda year: next(draws))
+    draws_then(monkeypatch, first.reference, first.reference, "BK-2026-424242")
     second = submit(org.school, org.p_teacher, now=NOW, files=[]).case
     assert second.reference == "BK-2026-424242"
     assert Case.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_number_taken_after_the_check_is_drawn_again(org, monkeypatch):
+    """Two reports filed at once may both find a number free; the one whose insert is refused takes
+    the next number drawn."""
+    first = submit(org.school, org.p_teacher, now=NOW, files=[]).case
+    draws_then(monkeypatch, first.reference, "BK-2026-424242")
+    monkeypatch.setattr(services.Case.objects, "filter", _blind_to_references(services.Case.objects.filter))
+    second = submit(org.school, org.p_teacher, now=NOW, files=[]).case
+    assert second.reference == "BK-2026-424242"
+    assert Case.objects.count() == 2
+
+
+def _blind_to_references(filter_):
+    """Case.objects.filter that finds no taken number among the drawn ones (as if checked too early)."""
+
+    def blind(*args, **kwargs):
+        if "reference__in" in kwargs:
+            return Case.objects.none()
+        return filter_(*args, **kwargs)
+
+    return blind
 
 
 def test_the_year_is_the_units_local_year():

@@ -10,7 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from integritas.cases.models import Case, Evidence
-from integritas.security.uploads import LimitedUploadHandler, UploadTooLarge, forget_limits
+from integritas.security.uploads import (
+    LimitedUploadHandler,
+    UploadTooLarge,
+    forget_limits,
+    largest_limit_bytes,
+)
 from integritas.vault import scrub
 from tests.factories import PASSWORD, report_data
 from tests.security import samples
@@ -245,3 +250,15 @@ def test_oversize_upload_over_http_gets_413(org):
     r = submit(Client(), org, [("besar.pdf", payload)])
     assert r.status_code == 413
     assert Case.objects.count() == 0
+
+
+def test_the_largest_limit_is_read_from_the_units_that_set_one(org):
+    org.school.policy = {**org.school.policy, "max_upload_mb": 45}
+    org.school.save()
+    org.district.policy = {**org.district.policy, "max_upload_mb": True}  # not a number of MB
+    org.district.save()
+    forget_limits()
+    try:
+        assert largest_limit_bytes() == 45 * 1024 * 1024
+    finally:
+        forget_limits()
