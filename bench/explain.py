@@ -34,15 +34,15 @@ def explain(only: set[str]) -> None:
     people = {role: Person.objects.get(username=name) for role, name in accounts.items()}
     now = timezone.now()
     figures: list[tuple[str, Any]] = [
-        # GET /cases: the page as the API reads it (presenters.list_queryset, one row more than the page).
-        ("mine_principal", lambda: presenters.list_queryset(access.cases_handled_by(people["principal"])
-         .order_by("-pk"))[:51]),
-        ("mine_head", lambda: presenters.list_queryset(access.cases_handled_by(people["district_head"])
-         .order_by("-pk"))[:51]),
-        ("exam_district", lambda: presenters.list_queryset(access.cases_visible_to(people["district_team"])
-         .filter(status="examination").order_by("-pk"))[:51]),
-        ("list_district", lambda: presenters.list_queryset(access.cases_visible_to(people["district_team"])
-         .order_by("-pk"))[:51]),
+        # GET /cases: the page as the API reads it (presenters.list_page, one row more than the page).
+        ("mine_principal", lambda: presenters.list_page(access.cases_handled_by(people["principal"]),
+         before=None, size=51)[:51]),
+        ("mine_head", lambda: presenters.list_page(access.cases_handled_by(people["district_head"]),
+         before=None, size=51)[:51]),
+        ("exam_district", lambda: presenters.list_page(access.cases_visible_to(people["district_team"])
+         .filter(status="examination"), before=None, size=51)[:51]),
+        ("list_district", lambda: presenters.list_page(access.cases_visible_to(people["district_team"]),
+         before=None, size=51)[:51]),
         ("page_district", lambda: access.cases_visible_to(people["district_team"])
          .order_by(F("due_at").asc(nulls_last=True), "-created_at", "-pk")[:50]),
         ("page_root", lambda: access.cases_visible_to(people["root_team"])

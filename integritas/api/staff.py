@@ -153,10 +153,11 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]):
         if unit is None:
             raise Invalid({"unit": Problem("unknown_code", value=filters.unit)})
         qs = qs.filter(unit__path__startswith=unit.path)
+    # (The cursor is applied inside the page's sub-select: no cursor for page() to add.)
     rows, next_url = page(
         request,
-        presenters.list_queryset(qs.order_by("-pk")),
-        cursor=filters.cursor,
+        presenters.list_page(qs, before=filters.cursor or None, size=filters.limit + 1),
+        cursor=None,
         limit=filters.limit,
         params={"status": filters.status, "mine": "true" if filters.mine else None, "unit": filters.unit},
     )
