@@ -152,10 +152,9 @@ def insert_without_ids(model: type[models.Model], rows: list[Any]) -> None:
     table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     preps = [_prep(f) for f in fields]
     pairs = list(zip(fields, preps, strict=True))
+    cells = [_cell(f, prep) for f, prep in pairs]
     values = [
-        tuple(
-            prep(row.values[f.attname] if f.attname in row.values else f.get_default()) for f, prep in pairs
-        )
+        tuple([cell(row.values) for cell in cells])
         if type(row) is Values
         else tuple(prep(f.pre_save(row, True)) for f, prep in pairs)
         for row in rows
@@ -170,6 +169,16 @@ def insert_without_ids(model: type[models.Model], rows: list[Any]) -> None:
         else:
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+
+
+def _cell(field: Any, prep: Any) -> Any:
+    """The prepared value of ``field`` in a ``Values`` row: its own, else the field's default (one
+    made per row when the default is a function, ``new_message_id``; else prepared once)."""
+    name = field.attname
+    if field.has_default() and callable(field.default):
+        return lambda values: prep(values[name] if name in values else field.get_default())
+    default = prep(field.get_default())
+    return lambda values: prep(values[name]) if name in values else default
 
 
 # Fields whose value ``get_db_prep_save`` passes on unchanged when it already has the field's type.
@@ -198,8 +207,13 @@ def _prep(field: Any) -> Any:
     if type(field) is models.DateTimeField and connection.vendor == "postgresql":
         # PostgreSQL takes an aware instant as it is (``adapt_datetimefield_value``); naive ones warn.
         return lambda value: (
-            value if type(value) is dt.datetime and value.tzinfo is not None else slow(value, connection)
+            value
+            if value is None or (type(value) is dt.datetime and value.tzinfo is not None)
+            else slow(value, connection)
         )
+    if type(field) in (models.BinaryField, models.JSONField, models.DateTimeField):
+        # None is SQL NULL for these (a JSON null is written only from ``Value(None, JSONField())``).
+        return lambda value: None if value is None else slow(value, connection)
     if kinds is None:
         return lambda value: slow(value, connection)
     return lambda value: value if value is None or type(value) in kinds else slow(value, connection)

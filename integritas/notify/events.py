@@ -160,14 +160,18 @@ class Recipients:
     def send(self, case: Case, context: dict[str, Any], at: dt.datetime) -> None:
         items = []
         contexts: dict[str, dict[str, Any]] = {}
+        # The recipients added together share their ``extra``: written once per language.
+        extras: dict[tuple[int, str], dict[str, Any]] = {}
         for person, kind, role, extra in self.items.values():
             language = language_of(person.language)
-            # Dates and titles are written in the reader's language.
-            with translation.override(language):
-                extra = {k: in_language(v) for k, v in extra.items()}
+            key = (id(extra), language)
+            if key not in extras:
+                # Dates and titles are written in the reader's language.
+                with translation.override(language):
+                    extras[key] = {k: in_language(v) for k, v in extra.items()}
             if language not in contexts:
                 contexts[language] = context_for(case, language)
-            items.append((person, kind, role, {**contexts[language], **context, "role": role, **extra}))
+            items.append((person, kind, role, {**contexts[language], **context, "role": role, **extras[key]}))
         outbox.queue_staff_many(items, case=case, at=at, defer=True)
 
 

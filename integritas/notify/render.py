@@ -57,6 +57,15 @@ def language_of(value: str | None) -> str:
 
 def format_local(when: dt.datetime | None, tz_name: str) -> str:
     """A due instant as people read it, in the active language: in the unit's zone, with its name."""
+    if when is None:
+        return ""
+    return _spoken(when, tz_name, translation.get_language())
+
+
+@lru_cache(maxsize=2048)
+def _spoken(when: dt.datetime, tz_name: str, language: str | None) -> str:
+    # Kept per (instant, zone, language): the cases of a sweep share a few due instants, and each
+    # instant is written in two languages, for several recipients.
     return timefmt.spoken(when, ZoneInfo(tz_name))
 
 
@@ -153,12 +162,19 @@ def render_subject(kind: str, language: str, context: dict[str, Any]) -> str:
     language = language_of(language)
     ctx = {**context, "language": language}
     with translation.override(language):
-        first = _first_line(kind)
-        if first is not None:
-            start = first.render(Context(ctx, autoescape=False)).lstrip("\n")
-            if start:  # the whole rendering starts with it: its first line is the subject
-                return " ".join(start.partition("\n")[0].split())[:255]
-        return _text(kind, language, ctx)[0]
+        first = _first_line_subject(kind, ctx)
+        return first if first is not None else _text(kind, language, ctx)[0]
+
+
+def _first_line_subject(kind: str, ctx: dict[str, Any], cut: int | None = 255) -> str | None:
+    """The subject from the template's first line alone (under the language already active), or None
+    when the whole template must be rendered for it. ``cut``: its length at most (None: uncut)."""
+    first = _first_line(kind)
+    if first is not None:
+        start = first.render(Context(ctx, autoescape=False)).lstrip("\n")
+        if start:  # the whole rendering starts with it: its first line is the subject
+            return " ".join(start.partition("\n")[0].split())[:cut]
+    return None
 
 
 class NotPlain(ValueError):
@@ -169,15 +185,19 @@ def plain(value: Any) -> Any:
     """``value`` as JSON keeps it (for rendering later, at delivery), or ``NotPlain``: only strings,
     whole numbers, booleans, None, lists and dicts with string keys; a text choice (a case's status,
     an event's kind) becomes its value, which a template shows and compares the same."""
-    if value is None or type(value) in (str, int, bool):
+    if value is None or type(value) in _SCALARS:
         return value
     if isinstance(value, enum.Enum) and isinstance(value, str):
         return str(value.value)
     if type(value) is list:
         return [plain(v) for v in value]
     if type(value) is dict and all(type(k) is str for k in value):
-        return {k: plain(v) for k, v in value.items()}
+        # A scalar is kept here, without a call for it (a context is mostly scalars).
+        return {k: v if v is None or type(v) in _SCALARS else plain(v) for k, v in value.items()}
     raise NotPlain(type(value).__name__)
+
+
+_SCALARS = frozenset({str, int, bool})
 
 
 def plain_or_none(context: dict[str, Any]) -> dict[str, Any] | None:
@@ -217,6 +237,9 @@ def subject_for(kind: str, language: str, context: dict[str, Any], name: str, sh
     names = _first_line_names(kind)
     if names is not None:
         full = {**context, "recipient_name": name}
+        reference = full.get("reference")
+        if type(reference) is str and _REFERENCE.fullmatch(reference) and _shows_reference_as_is(kind):
+            return _subject_of_any_case(kind, language, full, names, reference)
         read = repr(sorted((k, v) for k, v in full.items() if k in names))
         key: tuple[str, ...] = ("subject", kind, language_of(language), read)
         if key not in shared:
@@ -230,6 +253,41 @@ def subject_for(kind: str, language: str, context: dict[str, Any], name: str, sh
     if NAME_MARK in shared[key]:
         return render_subject(kind, language, {**context, "recipient_name": name})
     return shared[key]
+
+
+REFERENCE_MARK = "\ue001"  # stands for a case's reference in a subject shared by the cases of a batch
+# A reference that spacing, escaping or a line break cannot change (ours: ``BK-2026-000001``).
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+_CASE_SUBJECTS: dict[tuple[str, str, str], str] = {}  # (kind, language, values but the reference)
+
+
+@cache
+def _shows_reference_as_is(kind: str) -> bool:
+    """Whether the template's first line reads ``reference`` only to show it (``{{ reference }}``,
+    no filter, no test): then it renders the same with any reference in its place."""
+    line = _engines()[0].get_template(f"notify/{kind}.txt").source.partition("\n")[0]
+    return line.count("reference") == line.count("{{ reference }}") > 0
+
+
+def _subject_of_any_case(
+    kind: str, language: str, full: dict[str, Any], names: frozenset[str], reference: str
+) -> str:
+    """The subject with ``reference`` put in place of the mark in one rendering kept for every case
+    (within the process) whose other values the line reads are the same: the sweep's cases differ
+    by their reference alone. The line is kept uncut, and cut to length once the reference is in."""
+    language = language_of(language)
+    read = repr(sorted((k, v) for k, v in full.items() if k in names and k != "reference"))
+    key = (kind, language, read)
+    marked = _CASE_SUBJECTS.get(key)
+    if marked is None:
+        if len(_CASE_SUBJECTS) >= 4096:
+            _CASE_SUBJECTS.clear()
+        ctx = {**full, "reference": REFERENCE_MARK, "language": language}
+        with translation.override(language):
+            marked = _CASE_SUBJECTS[key] = _first_line_subject(kind, ctx, cut=None) or ""
+    if REFERENCE_MARK not in marked:  # the line did not show it (or gave no subject): render alone
+        return render_subject(kind, language, full)
+    return marked.replace(REFERENCE_MARK, reference)[:255]
 
 
 def _tidy(text: str) -> str:

@@ -168,10 +168,44 @@ def test_recipients_sharing_a_subject_each_get_the_subject_rendered_alone(org, l
             (p, kind, role, {**context, "role": role, "reference": ref, "status": status})
             for p in people
             for role in (Role.HANDLER, Role.TEAM)
-            for ref, status in ((case.reference, Status.TRIAGE), ("BK-2026-999999", Status.REVIEW))
+            for ref, status in (
+                (case.reference, Status.TRIAGE),
+                ("BK-2026-999999", Status.REVIEW),
+                # References a subject shared between cases cannot hold as they are: rendered alone.
+                ("", Status.TRIAGE),
+                ("BK 2026  7", Status.REVIEW),
+                ("<b>&amp;</b>", Status.EXAMINATION),
+                ("BK-" + "9" * 300, Status.TRIAGE),
+                ("BK-\ue001", Status.TRIAGE),
+            )
         ]
         subjects = outbox.queue_staff_many(items, case=case, defer=True)
         alone = [
             render(kind, language, {**c, "recipient_name": p.display_name}).subject for p, _, _, c in items
         ]
         assert subjects == alone, kind
+
+
+def test_a_due_instant_is_written_in_each_language_and_zone_of_its_own():
+    """``format_local`` keeps what it wrote per instant, zone and language: asking in another language
+    or zone, or for an equal instant given in another zone, reads as ``timefmt.spoken`` does."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.utils import translation
+
+    from integritas import timefmt
+    from integritas.notify.render import format_local
+
+    when = dt.datetime(2026, 8, 17, 16, 59, tzinfo=dt.UTC)
+    seen = set()
+    for _ in range(2):
+        for language in ("id", "en"):
+            for zone in ("Asia/Jakarta", "Asia/Jayapura"):
+                for instant in (when, when.astimezone(ZoneInfo("Asia/Makassar"))):
+                    with translation.override(language):
+                        written = format_local(instant, zone)
+                        assert written == timefmt.spoken(when, ZoneInfo(zone))
+                    seen.add(written)
+    assert len(seen) == 4
+    assert format_local(None, "Asia/Jakarta") == ""
