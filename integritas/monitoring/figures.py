@@ -219,7 +219,8 @@ def _read(s: Scope) -> None:
     for start, end in edges:
         created = units & _period(s.unit, start, end, "created_at")
         steps = units & _period(s.unit, start, end, "case_created_at")
-        for (month, _unit, key), n in tallies.counted(tz, created, created, step_rows=steps).items():
+        counted = tallies.counted(tz, created, created, step_rows=steps, follow_up_rows=steps)
+        for (month, _unit, key), n in counted.items():
             add(month, key, n)
     if s.hidden:
         for (month, _unit, key), n in tallies.counted(
