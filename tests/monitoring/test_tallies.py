@@ -202,6 +202,13 @@ def test_the_monthly_keys_are_read_as_ranges_of_the_key_index():
 
     org = make_org()
     submit(org.school, org.p_teacher, categories=["procurement"])
+    # As at the root: many more rows of other keys (one per unit and month) than of monthly keys.
+    CaseTally.objects.bulk_create(
+        CaseTally(unit=org.district, month=dt.date(2026, 1 + i % 12, 1), key=f"u:{100 + i}", n=1)
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {CaseTally._meta.db_table}")
     s = figures.scope(org.district, None)
     with CaptureQueriesContext(connection) as queries:
         assert figures.totals(s)
