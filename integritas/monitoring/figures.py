@@ -17,6 +17,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.db import connection
 from django.db.models import BooleanField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -213,13 +214,19 @@ def _read(s: Scope) -> None:
         by_month = rows.filter(reduce(or_, (Q(key__startswith=p) for p in MONTHLY)))
         for month, key, n in by_month.values_list("month", "key").annotate(n=Sum("n")).order_by():
             monthly[(month.strftime("%Y-%m"), key)] = n
-        for key, n in rows.values_list("key").annotate(n=Sum("n")).order_by():
-            summed[key] = n
+        # (~12,000 keys at the root, most of them ``u:<unit>``: read from the cursor, without the
+        # queryset's converters per row.)
+        sql, params = rows.values_list("key").annotate(n=Sum("n")).order_by().query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for key, n in cursor.fetchall():
+                summed[key] = int(n)
     units = Q() if s.unit_ids is None else Q(unit_id__in=s.unit_ids)
     for start, end in edges:
         created = units & _period(s.unit, start, end, "created_at")
         steps = units & _period(s.unit, start, end, "case_created_at")
-        for (month, _unit, key), n in tallies.counted(tz, created, created, step_rows=steps).items():
+        counted = tallies.counted(tz, created, created, step_rows=steps, follow_up_rows=steps)
+        for (month, _unit, key), n in counted.items():
             add(month, key, n)
     if s.hidden:
         for (month, _unit, key), n in tallies.counted(

@@ -187,3 +187,36 @@ def test_reports_filed_at_once_are_all_counted():
     kept = _rows()
     tallies.rebuild()
     assert _rows() == kept
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_monthly_keys_are_read_as_ranges_of_the_key_index():
+    """The monthly keys (``s:``, ``c:``) of an anchor are index ranges of ``tally_unit_key_month``
+    (``LIKE 's:%'`` served by its ``varchar_pattern_ops``), not a filter over every row of the anchor
+    (the root has 200,000 rows of ``u:`` keys)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_org
+
+    org = make_org()
+    submit(org.school, org.p_teacher, categories=["procurement"])
+    # As at the root: many more rows of other keys (one per unit and month) than of monthly keys.
+    CaseTally.objects.bulk_create(
+        CaseTally(unit=org.district, month=dt.date(2026, 1 + i % 12, 1), key=f"u:{100 + i}", n=1)
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {CaseTally._meta.db_table}")
+    s = figures.scope(org.district, None)
+    with CaptureQueriesContext(connection) as queries:
+        assert figures.totals(s)
+    monthly = [q["sql"] for q in queries if "LIKE 's:%'" in q["sql"] and "cases_casetally" in q["sql"]]
+    assert len(monthly) == 1, [q["sql"] for q in queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a large table
+        cursor.execute("EXPLAIN " + monthly[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "tally_unit_key_month" in plan and "~>=~ 's:'" in plan, plan

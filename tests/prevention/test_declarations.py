@@ -171,6 +171,30 @@ def test_compliance_of_a_subtree(org):
     assert declarations.compliance_figures(org.district, 2026) == {"people": 4, "filed": 2}
 
 
+def test_compliance_figures_of_the_only_root_and_of_one_of_two_roots(org):
+    # The only root's subtree is every unit: counted without a condition on the units, still only
+    # active people holding a position today, and only the year's annual declarations.
+    declare(org.teacher)
+    declare(org.vice, year=2025)
+    declare(org.principal, kind="ad_hoc")
+    Holding.objects.filter(person=org.kadis).update(end=dt.date(2025, 12, 31))
+    Person.objects.filter(pk=org.kabid.pk).update(is_active=False)
+    assert declarations.compliance_figures(org.district, 2026, dt.date(2026, 3, 2)) == {
+        "people": 3,
+        "filed": 1,
+    }
+    # A second root: each root now counts its own subtree only.
+    other = make_unit("DINKES", timezone="Asia/Jakarta")
+    nurse = make_person("nurse")
+    make_position("PERAWAT", other, holder=nurse)
+    declare(nurse)
+    assert declarations.compliance_figures(org.district, 2026, dt.date(2026, 3, 2)) == {
+        "people": 3,
+        "filed": 1,
+    }
+    assert declarations.compliance_figures(other, 2026, dt.date(2026, 3, 2)) == {"people": 1, "filed": 1}
+
+
 def test_the_team_reminds_who_has_not_filed_once_a_day(org):
     declare(org.teacher)
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, tzinfo=WIB), tick=False):
