@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -244,7 +245,7 @@ def _follow_ups_due(now: dt.datetime, result: ReminderResult, batch: int = BATCH
             )
 
 
-def _follow_up_batch(due: list[FollowUp], now: dt.datetime, result: ReminderResult) -> None:
+def _follow_up_batch(due: Sequence[FollowUp], now: dt.datetime, result: ReminderResult) -> None:
     with transaction.atomic():
         # The cases locked (another worker's are skipped: it reminds them), still in follow-up.
         locked = {
