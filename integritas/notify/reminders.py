@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from integritas import batching
 from integritas.cases import routing
 from integritas.cases.models import TIMED_STATUSES, Case, CaseQuerySet, FollowUp, Status
 from integritas.notify import events
@@ -72,32 +74,72 @@ def due_reminder(case: Case, calendar: UnitCalendar, now: dt.datetime) -> str | 
 REMINDED = {"deadline_soon": 1, "deadline_today": 2}
 
 
-def send_reminders(now: dt.datetime | None = None) -> ReminderResult:
+BATCH = 500
+
+
+def send_reminders(now: dt.datetime | None = None, *, batch: int = BATCH) -> ReminderResult:
     now = now or timezone.now()
     result = ReminderResult()
     cases = list(_candidates(now))
     years = {now.year - 1, now.year, now.year + 1}
     calendars = calendars_for(list({case.unit_id: case.unit for case in cases}.values()), years)
+    due: list[tuple[Case, str]] = []
     for case in cases:
         kind = due_reminder(case, calendars[case.unit_id], now)
-        if kind is None or REMINDED[kind] <= case.reminded:
-            continue
-        if Milestone.objects.filter(case=case, key=_key(kind, case)).exists():
-            _mark_reminded(case.pk, case.stage_started_at, kind)  # sent before the marker existed
-            continue
+        if kind is not None and REMINDED[kind] > case.reminded:
+            due.append((case, kind))
+    # Many at once (the first tick after a weekend or a long holiday): a batch per transaction, its
+    # cases locked together, what routing needs read once and the rows written together, as the
+    # sweep does; not one transaction per case.
+    for start in range(0, len(due), batch):
+        part = due[start : start + batch]
         try:
-            if _remind(case.pk, case.stage_started_at, kind, now):
-                (result.before if kind == "deadline_soon" else result.at_deadline).append(case.reference)
-        except Exception:  # one broken case must not stop the others
-            log.exception("reminder failed for case %s", case.reference)
+            _remind_batch(part, now, result)
+        except Exception:  # a batch that cannot be written is retried at the next tick
+            log.exception("reminders failed for %d cases from %s", len(part), part[0][0].reference)
     _follow_ups_due(now, result)
     return result
 
 
-def _mark_reminded(pk: int, stage_started_at: dt.datetime | None, kind: str) -> None:
-    Case.objects.filter(pk=pk, stage_started_at=stage_started_at, reminded__lt=REMINDED[kind]).update(
-        reminded=REMINDED[kind]
-    )
+def _remind_batch(due: list[tuple[Case, str]], now: dt.datetime, result: ReminderResult) -> None:
+    wanted = {case.pk: case.stage_started_at for case, _kind in due}
+    sent: dict[str, list[int]] = {kind: [] for kind in REMINDED}
+    with transaction.atomic():
+        # Re-read under lock, in id order (cases another worker holds are skipped: it reminds them):
+        # each case must still be in the stage the reminder is about.
+        locked = {
+            case.pk: case
+            for case in _lock(Case.objects.filter(pk__in=wanted, overdue=False, status__in=TIMED_STATUSES))
+            .select_related("unit", "handler_position", "handler_person", "handler_team")
+            .order_by("pk")
+            if case.stage_started_at == wanted[case.pk]
+        }
+        if not locked:
+            return
+        with routing.reading(list(locked.values())), batching.gathering() as pending:
+            events.read_milestones(list(locked.values()))
+            for candidate, kind in due:
+                case = locked.get(candidate.pk)
+                if case is None:
+                    continue
+                mark = pending.mark()
+                try:
+                    if events.first_time(case, _key(kind, case), now):
+                        excluded = routing.excluded_people(case, events.local_today(case, now))
+                        staff = events.Recipients()
+                        staff.add(events.current_handlers(case, excluded), kind, Role.HANDLER)
+                        staff.send(case, {"reason": kind}, now)
+                        (result.before if kind == "deadline_soon" else result.at_deadline).append(
+                            case.reference
+                        )
+                    sent[kind].append(case.pk)  # sent now, or before the hint existed
+                except Exception:  # one broken case must not stop the others
+                    pending.undo(mark)
+                    log.exception("reminder failed for case %s", case.reference)
+            batching.write(pending)
+        for kind, pks in sent.items():
+            if pks:
+                Case.objects.filter(pk__in=pks, reminded__lt=REMINDED[kind]).update(reminded=REMINDED[kind])
 
 
 def _day_after(now: dt.datetime, zones: list[ZoneInfo], days: dict[str, dt.date]) -> dt.datetime:
@@ -169,27 +211,7 @@ def _lock(qs):
     return qs
 
 
-def _remind(pk: int, stage_started_at: dt.datetime | None, kind: str, now: dt.datetime) -> bool:
-    with transaction.atomic():
-        # Re-read under lock: the case must still be in the stage the reminder is about.
-        case = (
-            _lock(Case.objects.filter(pk=pk, stage_started_at=stage_started_at, overdue=False))
-            .select_related("unit", "handler_position", "handler_person", "handler_team")
-            .first()
-        )
-        if case is None or case.status not in TIMED_STATUSES:
-            return False
-        if not events.first_time(case, _key(kind, case), now):
-            return False
-        excluded = routing.excluded_people(case, events.local_today(case, now))
-        staff = events.Recipients()
-        staff.add(events.current_handlers(case, excluded), kind, Role.HANDLER)
-        staff.send(case, {"reason": kind}, now)
-        _mark_reminded(case.pk, case.stage_started_at, kind)
-        return True
-
-
-def _follow_ups_due(now: dt.datetime, result: ReminderResult) -> None:
+def _follow_ups_due(now: dt.datetime, result: ReminderResult, batch: int = BATCH) -> None:
     """The overseeing team hears when a follow-up action reaches its due date."""
     latest = (now + dt.timedelta(days=1)).date()  # the furthest-east zone is at most a day ahead
     items = (
@@ -208,25 +230,56 @@ def _follow_ups_due(now: dt.datetime, result: ReminderResult) -> None:
         .select_related("case__unit")
         .order_by("due_date", "pk")
     )
-    for item in items:
-        unit: Unit = item.case.unit
-        if now < dt.datetime.combine(item.due_date, DAY_STARTS, tzinfo=unit.tz):
-            continue
+    due = [
+        item
+        for item in items
+        if now >= dt.datetime.combine(item.due_date, DAY_STARTS, tzinfo=item.case.unit.tz)
+    ]
+    for start in range(0, len(due), batch):
+        part = due[start : start + batch]
         try:
-            with transaction.atomic():
-                case = item.case
-                if not events.first_time(case, f"follow_up_due:{item.pk}", now):
+            _follow_up_batch(part, now, result)
+        except Exception:  # retried at the next tick
+            log.exception(
+                "follow-up reminders failed for %d actions from %s", len(part), part[0].case.reference
+            )
+
+
+def _follow_up_batch(due: Sequence[FollowUp], now: dt.datetime, result: ReminderResult) -> None:
+    with transaction.atomic():
+        # The cases locked (another worker's are skipped: it reminds them), still in follow-up.
+        locked = {
+            case.pk: case
+            for case in _lock(
+                Case.objects.filter(pk__in={item.case_id for item in due}, status=Status.FOLLOW_UP)
+            )
+            .select_related("unit")
+            .order_by("pk")
+        }
+        if not locked:
+            return
+        with routing.reading(list(locked.values())), batching.gathering() as pending:
+            events.read_milestones(list(locked.values()))
+            for item in due:
+                case = locked.get(item.case_id)
+                if case is None:
                     continue
-                excluded = routing.excluded_people(case, events.local_today(case, now))
-                staff = events.Recipients()
-                staff.add(
-                    events.overseeing_team(case, excluded),
-                    "follow_up_due",
-                    Role.TEAM,
-                    follow_up_title=item.title,
-                    follow_up_due=item.due_date,
-                )
-                staff.send(case, {"reason": "follow_up_due"}, now)
-                result.follow_ups.append(case.reference)
-        except Exception:
-            log.exception("follow-up reminder failed for case %s", item.case.reference)
+                mark = pending.mark()
+                try:
+                    if not events.first_time(case, f"follow_up_due:{item.pk}", now):
+                        continue
+                    excluded = routing.excluded_people(case, events.local_today(case, now))
+                    staff = events.Recipients()
+                    staff.add(
+                        events.overseeing_team(case, excluded),
+                        "follow_up_due",
+                        Role.TEAM,
+                        follow_up_title=item.title,
+                        follow_up_due=item.due_date,
+                    )
+                    staff.send(case, {"reason": "follow_up_due"}, now)
+                    result.follow_ups.append(case.reference)
+                except Exception:  # one broken case must not stop the others
+                    pending.undo(mark)
+                    log.exception("follow-up reminder failed for case %s", case.reference)
+            batching.write(pending)

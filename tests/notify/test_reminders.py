@@ -199,3 +199,61 @@ def test_a_tick_reads_only_the_cases_with_a_reminder_due(smtp, minute_fraction):
     assert ids(at(2026, 8, 18, 9)) == set()
     assert Milestone.objects.filter(case=case).count() >= 2
     assert Case.objects.filter(pk=case.pk, overdue=False).exists()
+
+
+def _queries_of_a_tick(now: dt.datetime, batch: int) -> tuple[list[str], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        sent = send_reminders(now, batch=batch).before
+    return sent, len(queries)
+
+
+def test_many_reminders_due_at_once_are_sent_in_batches(smtp, org):
+    """After a weekend many reminders fall due together: they are sent a batch per transaction, with
+    the same number of queries for 2 cases as for 6 (nothing per case), each once, to its handler."""
+    two = [submit(org.school, org.p_teacher, now=at(2026, 8, 11, 10)).case.reference for _ in range(2)]
+    six = [submit(org.school, org.p_teacher, now=at(2026, 8, 19, 10)).case.reference for _ in range(6)]
+    deliver()
+    smtp.clear()
+
+    sent, few = _queries_of_a_tick(at(2026, 8, 13, 7), batch=500)  # due Friday 14
+    assert sorted(sent) == sorted(two)
+    sent, many = _queries_of_a_tick(at(2026, 8, 21, 7), batch=500)  # due Saturday 22
+    assert sorted(sent) == sorted(six)
+    assert many == few
+    # Smaller batches: the same reminders, a few queries more per batch, never one per case.
+    more = [submit(org.school, org.p_teacher, now=at(2026, 8, 25, 10)).case.reference for _ in range(6)]
+    sent, batched = _queries_of_a_tick(at(2026, 8, 27, 7), batch=3)
+    assert sorted(sent) == sorted(more)
+    assert few < batched < 2 * few
+    assert send_reminders(at(2026, 8, 27, 9)).before == []  # once
+    deliver()
+    reminders = [m.to for m in smtp.received if "Pengingat" in m.subject]
+    assert reminders == [["vice@example.org"]] * 14
+    assert Milestone.objects.filter(key__startswith="deadline_soon:").count() == 14
+
+
+def test_a_reminder_that_fails_does_not_stop_the_others_in_its_batch(smtp, org, monkeypatch):
+    from integritas.notify import events
+
+    refs = [submit(org.school, org.p_teacher, now=at(2026, 8, 11, 10)).case.reference for _ in range(3)]
+    deliver()
+    smtp.clear()
+    broken = refs[1]
+    real = events.current_handlers
+
+    def failing(case, excluded):
+        if case.reference == broken:
+            raise RuntimeError("broken case")
+        return real(case, excluded)
+
+    monkeypatch.setattr(events, "current_handlers", failing)
+    assert sorted(reminded(at(2026, 8, 13, 7))[0]) == sorted(r for r in refs if r != broken)
+    # Nothing of the broken one was kept: it is tried again at the next tick.
+    assert not Milestone.objects.filter(case__reference=broken, key__startswith="deadline_soon:").exists()
+    monkeypatch.setattr(events, "current_handlers", real)
+    assert reminded(at(2026, 8, 13, 8)) == ([broken], [])
+    deliver()
+    assert len([m for m in smtp.received if "Pengingat" in m.subject]) == 3
