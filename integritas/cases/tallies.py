@@ -6,7 +6,9 @@ A case counts in its own unit and in every unit above it (the anchors), under th
 in, in the anchor's time zone. The keys:
 
 - ``s:<status>``, ``o:<outcome>``: the case's state and outcome now;
-- ``u:<unit id>``: the case itself, under its own unit (the figures by unit and by child);
+- ``u:<unit id>``: the case itself, under its own unit (the figures by unit and by child); these
+  rows are also kept under the month :data:`EVER` (all months together), so that a period without
+  bounds at the root reads one row per unit, not one per unit and month (10,000 instead of 200,000);
 - ``c:<code>``: each of its categories;
 - ``d:<stage>``, ``t:<stage>``, ``m:<stage>``: its steps that did a stage's work with a deadline
   (done), done by it (on time), and with a start (timed), as ``figures._step_counts`` counts them;
@@ -52,6 +54,13 @@ from integritas.cases.models import (
 )
 from integritas.orgs.models import DEFAULT_TIMEZONE, Unit
 
+# The month of the rows that count every month together, for the keys in ``EVER_KEYS`` (a case's own
+# unit never changes but by a move, which rebuilds): what a period without bounds reads for them.
+EVER = dt.date(1, 1, 1)
+EVER_KEYS = ("u:",)
+# Every other kind of key, in order: all sort before ``EVER_KEYS`` (a period without bounds reads them
+# as one range of keys, and ``EVER`` for the others).
+MONTH_KEYS = ("c:", "d:", "f:", "h:", "m:", "o:", "r:", "s:", "t:")
 BUCKET_US = 3600 * 1_000_000  # one hour of elapsed time per histogram bucket
 SLOTS = 8
 
@@ -166,8 +175,11 @@ def write(deltas: Deltas) -> None:
     anchors = _anchors(unit_id for unit_id, _at, _slot, _key in deltas)
     rows: Counter[tuple[int, dt.date, str, int]] = Counter()
     for (unit_id, created_at, slot, key), n in deltas.items():
+        ever = key.startswith(EVER_KEYS)
         for anchor, tz in anchors.get(unit_id, []):
             rows[(anchor, month_of(created_at, tz), key, slot)] += n
+            if ever:
+                rows[(anchor, EVER, key, slot)] += n
     _upsert(sorted((k, n) for k, n in rows.items() if n))
     deltas.clear()
 
@@ -304,9 +316,12 @@ def rebuild(units: list[int] | None = None) -> int:
                 else Q(unit_id__in=sorted({u for u, c in chains.items() if mine & set(c)}))
             )
             for (month, unit_id, key), n in counted(tz, scope, scope).items():
+                ever = key.startswith(EVER_KEYS)
                 for anchor in chains.get(unit_id, []):
                     if anchor in mine:
                         rows[(anchor, month, key, 0)] += n
+                        if ever:
+                            rows[(anchor, EVER, key, 0)] += n
         written = sorted((k, n) for k, n in rows.items() if n)
         _upsert(written)
         return len(written)

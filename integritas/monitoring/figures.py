@@ -205,8 +205,17 @@ def _read(s: Scope) -> None:
             monthly[cell] = monthly.get(cell, 0) + n
 
     whole, edges = _split(s.date_from, s.date_to)
-    if whole is not None:
-        rows = CaseTally.objects.filter(unit=s.unit)
+    if whole == (None, None):
+        # Every month: the keys counted over all months at once (``tallies.EVER``: one row per unit
+        # and slot for ``u:``) and the others (a few thousand rows), each read as index ranges.
+        anchor = CaseTally.objects.filter(unit=s.unit)
+        by_month = anchor.filter(reduce(or_, (Q(key__startswith=p) for p in MONTHLY)))
+        for month, key, n in by_month.values_list("month", "key").annotate(n=Sum("n")).order_by():
+            monthly[(month.strftime("%Y-%m"), key)] = n
+        _sum_into(summed, anchor.filter(month=tallies.EVER))
+        _sum_month_keys(summed, s.unit.pk)
+    elif whole is not None:
+        rows = CaseTally.objects.filter(unit=s.unit, month__gt=tallies.EVER)
         if whole[0]:
             rows = rows.filter(month__gte=whole[0])
         if whole[1]:
@@ -214,13 +223,7 @@ def _read(s: Scope) -> None:
         by_month = rows.filter(reduce(or_, (Q(key__startswith=p) for p in MONTHLY)))
         for month, key, n in by_month.values_list("month", "key").annotate(n=Sum("n")).order_by():
             monthly[(month.strftime("%Y-%m"), key)] = n
-        # (~12,000 keys at the root, most of them ``u:<unit>``: read from the cursor, without the
-        # queryset's converters per row.)
-        sql, params = rows.values_list("key").annotate(n=Sum("n")).order_by().query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for key, n in cursor.fetchall():
-                summed[key] = int(n)
+        _sum_into(summed, rows)
     units = Q() if s.unit_ids is None else Q(unit_id__in=s.unit_ids)
     for start, end in edges:
         created = units & _period(s.unit, start, end, "created_at")
@@ -240,6 +243,33 @@ def _read(s: Scope) -> None:
             head, _colon, rest = key.rpartition(":")
             sums.setdefault(head + ":", {})[rest] = n
     s._sums = sums
+
+
+def _sum_into(summed: dict[str, int], rows: QuerySet[CaseTally]) -> None:
+    """Add ``rows`` summed by key (thousands of keys at the root: read from the cursor, without the
+    queryset's converters per row)."""
+    sql, params = rows.values_list("key").annotate(n=Sum("n")).order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for key, n in cursor.fetchall():
+            summed[key] = summed.get(key, 0) + int(n)
+
+
+def _sum_month_keys(summed: dict[str, int], unit_id: int) -> None:
+    """Add the anchor's keys of ``tallies.MONTH_KEYS`` over every month: one range of the index
+    ``tally_unit_key_month`` (they all sort before ``u:``), where the planner would take an OR of their
+    prefixes for most of the anchor's rows and filter 200,000 of them at the root."""
+    low, high = tallies.MONTH_KEYS[0], tallies.EVER_KEYS[0]
+    # (The index's ``varchar_pattern_ops`` compares with ``~>=~``/``~<~``; SQLite compares bytes.)
+    ge, lt = ("~>=~", "~<~") if connection.vendor == "postgresql" else (">=", "<")
+    table = CaseTally._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT key, SUM(n) FROM {table} WHERE unit_id = %s AND key {ge} %s AND key {lt} %s GROUP BY key",
+            [unit_id, low, high],
+        )
+        for key, n in cursor.fetchall():
+            summed[key] = summed.get(key, 0) + int(n)
 
 
 def _summed(s: Scope, prefix: str) -> dict[str, int]:

@@ -204,11 +204,58 @@ def test_the_monthly_keys_are_read_as_ranges_of_the_key_index():
     s = figures.scope(org.district, None)
     with CaptureQueriesContext(connection) as queries:
         assert figures.totals(s)
-    monthly = [q["sql"] for q in queries if "LIKE 's:%'" in q["sql"] and "cases_casetally" in q["sql"]]
-    assert len(monthly) == 1, [q["sql"] for q in queries]
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a large table
-        cursor.execute("EXPLAIN " + monthly[0])
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("RESET enable_seqscan")
+    tally = [q["sql"] for q in queries if "cases_casetally" in q["sql"]]
+    monthly = [sql for sql in tally if "LIKE 's:%'" in sql and '"month" AS "month"' in sql]
+    assert len(monthly) == 1, tally
+    # The other keys over every month: their prefixes as ranges of the same index; ``u:`` from the
+    # rows of every month together (``EVER``), a range of the unique index, not the 3,000 rows.
+    others = [sql for sql in tally if "~<~" in sql]
+    ever = [sql for sql in tally if "0001-01-01" in sql]
+    assert len(others) == 1 and len(ever) == 1, tally
+
+    def plan_of(sql: str) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # as on a large table
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("RESET enable_seqscan")
+        return plan
+
+    plan = plan_of(monthly[0])
     assert "tally_unit_key_month" in plan and "~>=~ 's:'" in plan, plan
+    plan = plan_of(others[0])
+    assert "tally_unit_key_month" in plan and "~>=~ 'c:'" in plan and "~<~ 'u:'" in plan, plan
+    plan = plan_of(ever[0])
+    assert "tally_unit_month_key_slot" in plan and "Filter" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_every_kind_of_key_is_read_by_a_period_without_bounds(org):
+    """A period without bounds reads ``u:`` from the rows of every month together (``EVER``) and every
+    other kind by its prefix: each key written belongs to one of them, and ``EVER`` rows hold the
+    sums of the monthly ``u:`` rows (written as the cases come, and by a rebuild)."""
+    world = World(org)
+    ops = ["submit", "submit_other", "submit", "recuse", "examine", "review", "follow_up", "close", "sweep"]
+    world.play([(op, 1, 30) for op in ops] + [(op, 0, 20) for op in ops])
+    kinds = {key.split(":")[0] + ":" for key in CaseTally.objects.values_list("key", flat=True)}
+    assert {"u:", "s:", "c:", "d:", "h:", "f:", "r:"} <= kinds
+    assert kinds <= {*tallies.MONTH_KEYS, *tallies.EVER_KEYS}
+    # (The month keys are read as the one range of keys before the first ``EVER`` key.)
+    assert list(tallies.MONTH_KEYS) == sorted(tallies.MONTH_KEYS)
+    assert tallies.MONTH_KEYS[-1] < min(tallies.EVER_KEYS)
+
+    def ever_and_monthly() -> tuple[Counter, Counter]:
+        rows = _rows()
+        ever = Counter({(u, k): n for (u, m, k), n in rows.items() if m == tallies.EVER})
+        monthly: Counter = Counter()
+        for (u, m, k), n in rows.items():
+            if m != tallies.EVER and k.startswith(tallies.EVER_KEYS):
+                monthly[(u, k)] += n
+        return ever, monthly
+
+    ever, monthly = ever_and_monthly()
+    assert ever and ever == monthly
+    assert all(k.startswith(tallies.EVER_KEYS) for _u, k in ever)
+    kept = _rows()
+    tallies.rebuild()
+    assert _rows() == kept
