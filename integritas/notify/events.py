@@ -111,7 +111,7 @@ def first_time(case: Case, key: str, at: dt.datetime) -> bool:
         if key in read:
             return False
         read.add(key)
-        batching.add(Milestone(case=case, key=key, at=at))
+        batching.add(batching.Values(Milestone, case_id=case.pk, key=key, at=at))
         return True
     table, quote = Milestone._meta.db_table, connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -158,20 +158,28 @@ class Recipients:
             self.items.setdefault(person.pk, (person, kind, role, extra))
 
     def send(self, case: Case, context: dict[str, Any], at: dt.datetime) -> None:
+        # Dates and titles are written in the reader's language: the case's context and the extras
+        # are resolved once per language (under one switch of it), and the recipients added together
+        # who read the same language share one context (``queue_staff_many`` reads it once).
         items = []
+        people = [(person, language_of(person.language), kind, role, extra)
+                  for person, kind, role, extra in self.items.values()]  # fmt: skip
+        wanted: dict[str, dict[int, dict[str, Any]]] = {}
+        for _, language, _, _, extra in people:
+            wanted.setdefault(language, {})[id(extra)] = extra
         contexts: dict[str, dict[str, Any]] = {}
-        # The recipients added together share their ``extra``: written once per language.
         extras: dict[tuple[int, str], dict[str, Any]] = {}
-        for person, kind, role, extra in self.items.values():
-            language = language_of(person.language)
-            key = (id(extra), language)
-            if key not in extras:
-                # Dates and titles are written in the reader's language.
-                with translation.override(language):
-                    extras[key] = {k: in_language(v) for k, v in extra.items()}
-            if language not in contexts:
-                contexts[language] = context_for(case, language)
-            items.append((person, kind, role, {**contexts[language], **context, "role": role, **extras[key]}))
+        for language, distinct in wanted.items():
+            with translation.override(language):
+                contexts[language] = _staff_context(case)
+                for key, extra in distinct.items():
+                    extras[(key, language)] = {k: in_language(v) for k, v in extra.items()}
+        merged: dict[tuple[str, int, str], dict[str, Any]] = {}
+        for person, language, kind, role, extra in people:
+            key = (language, id(extra), role)
+            if key not in merged:
+                merged[key] = {**contexts[language], **context, "role": role, **extras[(id(extra), language)]}
+            items.append((person, kind, role, merged[key]))
         outbox.queue_staff_many(items, case=case, at=at, defer=True)
 
 

@@ -156,6 +156,13 @@ def _first_line_names(kind: str) -> frozenset[str] | None:
     return None if words & {"include", "extends", "ssi", "debug"} else words
 
 
+def subject_may_read_name(kind: str) -> bool:
+    """False when the subject of ``kind`` cannot depend on ``recipient_name`` (its first line does not
+    read it): ``subject_for`` then gives every recipient of the same context the same subject."""
+    names = _first_line_names(kind)
+    return names is None or "recipient_name" in names
+
+
 def render_subject(kind: str, language: str, context: dict[str, Any]) -> str:
     """``render(...).subject`` alone (an in-app notice's text): the template's first line when it
     yields the subject's line by itself, else the whole plain-text template."""
