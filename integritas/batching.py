@@ -16,9 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router
+from django.db.models.base import ModelState
+from django.db.models.fields.reverse_related import ForeignObjectRel
+from django.db.models.signals import post_init, pre_init
 
 
 @dataclass
@@ -54,6 +57,64 @@ class Values:
 
     def instance(self) -> Any:
         return self.model(**self.values)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def made(model: type[M], **values: Any) -> M:
+    """``model(**values)`` for a new row, without ``Model.__init__``'s generic work (a step makes a few
+    of them for every case of a sweep): each field its value, given by attribute name or, for a
+    relation, as its object (kept as ``model(**values)`` keeps it), else its default. Anything else
+    (a property, a model with init signals) goes through ``model(**values)``."""
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = _plan(model)
+    fields, known = plan
+    if not known.issuperset(values) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model(**values)
+    row = model.__new__(model)
+    state = row._state = ModelState()
+    attrs = row.__dict__
+    for f, name, attname, target in fields:
+        if target is not None and name in values:
+            related = values[name]
+            if related is None:
+                attrs[attname] = None
+            else:
+                if not isinstance(related, f.remote_field.model):
+                    return model(**values)  # let the descriptor refuse it
+                attrs[attname] = getattr(related, target)
+                if state.db is None:
+                    state.db = router.db_for_write(model, instance=related)
+            state.fields_cache[name] = related
+        elif attname in values:
+            attrs[attname] = values[attname]
+        else:
+            attrs[attname] = f.get_default()
+    return row
+
+
+_PLANS: dict[type[models.Model], tuple[list[tuple[Any, str, str, str | None]], frozenset[str]]] = {}
+
+
+def _plan(model: type[models.Model]) -> tuple[list[tuple[Any, str, str, str | None]], frozenset[str]]:
+    fields: list[tuple[Any, str, str, str | None]] = []
+    known: set[str] = set()
+    for f in model._meta.fields:
+        if f.column is None or getattr(f, "generated", False):
+            continue
+        target = None
+        if isinstance(f.remote_field, ForeignObjectRel):
+            if len(f.related_fields) != 1 or f.remote_field.multiple is False:
+                continue  # (a one-to-one or a composite relation: not planned, see below)
+            target = f.related_fields[0][1].attname
+            known.add(f.name)
+        fields.append((f, f.name, f.attname, target))
+        known.add(f.attname)
+    if len(fields) != len([f for f in model._meta.fields if f.column is not None]):
+        known = frozenset()  # type: ignore[assignment]  # every call goes through ``model(**values)``
+    return fields, frozenset(known)
 
 
 _PENDING: ContextVar[Pending | None] = ContextVar("integritas_pending_rows", default=None)

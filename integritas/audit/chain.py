@@ -188,9 +188,10 @@ def record(
     # NUL cannot be stored in PostgreSQL text or jsonb: what a client typed is recorded with U+FFFD.
     payload = json.loads(json.dumps(data or {}, default=str).replace("\\u0000", "\\ufffd"))
     actor = actor.replace("\x00", "\ufffd")[:150]
-    entry = AuditEntry(
-        at=at, action=action, actor=actor, case_reference=case_reference, unit_code=unit_code, data=payload
-    )
+    entry = batching.made(
+        AuditEntry,
+        at=at, action=action, actor=actor, case_reference=case_reference, unit_code=unit_code, data=payload,
+    )  # fmt: skip
     pending = batching.current()
     if pending is not None:  # a batch (the sweep) chains its entries together (``append_many``)
         pending.audit.append(entry)

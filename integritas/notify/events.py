@@ -21,7 +21,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django.utils import translation
 
 from integritas import batching
 from integritas.cases import routing, timeline
@@ -35,6 +34,7 @@ from integritas.notify.render import (
     in_language,
     language_of,
     public_url,
+    speaking,
     stage_label,
 )
 from integritas.orgs.models import Person, Unit
@@ -170,7 +170,7 @@ class Recipients:
         contexts: dict[str, dict[str, Any]] = {}
         extras: dict[tuple[int, str], dict[str, Any]] = {}
         for language, distinct in wanted.items():
-            with translation.override(language):
+            with speaking(language):
                 contexts[language] = _staff_context(case)
                 for key, extra in distinct.items():
                     extras[(key, language)] = {k: in_language(v) for k, v in extra.items()}
@@ -185,7 +185,7 @@ class Recipients:
 
 def context_for(case: Case, language: str) -> dict[str, Any]:
     """What staff mail may say about a case: no identity, no chronology, no decision details."""
-    with translation.override(language):
+    with speaking(language):
         return _staff_context(case)
 
 
@@ -203,7 +203,7 @@ def _staff_context(case: Case) -> dict[str, Any]:
 
 
 def reporter_context(case: Case, event: Event | None, language: str) -> dict[str, Any]:
-    with translation.override(language):
+    with speaking(language):
         return _reporter_context(case, event)
 
 
