@@ -272,6 +272,7 @@ def _cells(model: type[models.Model], fields: list[Any], rows: list[Any]) -> lis
     them; a ``Values`` row's own (a relation given as an object: its id), the rest the fields'
     defaults (prepared once; a function default, ``new_message_id``, called for each row)."""
     preps = [_prep(f) for f in fields]
+    as_is = [_as_is(f) for f in fields]  # the types ``prep`` passes on unchanged (no call for them)
     index: dict[str, int] = {}
     for i, f in enumerate(fields):
         index[f.attname] = i
@@ -298,7 +299,7 @@ def _cells(model: type[models.Model], fields: list[Any], rows: list[Any]) -> lis
                 if i is None:  # a relation given as its object
                     i = related[name]
                     value = None if value is None else value.pk
-                cells[i] = preps[i](value)
+                cells[i] = value if type(value) in as_is[i] else preps[i](value)
             out.append(tuple(cells))
         else:
             state = row.__dict__
@@ -326,6 +327,21 @@ _AS_IS: dict[type[models.Field], tuple[type, ...]] = {
     models.BigAutoField: (int,),
     models.BooleanField: (bool,),
 }
+
+
+def _as_is(field: Any) -> frozenset[type]:
+    """Types of value that ``_prep(field)`` returns unchanged, whatever the value."""
+    if type(field) in (models.CharField, models.TextField):
+        return frozenset({str})
+    kinds = _AS_IS.get(type(field))
+    if type(field) is models.ForeignKey and type(field.target_field) in (
+        models.AutoField,
+        models.BigAutoField,
+    ):
+        kinds = (int,)
+    if type(field) in (models.BinaryField, models.JSONField, models.DateTimeField) or kinds is not None:
+        return frozenset({type(None), *(kinds or ())})
+    return frozenset()
 
 
 def _prep(field: Any) -> Any:
