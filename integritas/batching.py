@@ -106,9 +106,10 @@ def _plan(model: type[models.Model]) -> tuple[list[tuple[Any, str, str, str | No
             continue
         target = None
         if isinstance(f.remote_field, ForeignObjectRel):
-            if len(f.related_fields) != 1 or f.remote_field.multiple is False:
+            pairs: Any = getattr(f, "related_fields", ())
+            if len(pairs) != 1 or f.remote_field.multiple is False:
                 continue  # (a one-to-one or a composite relation: not planned, see below)
-            target = f.related_fields[0][1].attname
+            target = pairs[0][1].attname
             known.add(f.name)
         fields.append((f, f.name, f.attname, target))
         known.add(f.attname)
@@ -295,8 +296,9 @@ def _cells(model: type[models.Model], fields: list[Any], rows: list[Any]) -> lis
                 if f.attname not in given and f.name not in given:
                     cells[i] = preps[i](f.get_default())
             for name, value in given.items():
-                i = index.get(name)
-                if i is None:  # a relation given as its object
+                if name in index:
+                    i = index[name]
+                else:  # a relation given as its object
                     i = related[name]
                     value = None if value is None else value.pk
                 cells[i] = value if type(value) in as_is[i] else preps[i](value)

@@ -172,14 +172,19 @@ class Recipients:
         for language, distinct in wanted.items():
             with speaking(language):
                 contexts[language] = _staff_context(case)
-                for key, extra in distinct.items():
-                    extras[(key, language)] = {k: in_language(v) for k, v in extra.items()}
+                for extra_id, extra in distinct.items():
+                    extras[(extra_id, language)] = {k: in_language(v) for k, v in extra.items()}
         merged: dict[tuple[str, int, str], dict[str, Any]] = {}
         for person, language, kind, role, extra in people:
-            key = (language, id(extra), role)
-            if key not in merged:
-                merged[key] = {**contexts[language], **context, "role": role, **extras[(id(extra), language)]}
-            items.append((person, kind, role, merged[key]))
+            shared = (language, id(extra), role)
+            if shared not in merged:
+                merged[shared] = {
+                    **contexts[language],
+                    **context,
+                    "role": role,
+                    **extras[(id(extra), language)],
+                }
+            items.append((person, kind, role, merged[shared]))
         outbox.queue_staff_many(items, case=case, at=at, defer=True)
 
 

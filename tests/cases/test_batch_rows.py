@@ -172,3 +172,36 @@ def test_speaking_is_the_language_switch():
                     assert stage_label(Status.EXAMINATION) == words
                     assert translation.get_language() == language
             assert translation.get_language() == active
+
+
+@pytest.mark.django_db
+def test_quick_loaded_rows_hold_what_django_loads(monkeypatch):
+    """``QuickLoad`` (people, units, positions, holdings, team members, cases read with every field)
+    makes the instances ``Model.from_db`` makes, related rows read along included."""
+    from integritas import quickload
+    from integritas.orgs.models import Holding, Person, Position, TeamMembership, Unit
+
+    org = make_org()
+    submit(org.school, org.p_vice)
+    submit(org.district, None)
+    queries = [
+        lambda: Unit.objects.order_by("pk"),
+        lambda: Person.objects.order_by("pk"),
+        lambda: Position.objects.select_related("unit", "reports_to").order_by("pk"),
+        lambda: Holding.objects.select_related("person", "position").order_by("pk"),
+        lambda: TeamMembership.objects.select_related("person", "unit").order_by("pk"),
+        lambda: Case.objects.with_handler().order_by("pk"),
+        lambda: Person.objects.only("username").order_by("pk"),  # deferred: Django's own way
+    ]
+
+    def held(rows: list[Any]) -> list[Any]:
+        return [
+            (_held(row), [_held(r) for r in row._state.fields_cache.values() if r is not None])
+            for row in rows
+        ]
+
+    quick = [held(list(query())) for query in queries]
+    assert all(quick)
+    monkeypatch.setattr(quickload, "_plan", lambda model: None)
+    monkeypatch.setattr(quickload, "_PLANS", {})
+    assert [held(list(query())) for query in queries] == quick
