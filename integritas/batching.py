@@ -71,7 +71,11 @@ def made(model: type[M], **values: Any) -> M:
     if plan is None:
         plan = _PLANS[model] = _plan(model)
     fields, known = plan
-    if not known.issuperset(values) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+    if (
+        not known.issuperset(values)
+        or (pre_init.receivers and pre_init.has_listeners(model))
+        or (post_init.receivers and post_init.has_listeners(model))
+    ):
         return model(**values)
     row = model.__new__(model)
     state = row._state = ModelState()
@@ -377,9 +381,9 @@ def _prep(field: Any) -> Any:
 
 def update_each(model: type[models.Model], rows: list[models.Model], names: tuple[str, ...]) -> None:
     """``bulk_update(rows, names)`` without building a CASE expression per field: on PostgreSQL one
-    ``UPDATE … FROM (VALUES …)`` per 1,000 rows; elsewhere one prepared UPDATE by primary key run for
-    each row (``executemany``). A row given twice takes its last values, as one update after the
-    other would."""
+    ``UPDATE … FROM unnest(…)`` (one array per column: a few parameters, not one per value); elsewhere
+    one prepared UPDATE by primary key run for each row (``executemany``). A row given twice takes its
+    last values, as one update after the other would."""
     if not rows:
         return
     fields: list[Any] = [model._meta.get_field(name) for name in names]
@@ -400,12 +404,9 @@ def update_each(model: type[models.Model], rows: list[models.Model], names: tupl
         last = list({value[-1]: value for value in values}.values())
         names_v = ", ".join(quote(f"v_{f.column}") for f in columns)
         sets = ", ".join(f"{quote(f.column)} = v.{quote(f'v_{f.column}')}" for f in fields)
-        # Typed placeholders: a NULL in a VALUES list has no type of its own.
-        marks = "(" + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in columns) + ")"
-        for start in range(0, len(last), 1000):
-            chunk = last[start : start + 1000]
-            cursor.execute(
-                f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([marks] * len(chunk))}) "
-                f"AS v ({names_v}) WHERE {table}.{quote(pk.column)} = v.{quote(f'v_{pk.column}')}",
-                [cell for value in chunk for cell in value],
-            )
+        arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in columns)
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v ({names_v}) "
+            f"WHERE {table}.{quote(pk.column)} = v.{quote(f'v_{pk.column}')}",
+            [list(column) for column in zip(*last, strict=True)],
+        )

@@ -51,8 +51,8 @@ class QuickLoad:
         if (
             plan is None
             or len(values) != len(plan)
-            or pre_init.has_listeners(cls)
-            or post_init.has_listeners(cls)
+            or (pre_init.receivers and pre_init.has_listeners(cls))
+            or (post_init.receivers and post_init.has_listeners(cls))
         ):
             return super().from_db(db, field_names, values)  # type: ignore[misc]
         new = cls.__new__(cls)

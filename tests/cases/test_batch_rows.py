@@ -114,6 +114,11 @@ def test_update_each_writes_what_saving_each_row_writes():
     batching.update_each(Case, changed(), names)
     assert state() == expected
     assert expected[1][2] == 9 and expected[0][3] is None
+    rows = [reload(c) for c in cases]
+    for row in rows:  # a column of NULLs only
+        row.due_at = row.handler_person = None
+    batching.update_each(Case, rows, names)
+    assert {(row[3], row[5]) for row in state()} == {(None, None)}
 
 
 def _steps_and_events(made_events: list[Event]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
