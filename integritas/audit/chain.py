@@ -188,9 +188,10 @@ def record(
     # NUL cannot be stored in PostgreSQL text or jsonb: what a client typed is recorded with U+FFFD.
     payload = json.loads(json.dumps(data or {}, default=str).replace("\\u0000", "\\ufffd"))
     actor = actor.replace("\x00", "\ufffd")[:150]
-    entry = AuditEntry(
-        at=at, action=action, actor=actor, case_reference=case_reference, unit_code=unit_code, data=payload
-    )
+    entry = batching.made(
+        AuditEntry,
+        at=at, action=action, actor=actor, case_reference=case_reference, unit_code=unit_code, data=payload,
+    )  # fmt: skip
     pending = batching.current()
     if pending is not None:  # a batch (the sweep) chains its entries together (``append_many``)
         pending.audit.append(entry)
@@ -211,23 +212,24 @@ def record(
     return entry
 
 
-def append_many(entries: list[AuditEntry]) -> None:
+def append_many(entries: list[AuditEntry], *, copy: bool = False) -> None:
     """Chain ``entries`` in their order after the head, under one lock of it, and insert them; their
     numbers and hashes go to the anchor file once the transaction commits.
 
-    Each gets the number and hash it would have got appended alone, one after the other.
+    Each gets the number and hash it would have got appended alone, one after the other. ``copy``:
+    inserted without reading their ids back (``batching.insert_without_ids``: COPY on PostgreSQL).
     """
     from integritas.audit import anchor
 
     if not entries:
         return
     with transaction.atomic():
-        _append(entries)
+        _append(entries, copy=copy)
         lines = [(entry.seq, entry.hash) for entry in entries]
         transaction.on_commit(lambda: anchor.append_lines(lines), robust=True)
 
 
-def _append(entries: list[AuditEntry]) -> None:
+def _append(entries: list[AuditEntry], *, copy: bool = False) -> None:
     """Chain ``entries`` (in order) after the head and write them: the only place the head is locked.
 
     The caller's transaction holds the lock until it commits; this is its last step wherever the
@@ -257,7 +259,9 @@ def _append(entries: list[AuditEntry]) -> None:
             entry.data,
         )
         prev = entry.hash
-    if len(entries) == 1:
+    if copy:
+        batching.insert_without_ids(AuditEntry, entries)
+    elif len(entries) == 1:
         entries[0].save(force_insert=True)
     else:
         AuditEntry.objects.bulk_create(entries, batch_size=1000)

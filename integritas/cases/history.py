@@ -40,9 +40,12 @@ class Clock:
     due_at: dt.datetime | None
 
 
+_STAGES = frozenset(Stage.values)
+
+
 def clock_of(case: Case) -> Clock | None:
     """The clock of the stage the case is in now (None when closed)."""
-    if case.status not in Stage.values:
+    if case.status not in _STAGES:
         return None
     return Clock(Stage(case.status), case.stage_started_at, case.due_at)
 
@@ -106,7 +109,8 @@ def record_event(
     adds to the monitoring tallies (``cases.tallies``: follow-up actions, recusals), beside the state,
     outcome and step counted here.
     """
-    event = Event(
+    event = batching.made(
+        Event,
         case=case,
         at=at,
         kind=kind,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from integritas.orgs.models import Position, Unit
+from integritas.quickload import QuickLoad
 
 
 class Category(models.TextChoices):
@@ -264,7 +265,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return list(qs.with_handler().order_by("pk")[:limit])
 
 
-class Case(models.Model):
+class Case(QuickLoad, models.Model):
     reference = models.CharField(max_length=20, unique=True)  # BK-YYYY-NNNNNN, number drawn at random
     # (unit, handler_person and handler_team are indexed as the first column of composite indexes.)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases", db_index=False)

@@ -128,15 +128,15 @@ def _assign(case: Case, assignment: routing.Assignment, *, at: dt.datetime, stag
     case.overdue = False
     case.reminded = 0  # a new stage has reminders of its own (notify/reminders.py)
     if assignment.person is not None:
-        handler = CaseHandler(
-            case=case,
-            person=assignment.person,
-            position=assignment.position,
-            level=case.level,
-            assigned_at=at,
-        )
-        if not batching.add(handler):
-            handler.save(force_insert=True)
+        values = {
+            "case_id": case.pk,
+            "person_id": assignment.person.pk,
+            "position_id": assignment.position.pk if assignment.position is not None else None,
+            "level": case.level,
+            "assigned_at": at,
+        }
+        if not batching.add(batching.Values(CaseHandler, **values)):  # a batch (the sweep) inserts together
+            CaseHandler(**values).save(force_insert=True)
 
 
 def _stop_clock(case: Case) -> None:

@@ -27,22 +27,22 @@ WHERE started_at IS NOT NULL
 def record_step(case: Case, event: Event) -> None:
     """The step for ``event`` if it ends a stage's clock (inside the event's transaction)."""
     if event.stage:
-        step = StageStep(
-            event=event,
-            case=case,
-            unit_id=case.unit_id,
-            case_created_at=case.created_at,
-            stage=event.stage,
-            kind=event.kind,
-            at=event.at,
-            started_at=event.stage_started_at,
-            due_at=event.stage_due_at,
-            elapsed_us=tallies.elapsed_of(event.at, event.stage_started_at)
+        values = {
+            "case_id": case.pk,
+            "unit_id": case.unit_id,
+            "case_created_at": case.created_at,
+            "stage": event.stage,
+            "kind": event.kind,
+            "at": event.at,
+            "started_at": event.stage_started_at,
+            "due_at": event.stage_due_at,
+            "elapsed_us": tallies.elapsed_of(event.at, event.stage_started_at)
             if event.stage_started_at
             else None,
-        )
-        if not batching.add(step):  # a batch (the sweep) inserts it after its history row
-            step.save(force_insert=True)
+        }
+        # A batch (the sweep) inserts it after its history row, which gives it its id.
+        if not batching.add(batching.Values(StageStep, event=event, **values)):
+            StageStep(event=event, **values).save(force_insert=True)
 
 
 def rebuild() -> int:

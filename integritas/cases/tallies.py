@@ -100,15 +100,18 @@ def elapsed_of(at: dt.datetime, started_at: dt.datetime) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+_STATUSES = frozenset(Status.values)
+
+
 def status_keys(from_status: str, case: Case) -> Counter[str]:
     """What a history row changes in the state and outcome counts (nothing for a row that moves
     nothing: its ``from_status`` is empty)."""
     keys: Counter[str] = Counter()
     if not from_status or from_status == case.status:
         return keys
-    if from_status in Status.values:
+    if from_status in _STATUSES:
         keys[f"s:{from_status}"] -= 1
-    if case.status in Status.values:
+    if case.status in _STATUSES:
         keys[f"s:{case.status}"] += 1
     if case.status == Status.CLOSED and case.outcome:
         keys[f"o:{case.outcome}"] += 1

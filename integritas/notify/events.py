@@ -21,7 +21,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django.utils import translation
 
 from integritas import batching
 from integritas.cases import routing, timeline
@@ -35,6 +34,7 @@ from integritas.notify.render import (
     in_language,
     language_of,
     public_url,
+    speaking,
     stage_label,
 )
 from integritas.orgs.models import Person, Unit
@@ -111,7 +111,7 @@ def first_time(case: Case, key: str, at: dt.datetime) -> bool:
         if key in read:
             return False
         read.add(key)
-        batching.add(Milestone(case=case, key=key, at=at))
+        batching.add(batching.Values(Milestone, case_id=case.pk, key=key, at=at))
         return True
     table, quote = Milestone._meta.db_table, connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -158,26 +158,39 @@ class Recipients:
             self.items.setdefault(person.pk, (person, kind, role, extra))
 
     def send(self, case: Case, context: dict[str, Any], at: dt.datetime) -> None:
+        # Dates and titles are written in the reader's language: the case's context and the extras
+        # are resolved once per language (under one switch of it), and the recipients added together
+        # who read the same language share one context (``queue_staff_many`` reads it once).
         items = []
+        people = [(person, language_of(person.language), kind, role, extra)
+                  for person, kind, role, extra in self.items.values()]  # fmt: skip
+        wanted: dict[str, dict[int, dict[str, Any]]] = {}
+        for _, language, _, _, extra in people:
+            wanted.setdefault(language, {})[id(extra)] = extra
         contexts: dict[str, dict[str, Any]] = {}
-        # The recipients added together share their ``extra``: written once per language.
         extras: dict[tuple[int, str], dict[str, Any]] = {}
-        for person, kind, role, extra in self.items.values():
-            language = language_of(person.language)
-            key = (id(extra), language)
-            if key not in extras:
-                # Dates and titles are written in the reader's language.
-                with translation.override(language):
-                    extras[key] = {k: in_language(v) for k, v in extra.items()}
-            if language not in contexts:
-                contexts[language] = context_for(case, language)
-            items.append((person, kind, role, {**contexts[language], **context, "role": role, **extras[key]}))
+        for language, distinct in wanted.items():
+            with speaking(language):
+                contexts[language] = _staff_context(case)
+                for extra_id, extra in distinct.items():
+                    extras[(extra_id, language)] = {k: in_language(v) for k, v in extra.items()}
+        merged: dict[tuple[str, int, str], dict[str, Any]] = {}
+        for person, language, kind, role, extra in people:
+            shared = (language, id(extra), role)
+            if shared not in merged:
+                merged[shared] = {
+                    **contexts[language],
+                    **context,
+                    "role": role,
+                    **extras[(id(extra), language)],
+                }
+            items.append((person, kind, role, merged[shared]))
         outbox.queue_staff_many(items, case=case, at=at, defer=True)
 
 
 def context_for(case: Case, language: str) -> dict[str, Any]:
     """What staff mail may say about a case: no identity, no chronology, no decision details."""
-    with translation.override(language):
+    with speaking(language):
         return _staff_context(case)
 
 
@@ -195,7 +208,7 @@ def _staff_context(case: Case) -> dict[str, Any]:
 
 
 def reporter_context(case: Case, event: Event | None, language: str) -> dict[str, Any]:
-    with translation.override(language):
+    with speaking(language):
         return _reporter_context(case, event)
 
 

@@ -32,6 +32,7 @@ from integritas.notify.render import (
     render,
     render_for,
     subject_for,
+    subject_may_read_name,
 )
 from integritas.orgs.models import Person
 
@@ -91,12 +92,30 @@ def queue_staff_many(
     shared: dict[Any, Any] = {}
     shared_subjects: dict[Any, str] = {}
     case_id = case.pk if case is not None else None
+    # A context shared by several recipients (``events.Recipients``) is made plain once; a subject
+    # that does not show the recipient's name, once per kind and language.
+    plains: dict[int, dict[str, Any] | None] = {}
+    subjects_of: dict[tuple[int, str, str], str] = {}
     for person, kind, role, context in items:
         language = language_of(person.language)
         name = person.display_name
-        later = plain_or_none({**context, "recipient_name": name}) if defer else None
+        later = None
+        if defer:
+            if type(name) is str and "recipient_name" not in context:
+                if id(context) not in plains:
+                    plains[id(context)] = plain_or_none(context)
+                done = plains[id(context)]
+                later = None if done is None else {**done, "recipient_name": name}
+            else:
+                later = plain_or_none({**context, "recipient_name": name})
         if later is not None:
-            subject = subject_for(kind, language, context, name, shared_subjects)
+            if not subject_may_read_name(kind) and "recipient_name" not in context:
+                key = (id(context), kind, language)
+                if key not in subjects_of:
+                    subjects_of[key] = subject_for(kind, language, context, name, shared_subjects)
+                subject = subjects_of[key]
+            else:
+                subject = subject_for(kind, language, context, name, shared_subjects)
             body: dict[str, Any] = {"context": later}
         else:
             rendered = render_for(kind, language, context, name, shared)
@@ -150,17 +169,17 @@ def queue_reporter(
     else:
         rendered = render(kind, language, context)
         payload = {"to": address, "subject": rendered.subject, "text": rendered.text, "html": rendered.html}
-    row = OutboxMessage(
-        kind=kind,
-        recipient_role=Role.REPORTER,
-        case=case,
-        language=language,
-        sealed=content.seal_outbox(case, payload),
-        next_attempt_at=when,
-        created_at=when,
-    )
-    if not batching.add(row):
-        row.save(force_insert=True)
+    values = {
+        "kind": kind,
+        "recipient_role": Role.REPORTER,
+        "case_id": case.pk,
+        "language": language,
+        "sealed": content.seal_outbox(case, payload),
+        "next_attempt_at": when,
+        "created_at": when,
+    }
+    if not batching.add(batching.Values(OutboxMessage, **values)):  # a batch (the sweep) inserts together
+        OutboxMessage(**values).save(force_insert=True)
     return True
 
 

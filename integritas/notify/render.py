@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -53,6 +55,17 @@ class Rendered:
 def language_of(value: str | None) -> str:
     value = (value or "").strip().lower()[:2]
     return value if value in LANGUAGES else "id"
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """``translation.override(language)``, or nothing when ``language`` is already the one in use
+    (the same translations either way): a sweep writes thousands of lines, mostly in one language."""
+    if translation.get_language() == language:
+        yield
+        return
+    with translation.override(language):
+        yield
 
 
 def format_local(when: dt.datetime | None, tz_name: str) -> str:
@@ -156,12 +169,19 @@ def _first_line_names(kind: str) -> frozenset[str] | None:
     return None if words & {"include", "extends", "ssi", "debug"} else words
 
 
+def subject_may_read_name(kind: str) -> bool:
+    """False when the subject of ``kind`` cannot depend on ``recipient_name`` (its first line does not
+    read it): ``subject_for`` then gives every recipient of the same context the same subject."""
+    names = _first_line_names(kind)
+    return names is None or "recipient_name" in names
+
+
 def render_subject(kind: str, language: str, context: dict[str, Any]) -> str:
     """``render(...).subject`` alone (an in-app notice's text): the template's first line when it
     yields the subject's line by itself, else the whole plain-text template."""
     language = language_of(language)
     ctx = {**context, "language": language}
-    with translation.override(language):
+    with speaking(language):
         first = _first_line_subject(kind, ctx)
         return first if first is not None else _text(kind, language, ctx)[0]
 
@@ -283,7 +303,7 @@ def _subject_of_any_case(
         if len(_CASE_SUBJECTS) >= 4096:
             _CASE_SUBJECTS.clear()
         ctx = {**full, "reference": REFERENCE_MARK, "language": language}
-        with translation.override(language):
+        with speaking(language):
             marked = _CASE_SUBJECTS[key] = _first_line_subject(kind, ctx, cut=None) or ""
     if REFERENCE_MARK not in marked:  # the line did not show it (or gave no subject): render alone
         return render_subject(kind, language, full)

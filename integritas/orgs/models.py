@@ -17,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from integritas.orgs import policy as policy_rules
+from integritas.quickload import QuickLoad
 
 TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 WORK_WEEKS = {"mon-fri": (0, 1, 2, 3, 4), "mon-sat": (0, 1, 2, 3, 4, 5)}
@@ -32,7 +33,7 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-class Unit(models.Model):
+class Unit(QuickLoad, models.Model):
     """A node of the institution tree: ministry, inspectorate, district office, school.
 
     Time zone, working week and policy are inherited down the tree unless a unit sets its own. What is
@@ -153,7 +154,7 @@ class Unit(models.Model):
             follow_tallies([self])
 
 
-class Person(AbstractUser):
+class Person(QuickLoad, AbstractUser):
     """A member of staff (or an administrator). Reporters are not accounts.
 
     Separation of duties: an administrator holds no position and sits on no team, and a holder or
@@ -199,7 +200,7 @@ class Person(AbstractUser):
             yield self._session_hash(fallback)
 
 
-class Position(models.Model):
+class Position(QuickLoad, models.Model):
     """A jabatan in a unit; reports_to may cross into another unit."""
 
     code = models.CharField(max_length=64, unique=True)
@@ -226,7 +227,7 @@ class HoldingQuerySet(models.QuerySet["Holding"]):
         return self.filter(Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day)))
 
 
-class Holding(models.Model):
+class Holding(QuickLoad, models.Model):
     """A person holds a position from start to end (inclusive); acting holders (Plt) allowed."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="holdings")
@@ -244,7 +245,7 @@ class Holding(models.Model):
         return f"{self.person} → {self.position.code}"
 
 
-class TeamMembership(models.Model):
+class TeamMembership(QuickLoad, models.Model):
     """Membership of the COI handling team (Tim Penanganan Benturan Kepentingan) of a unit."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="team_memberships")

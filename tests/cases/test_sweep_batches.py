@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from integritas.audit import chain
 from integritas.audit.models import AuditEntry
 from integritas.cases import content, services
-from integritas.cases.models import TIMED_STATUSES, Case, CaseHandler, Event, Via
+from integritas.cases.models import TIMED_STATUSES, Case, CaseHandler, CaseTally, Event, StageStep, Via
 from integritas.cases.sweep import sweep
 from integritas.notify.models import Milestone, Notice, OutboxMessage, Role
 from integritas.orgs.models import Holiday
@@ -88,10 +88,25 @@ def _mails(after: int) -> list[dict[str, Any]]:
     return out
 
 
+def _steps(marks: dict[str, int]) -> list[dict[str, Any]]:
+    """Stage steps, each with its history row's place among the new rows (ids differ between runs)."""
+    places = {
+        pk: n
+        for n, pk in enumerate(
+            Event.objects.filter(pk__gt=marks["events"]).order_by("pk").values_list("pk", flat=True)
+        )
+    }
+    rows = _rows(StageStep, marks["steps"])
+    return [{**row, "event_id": places[row["event_id"]]} for row in rows]
+
+
 def written(cases: dict[str, Case], marks: dict[str, int]) -> dict[str, Any]:
     return {
         "cases": sorted(Case.objects.filter(pk__in=[c.pk for c in cases.values()]).values(), key=str),
         "events": _rows(Event, marks["events"]),
+        "steps": _steps(marks),
+        # Every tally (a row that went back to 0 is the same as none).
+        "tallies": sorted(CaseTally.objects.exclude(n=0).values_list("unit_id", "month", "key", "slot", "n")),
         "handlers": _rows(CaseHandler, marks["handlers"]),
         "milestones": _rows(Milestone, marks["milestones"]),
         "screenings": _rows(Screening, marks["screenings"]),
@@ -107,6 +122,7 @@ def _marks() -> dict[str, int]:
 
     return {
         "events": last(Event),
+        "steps": last(StageStep),
         "handlers": last(CaseHandler),
         "milestones": last(Milestone),
         "screenings": last(Screening),
