@@ -105,9 +105,11 @@ def save(row: models.Model, fields: tuple[str, ...]) -> None:
 WITHOUT_IDS = frozenset({"notify.Notice", "notify.OutboxMessage", "notify.Milestone"})
 
 
-def write(pending: Pending) -> None:
+def write(pending: Pending, *, audit_last: bool = False) -> None:
     """Insert what the batch gathered: one insert per table, then the audit entries under one lock of
-    the chain's head. Inside the caller's transaction."""
+    the chain's head. Inside the caller's transaction. ``audit_last``: the updates and the tallies
+    before the audit entries, so that the head is locked only for the last statements before the
+    caller commits (a report: ``services.case_submit``)."""
     from integritas.audit.chain import append_many
     from integritas.cases import tallies
 
@@ -120,7 +122,8 @@ def write(pending: Pending) -> None:
         else:
             made = [row.instance() if type(row) is Values else row for row in rows]
             model._default_manager.bulk_create(made, batch_size=1000)
-    append_many(pending.audit)
+    if not audit_last:
+        append_many(pending.audit)
     changed: dict[type[models.Model], dict[int, models.Model]] = {}
     for row in pending.changed:
         changed.setdefault(type(row), {})[id(row)] = row
@@ -130,6 +133,8 @@ def write(pending: Pending) -> None:
     for key, n in pending.tallies:
         deltas[key] += n
     tallies.write(deltas)  # one statement for the batch, rows in key order
+    if audit_last:
+        append_many(pending.audit, savepoint=False)  # the last step: its failure fails the batch
     pending.tallies.clear()
     pending.rows.clear()
     pending.audit.clear()
