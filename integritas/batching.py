@@ -105,19 +105,29 @@ def save(row: models.Model, fields: tuple[str, ...]) -> None:
 WITHOUT_IDS = frozenset({"notify.Notice", "notify.OutboxMessage", "notify.Milestone"})
 
 
-def write(pending: Pending, *, audit_last: bool = False) -> None:
+def write(pending: Pending, *, audit_last: bool = False, without_ids: frozenset[str] = frozenset()) -> None:
     """Insert what the batch gathered: one insert per table, then the audit entries under one lock of
     the chain's head. Inside the caller's transaction. ``audit_last``: the updates and the tallies
     before the audit entries, so that the head is locked only for the last statements before the
-    caller commits (a report: ``services.case_submit``)."""
+    caller commits (a report: ``services.case_submit``). ``without_ids``: more tables whose new rows
+    the caller will not refer to (a table another gathered row refers to still gets its ids back)."""
     from integritas.audit.chain import append_many
     from integritas.cases import tallies
 
     by_model: dict[type[models.Model], list[Any]] = {}
     for row in pending.rows:
         by_model.setdefault(row.model if type(row) is Values else type(row), []).append(row)
+    plain = WITHOUT_IDS
+    if without_ids:
+        referred = {
+            f.related_model._meta.label
+            for model in by_model
+            for f in model._meta.concrete_fields
+            if f.many_to_one and f.related_model is not None and not isinstance(f.related_model, str)
+        }
+        plain = WITHOUT_IDS | (without_ids - referred)
     for model, rows in by_model.items():
-        if model._meta.label in WITHOUT_IDS:
+        if model._meta.label in plain:
             insert_without_ids(model, rows)
         else:
             made = [row.instance() if type(row) is Values else row for row in rows]
@@ -152,12 +162,7 @@ def insert_without_ids(model: type[models.Model], rows: list[Any]) -> None:
     PostgreSQL, one ``executemany`` elsewhere; each value prepared as ``save`` prepares it."""
     if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
-    preps = [_prep(f) for f in fields]
-    pairs = list(zip(fields, preps, strict=True))
-    cells = [_cell(f, prep) for f, prep in pairs]
+    fields, table, columns, pairs, cells = _layout(model, connection.vendor)
     values = [
         tuple([cell(row.values) for cell in cells])
         if type(row) is Values
@@ -174,6 +179,22 @@ def insert_without_ids(model: type[models.Model], rows: list[Any]) -> None:
         else:
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+
+
+_LAYOUTS: dict[tuple[type[models.Model], str], tuple[Any, ...]] = {}
+
+
+def _layout(model: type[models.Model], vendor: str) -> tuple[Any, ...]:
+    """(fields, table, columns, [(field, prep)], cells) of ``model``'s inserts, made once per process."""
+    key = (model, vendor)
+    if key not in _LAYOUTS:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        quote = connection.ops.quote_name
+        table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+        pairs = [(f, _prep(f)) for f in fields]
+        cells = [_cell(f, prep) for f, prep in pairs]
+        _LAYOUTS[key] = (fields, table, columns, pairs, cells)
+    return _LAYOUTS[key]
 
 
 def _cell(field: Any, prep: Any) -> Any:
