@@ -186,27 +186,41 @@ WITHOUT_IDS = frozenset(
 WITH_IDS = frozenset({"cases.Event"})
 
 
-def write(pending: Pending) -> None:
+def write(pending: Pending, *, audit_last: bool = False, without_ids: frozenset[str] = frozenset()) -> None:
     """Insert what the batch gathered: one insert per table (the tables others refer to first), then
-    the audit entries under one lock of the chain's head. Inside the caller's transaction."""
+    the audit entries under one lock of the chain's head. Inside the caller's transaction.
+    ``audit_last``: the updates and the tallies before the audit entries, so that the head is locked
+    only for the last statements before the caller commits (a report: ``services.case_submit``).
+    ``without_ids``: more tables whose new rows the caller will not refer to (a table another
+    gathered row refers to still gets its ids back)."""
     from integritas.audit.chain import append_many
     from integritas.cases import tallies
 
     by_model: dict[type[models.Model], list[Any]] = {}
     for row in pending.rows:
         by_model.setdefault(row.model if type(row) is Values else type(row), []).append(row)
+    plain = WITHOUT_IDS
+    if without_ids:
+        referred = {
+            f.related_model._meta.label
+            for model in by_model
+            for f in model._meta.concrete_fields
+            if f.many_to_one and f.related_model is not None and not isinstance(f.related_model, str)
+        }
+        plain = WITHOUT_IDS | (without_ids - referred)
     fast = connection.vendor == "postgresql"
     # Stable: the tables keep the order of their first row, those referred to before the others.
     for model in sorted(by_model, key=lambda m: m._meta.label not in WITH_IDS):
         rows = by_model[model]
-        if model._meta.label in WITHOUT_IDS:
+        if model._meta.label in plain:
             insert_without_ids(model, rows)
         elif fast and model._meta.label in WITH_IDS and all(type(row) is not Values for row in rows):
             insert_with_ids(model, rows)
         else:
             made = [row.instance() if type(row) is Values else row for row in rows]
             model._default_manager.bulk_create(made, batch_size=1000)
-    append_many(pending.audit, copy=True)
+    if not audit_last:
+        append_many(pending.audit, copy=True)
     changed: dict[type[models.Model], dict[int, models.Model]] = {}
     for row in pending.changed:
         changed.setdefault(type(row), {})[id(row)] = row
@@ -216,6 +230,8 @@ def write(pending: Pending) -> None:
     for key, n in pending.tallies:
         deltas[key] += n
     tallies.write(deltas)  # one statement for the batch, rows in key order
+    if audit_last:
+        append_many(pending.audit, copy=True, savepoint=False)  # the last step: its failure fails the batch
     pending.tallies.clear()
     pending.rows.clear()
     pending.audit.clear()

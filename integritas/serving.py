@@ -20,6 +20,13 @@ class ProductionServer(BaseApplication):
             "workers": args.workers,
             "worker_class": "gthread",
             "threads": args.threads,
+            # A worker takes no more connections than it has threads; the others wait in the listening
+            # socket's queue for whichever worker has a thread free. With connections kept open, a worker
+            # kept the clients it had accepted (each request waiting for its one interpreter lock) while
+            # another had nothing to do (BENCHMARKS.md). Behind nginx every request comes on a connection
+            # of its own anyway (``proxy_pass`` without an upstream keepalive).
+            "worker_connections": args.threads,
+            "keepalive": 0,
             "timeout": 120,  # an evaluation report or a large upload may take a while
             "graceful_timeout": 10,
             "secure_scheme_headers": {},

@@ -32,7 +32,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integritas import batching
@@ -212,18 +212,20 @@ def record(
     return entry
 
 
-def append_many(entries: list[AuditEntry], *, copy: bool = False) -> None:
+def append_many(entries: list[AuditEntry], *, copy: bool = False, savepoint: bool = True) -> None:
     """Chain ``entries`` in their order after the head, under one lock of it, and insert them; their
     numbers and hashes go to the anchor file once the transaction commits.
 
     Each gets the number and hash it would have got appended alone, one after the other. ``copy``:
     inserted without reading their ids back (``batching.insert_without_ids``: COPY on PostgreSQL).
+    ``savepoint=False``: inside the caller's transaction without a savepoint of its own (a failure
+    fails the caller's whole transaction: for a caller that writes them as its last step).
     """
     from integritas.audit import anchor
 
     if not entries:
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         _append(entries, copy=copy)
         lines = [(entry.seq, entry.hash) for entry in entries]
         transaction.on_commit(lambda: anchor.append_lines(lines), robust=True)
@@ -236,13 +238,14 @@ def _append(entries: list[AuditEntry], *, copy: bool = False) -> None:
     entries were queued (:func:`appended_at_end`), so the lock is held for this step and the commit.
     """
     kid, audit_key, master = _current_audit_key()
-    head = AuditHead.objects.select_for_update().filter(id=1).first()
-    if head is None:
+    locked = _lock_head()
+    if locked is None:
         AuditHead.objects.get_or_create(id=1)
-        head = AuditHead.objects.select_for_update().get(id=1)
-    if head.key_id != kid:  # the first entry under this master key
+        locked = _lock_head()
+        assert locked is not None
+    seq, prev, head_kid = locked
+    if head_kid != kid:  # the first entry under this master key
         _ensure_key_row(kid, audit_key, master)
-    seq, prev = head.seq, head.hash
     for entry in entries:
         seq += 1
         entry.seq, entry.prev_hash, entry.key_id = seq, prev, kid
@@ -265,8 +268,29 @@ def _append(entries: list[AuditEntry], *, copy: bool = False) -> None:
         entries[0].save(force_insert=True)
     else:
         AuditEntry.objects.bulk_create(entries, batch_size=1000)
-    head.seq, head.hash, head.key_id = seq, prev, kid
-    head.save(update_fields=["seq", "hash", "key_id"])
+    head, id_, seq_, hash_, kid_ = _head_names()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {head} SET {seq_} = %s, {hash_} = %s, {kid_} = %s WHERE {id_} = 1", [seq, prev, kid]
+        )
+
+
+# The head is read and written with plain statements (no model instance, no query to build): it is
+# the last step of every report, under its lock.
+def _head_names() -> tuple[str, ...]:
+    quote, fields = connection.ops.quote_name, {f.name: f.column for f in AuditHead._meta.concrete_fields}
+    return quote(AuditHead._meta.db_table), *(quote(fields[n]) for n in ("id", "seq", "hash", "key_id"))
+
+
+def _lock_head() -> tuple[int, str, str] | None:
+    """(seq, hash, key id) of the head, locked until the transaction ends; None before the first entry.
+    SQLite has no row locks: its write transactions take the database's lock when they begin."""
+    head, id_, seq_, hash_, kid_ = _head_names()
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {seq_}, {hash_}, {kid_} FROM {head} WHERE {id_} = 1{lock}")
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1]), str(row[2])) if row is not None else None
 
 
 @dataclass

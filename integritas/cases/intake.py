@@ -65,6 +65,16 @@ class _Checker:
         return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _position_code(subject: Any) -> str | None:
+    """The subject's position code as ``_Checker.text`` takes it (None: none, or not one it takes)."""
+    if not isinstance(subject, dict):
+        return None
+    value = subject.get("position")
+    if value is None or text_problem(value, required=True, limit=64) is not None:
+        return None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def validate_report(raw: Any, *, evidence_count: int) -> ReportInput:
     """Turn the submitted JSON into a ReportInput, or raise Invalid naming every bad field."""
     if not isinstance(raw, dict):
@@ -72,9 +82,21 @@ def validate_report(raw: Any, *, evidence_count: int) -> ReportInput:
     c = _Checker()
 
     unit: Unit | None = None
+    # The subject's position is read with its unit, the position above it and that one's unit (what
+    # routing asks about first): one query for both codes when the position is in the unit.
+    read_position: Position | None = None
+    position_code = _position_code(raw.get("subject"))
     unit_code = c.text(raw, "unit", "unit", required=True, limit=64)
     if unit_code is not None:
-        unit = Unit.objects.filter(code=unit_code).first()
+        if position_code is not None:
+            read_position = (
+                Position.objects.filter(code=position_code, unit__code=unit_code)
+                .select_related("unit", "reports_to__unit")
+                .first()
+            )
+        unit = (
+            read_position.unit if read_position is not None else Unit.objects.filter(code=unit_code).first()
+        )
         if unit is None:
             c.fail("unit", "unknown_code", value=unit_code)
     policy = unit.effective_policy if unit else {}
@@ -89,7 +111,7 @@ def validate_report(raw: Any, *, evidence_count: int) -> ReportInput:
     elif subject.get("position") is not None:
         code = c.text(subject, "position", "subject.position", required=True, limit=64)
         if code is not None and unit is not None:
-            subject_position = Position.objects.filter(code=code, unit=unit).select_related("unit").first()
+            subject_position = read_position  # None: no position of that code in the unit
             if subject_position is None:
                 c.fail("subject.position", "not_in_unit")
     else:

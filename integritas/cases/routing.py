@@ -67,6 +67,28 @@ class Reads:
     def position_unit(self, position: Position) -> Unit:
         return self.units.get(position.unit_id) or position.unit
 
+    def read_new_case(self, case: Case) -> None:
+        """What routing asks first about a case filed in this transaction, in one query: nobody has
+        recused from it or been screened out of it (no row can name it before it exists), and the
+        holdings, with their people, of its subject's position and of the position above it (the
+        subject's holders are excluded and screened against; the one above is asked first)."""
+        self.recusals[case.pk], self.screened[case.pk] = set(), set()
+        subject = case.subject_position
+        if subject is None:
+            return
+        wanted = [p for p in (subject.pk, subject.reports_to_id) if p is not None and p not in self.holdings]
+        if not wanted:
+            return
+        for position_id in wanted:
+            self.holdings[position_id] = []
+        holdings = (
+            Holding.objects.filter(position_id__in=wanted)
+            .select_related("person")
+            .order_by("acting", "-start", "id")
+        )
+        for holding in holdings:
+            self.holdings[holding.position_id].append(holding)
+
     def read(self, cases: list[Case]) -> None:
         """What routing may ask about ``cases``: the chains of positions above their handlers and
         subjects with their holders, the units above them with their team members, their recusals and

@@ -59,6 +59,7 @@ from integritas.cases.models import (
 )
 from integritas.cases.receipts import new_receipt, random_reference, receipt_hash
 from integritas.errors import Invalid, NotFound, Problem, WrongState
+from integritas.notify.events import none_announced
 from integritas.orgs.calendar import deadline
 from integritas.orgs.models import Person, Position
 from integritas.validation import clean_text
@@ -67,6 +68,8 @@ from integritas.vault import storage
 SUBMITTED = "submitted"  # recorded in history before the case is routed
 REFERENCE_ATTEMPTS = 20  # rounds of drawing
 REFERENCE_CANDIDATES = 8  # numbers drawn per round, checked against the taken ones in one query
+# Rows of a report that nothing refers to once written (``batching.write``: COPY on PostgreSQL).
+SUBMITTED_WITHOUT_IDS = frozenset({"cases.Event", "cases.CaseHandler", "prevention.Screening"})
 
 
 @dataclass
@@ -204,14 +207,16 @@ def case_submit(
     """File a report: reference, receipt, sealed content, evidence; then route it at once.
 
     The reference's number is drawn at random (no counter is locked while reports come in); a number
-    already taken is drawn again. The audit entries of the report are chained in one step at the end of
-    its transaction (``appended_at_end``), so reports filed at once wait on the audit head only for that.
+    already taken is drawn again. The rows the report makes after the case itself (history, handler,
+    screenings, milestones, notices, mails, tallies) are kept and written together at the end of its
+    transaction (``batching``, as the sweep does), and its audit entries are chained in one step after
+    them, so reports filed at once wait on the audit head only for that.
     """
     now = now or timezone.now()
     written: list[str] = []
     try:
-        # A new case has no recusal; a screening skip forgets the exclusions read so far (_screened).
-        with transaction.atomic(), routing.reading(), appended_at_end(), tallies.gathered():
+        # A screening skip forgets the exclusions read so far (_screened).
+        with transaction.atomic(), routing.reading() as reads, batching.gathering() as pending:
             unit = report.unit
             receipt = new_receipt()
             if reporter_person is None and report.reporter and report.reporter.get("email"):
@@ -231,6 +236,9 @@ def case_submit(
             )
             content.new_case_key(case)
             _save_with_a_free_reference(case, report, year=now.astimezone(unit.tz).year)
+            # Nothing names the new case yet: no recusal, screening or announcement to read.
+            reads.read_new_case(case)
+            none_announced(case)
             CaseCategory.objects.bulk_create(
                 [CaseCategory(case=case, code=code, unit=unit, created_at=now) for code in report.categories]
             )
@@ -244,6 +252,7 @@ def case_submit(
                 _route(case, now=now, actor=SYSTEM)
             else:
                 _to_triage(case, now=now, actor=SYSTEM)
+            batching.write(pending, audit_last=True, without_ids=SUBMITTED_WITHOUT_IDS)
             return Submitted(case=case, receipt=receipt)
     except BaseException:
         _discard(written)
@@ -282,6 +291,22 @@ def _untaken_references(year: int) -> list[str]:
     return [reference for reference in drawn if reference not in taken]
 
 
+# What routing changes on a case (``_assign``, the state and the level): all it writes of the row. Its
+# callers (a report just inserted, a triage with the case re-read under its lock and its subject saved)
+# have no other change to the row to write.
+ROUTING_FIELDS = (
+    "status",
+    "level",
+    "handler_position",
+    "handler_person",
+    "handler_team",
+    "stage_started_at",
+    "due_at",
+    "overdue",
+    "reminded",
+)
+
+
 def _to_triage(case: Case, *, now: dt.datetime, actor: Actor) -> None:
     """The team of the case's unit (or the nearest above) names the official concerned."""
     assignment = routing.team_from(case.unit, routing.excluded_people(case, _local_today(case, now)))
@@ -290,7 +315,7 @@ def _to_triage(case: Case, *, now: dt.datetime, actor: Actor) -> None:
     case.level = 0
     if assignment is not None:
         _assign(case, assignment, at=now, stage=Stage.TRIAGE)
-    case.save()
+    case.save(update_fields=ROUTING_FIELDS)
     record_event(case, EventKind.TRIAGE, at=now, actor=actor, from_status=from_status, to=assignment)
 
 
@@ -305,7 +330,7 @@ def _route(case: Case, *, now: dt.datetime, actor: Actor) -> None:
     case.status = Status.EXAMINATION
     case.level = 1
     _assign(case, assignment, at=now, stage=Stage.EXAMINATION)
-    case.save()
+    case.save(update_fields=ROUTING_FIELDS)
     record_event(case, EventKind.ROUTED, at=now, actor=actor, from_status=from_status, to=assignment)
 
 

@@ -127,6 +127,8 @@ def add(case: Case, keys: Counter[str] | dict[str, int]) -> None:
             deltas[(case.unit_id, case.created_at, case.pk % SLOTS, key)] += n
     if not deltas:
         return
+    if Case.unit.is_cached(case):
+        _seen_paths[case.unit_id] = case.unit.path
     pending = batching.current()
     if pending is not None:
         pending.tallies.extend(deltas.items())
@@ -158,15 +160,32 @@ def month_of(value: dt.datetime, tz: ZoneInfo) -> dt.date:
     return value.astimezone(tz).date().replace(day=1)
 
 
+# The path of each case's unit as last seen in this process: only a guess of which units to read with
+# it (``_anchors`` reads the units on the guessed path with the unit itself, and checks the guess
+# against the path it read in the transaction).
+_seen_paths: dict[int, str] = {}
+
+
+def _chain(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
 def _anchors(unit_ids: Iterable[int]) -> dict[int, list[tuple[int, ZoneInfo]]]:
-    """{unit id: [(anchor id, anchor's zone)] from the unit up to the root}: two queries."""
-    paths = dict(Unit.objects.filter(pk__in=set(unit_ids)).values_list("pk", "path"))
-    chains = {pk: [int(p) for p in path.strip("/").split("/") if p] for pk, path in paths.items()}
-    everyone = {a for chain in chains.values() for a in chain}
-    zones = {
-        pk: ZoneInfo(zone or DEFAULT_TIMEZONE)
-        for pk, zone in Unit.objects.filter(pk__in=everyone).values_list("pk", "resolved_timezone")
-    }
+    """{unit id: [(anchor id, anchor's zone)] from the unit up to the root}: one query when the units'
+    paths are as last seen, else two."""
+    ids = set(unit_ids)
+    wanted = ids | {a for pk in ids for a in _chain(_seen_paths.get(pk, ""))}
+    fields = ("pk", "path", "resolved_timezone")
+    read = {pk: (path, zone) for pk, path, zone in Unit.objects.filter(pk__in=wanted).values_list(*fields)}
+    chains = {pk: _chain(read[pk][0]) for pk in ids if pk in read}
+    missing = {a for chain in chains.values() for a in chain} - set(read)
+    if missing:  # a unit moved since its path was seen, or first seen now
+        read.update(
+            (pk, (path, zone)) for pk, path, zone in Unit.objects.filter(pk__in=missing).values_list(*fields)
+        )
+    for pk in chains:
+        _seen_paths[pk] = read[pk][0]
+    zones = {pk: ZoneInfo(zone or DEFAULT_TIMEZONE) for pk, (_path, zone) in read.items()}
     return {pk: [(a, zones[a]) for a in chain] for pk, chain in chains.items()}
 
 

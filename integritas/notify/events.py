@@ -133,6 +133,13 @@ def _batch_milestones(case: Case) -> set[str] | None:
     return known.get(case.pk)
 
 
+def none_announced(case: Case) -> None:
+    """A case made in this batch's transaction has no milestone yet: ``first_time`` need not read them."""
+    current = routing.reads()
+    if current is not None:
+        current.extra.setdefault("milestones", {})[case.pk] = set()
+
+
 def read_milestones(cases: list[Case]) -> None:
     """Read the milestones of a batch's (locked) cases once, for ``first_time``."""
     current = routing.reads()
