@@ -256,20 +256,10 @@ def _sum_into(summed: dict[str, int], rows: QuerySet[CaseTally]) -> None:
 
 
 def _sum_month_keys(summed: dict[str, int], unit_id: int) -> None:
-    """Add the anchor's keys of ``tallies.MONTH_KEYS`` over every month: one range of the index
-    ``tally_unit_key_month`` (they all sort before ``u:``), where the planner would take an OR of their
-    prefixes for most of the anchor's rows and filter 200,000 of them at the root."""
-    low, high = tallies.MONTH_KEYS[0], tallies.EVER_KEYS[0]
-    # (The index's ``varchar_pattern_ops`` compares with ``~>=~``/``~<~``; SQLite compares bytes.)
-    ge, lt = ("~>=~", "~<~") if connection.vendor == "postgresql" else (">=", "<")
-    table = CaseTally._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT key, SUM(n) FROM {table} WHERE unit_id = %s AND key {ge} %s AND key {lt} %s GROUP BY key",
-            [unit_id, low, high],
-        )
-        for key, n in cursor.fetchall():
-            summed[key] = summed.get(key, 0) + int(n)
+    """Add the anchor's keys of ``tallies.MONTH_KEYS`` over every month: they all sort before the
+    ``EVER`` keys, the rows of the partial index ``tally_unit_month_keys``."""
+    rows = CaseTally.objects.filter(unit_id=unit_id, key__lt=tallies.EVER_KEYS[0])
+    _sum_into(summed, rows)
 
 
 def _summed(s: Scope, prefix: str) -> dict[str, int]:
