@@ -329,8 +329,6 @@ def proxy_addresses(text: str) -> list[str]:
 INTEGRITAS = {
     "TOKEN_HOURS": env_int("INTEGRITAS_TOKEN_HOURS", 12),
     "SCHEDULER_INTERVAL": env_int("INTEGRITAS_SCHEDULER_INTERVAL", 60),
-    # Sweeps that share a large deadline sweep on PostgreSQL (integritas.cases.sweep); 1: one.
-    "SWEEP_THREADS": max(1, env_int("INTEGRITAS_SWEEP_THREADS", 2)),
     "PUBLIC_URL": PUBLIC_URL,
     # Proxies in front whose X-Forwarded-For/-Proto/-Host are believed (integritas.security.proxy),
     # and the addresses they connect from.

@@ -16,12 +16,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass, field
-from typing import cast
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 
 from integritas import batching
@@ -41,71 +38,17 @@ class SweepResult:
     escalated: list[str] = field(default_factory=list)
 
 
-def sweep(now: dt.datetime | None = None, *, batch: int = BATCH, threads: int | None = None) -> SweepResult:
-    """Mark and escalate what is overdue at ``now``, a batch per transaction.
-
-    On PostgreSQL, when the first batch is full (more may follow) and the caller holds no transaction,
-    ``threads`` (default ``INTEGRITAS_SWEEP_THREADS``, 2) sweeps take the batches in turn, each with its
-    own connection: while one waits for the database the other works, so the two cores of a small
-    server both serve a large sweep (each batch is claimed under row locks the others skip, as with
-    several ``integritas worker`` processes; the audit chain's head is locked by one batch at a time)."""
+def sweep(now: dt.datetime | None = None, *, batch: int = BATCH) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
-    sharing = cast(int, settings.INTEGRITAS["SWEEP_THREADS"]) if threads is None else threads
-    first = _one_batch(now, 0, batch, result)
-    if first is None:
-        return result
-    helpers: list[tuple[threading.Thread, SweepResult]] = []
-    if first[1] >= batch and sharing > 1 and _may_share():
-        language = translation.get_language()
-        for _ in range(sharing - 1):
-            part = SweepResult()
-            thread = threading.Thread(
-                target=_helper,
-                args=(now, first[0], batch, part, language),
-                name="integritas-sweep",
-                daemon=True,
-            )
-            thread.start()
-            helpers.append((thread, part))
-    _loop(now, first[0], batch, result)
-    for thread, part in helpers:
-        thread.join()
-        result.marked += part.marked
-        result.escalated += part.escalated
-    return result
-
-
-def _may_share() -> bool:
-    """Other connections see what this one sees: PostgreSQL (row locks that others skip), no
-    transaction of the caller's open (a test's, or a caller's that would roll back)."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
-
-
-def _helper(now: dt.datetime, after: int, batch: int, result: SweepResult, language: str | None) -> None:
-    try:
-        with translation.override(language):
-            _loop(now, after, batch, result)
-    except Exception:  # what it held is left for the others, or the next sweep
-        log.exception("a sweep thread failed")
-    finally:
-        connection.close()  # this thread's own connection
-
-
-def _loop(now: dt.datetime, last_pk: int, batch: int, result: SweepResult) -> None:
-    while (done := _one_batch(now, last_pk, batch, result)) is not None:
-        last_pk = done[0]
-
-
-def _one_batch(now: dt.datetime, after: int, batch: int, result: SweepResult) -> tuple[int, int] | None:
-    """One batch after the case ``after``: (its last case, its size), or None when nothing (else) is
-    overdue or only cases another sweep holds are."""
-    with transaction.atomic():
-        cases = Case.objects.claim_overdue_batch(now, after=after, limit=batch)
-        if not cases:
-            return None
-        _sweep_batch(cases, now, result)
-        return cases[-1].pk, len(cases)  # a case that failed is left for the next sweep
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            cases = Case.objects.claim_overdue_batch(now, after=last_pk, limit=batch)
+            if not cases:
+                return result  # nothing (else) overdue, or only cases another sweep holds
+            last_pk = cases[-1].pk  # a case that failed is left for the next sweep
+            _sweep_batch(cases, now, result)
 
 
 def _in_language_in_use() -> contextlib.AbstractContextManager[None]:

@@ -464,38 +464,3 @@ def test_threaded_sweeps_on_embedded_sqlite_escalate_each_case_exactly_once(tmp_
     assert report["handlers"] == ["principal"]
     assert report["escalated_events"] == count and report["overdue_events"] == count
     assert report["again"] == []
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_large_sweep_is_shared_by_threads_each_case_once(caplog, monkeypatch):
-    """On PostgreSQL a sweep whose first batch is full takes the further batches in two threads at
-    once (each claims what the other has not locked): every case is escalated once, and both threads
-    really swept."""
-    from integritas.cases import sweep as sweeping
-
-    org, cases = make_overdue_cases(20)
-    swept_by: list[tuple[str, int]] = []
-    real = sweeping._sweep_batch
-
-    def recorded(batch_cases, now, result):
-        swept_by.append((threading.current_thread().name, len(batch_cases)))
-        return real(batch_cases, now, result)
-
-    monkeypatch.setattr(sweeping, "_sweep_batch", recorded)
-    result = sweep(now=SWEEP_AT, batch=3, threads=2)
-    assert_escalated_exactly_once(org, cases, [result], caplog)
-    assert sum(n for _name, n in swept_by) == 20
-    assert {name for name, _n in swept_by} == {threading.current_thread().name, "integritas-sweep"}
-    assert sweep(now=SWEEP_AT, batch=3, threads=2).marked == []  # nothing left
-
-
-@pytest.mark.django_db
-def test_a_sweep_inside_a_transaction_stays_in_it():
-    """A caller's open transaction (a test, a caller that may roll back) is never shared: one thread."""
-    from integritas.cases import sweep as sweeping
-
-    _org, cases = make_overdue_cases(5)
-    assert not sweeping._may_share()
-    result = sweep(now=SWEEP_AT, batch=2, threads=2)
-    assert sorted(result.escalated) == sorted(c.reference for c in cases)
