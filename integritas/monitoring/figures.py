@@ -205,25 +205,23 @@ def _read(s: Scope) -> None:
             monthly[cell] = monthly.get(cell, 0) + n
 
     whole, edges = _split(s.date_from, s.date_to)
-    if whole == (None, None):
-        # Every month: the keys counted over all months at once (``tallies.EVER``: one row per unit
-        # and slot for ``u:``) and the others (a few thousand rows), each read as index ranges.
-        anchor = CaseTally.objects.filter(unit=s.unit)
-        by_month = anchor.filter(reduce(or_, (Q(key__startswith=p) for p in MONTHLY)))
-        for month, key, n in by_month.values_list("month", "key").annotate(n=Sum("n")).order_by():
-            monthly[(month.strftime("%Y-%m"), key)] = n
-        _sum_into(summed, anchor.filter(month=tallies.EVER))
-        _sum_month_keys(summed, s.unit.pk)
-    elif whole is not None:
-        rows = CaseTally.objects.filter(unit=s.unit, month__gt=tallies.EVER)
+    if whole is not None:
+        rows = CaseTally.objects.filter(unit=s.unit)
         if whole[0]:
             rows = rows.filter(month__gte=whole[0])
-        if whole[1]:
-            rows = rows.filter(month__lte=whole[1])
+        if whole[1]:  # (not the rows of every month together, ``tallies.EVER``)
+            rows = rows.filter(month__gt=tallies.EVER, month__lte=whole[1])
         by_month = rows.filter(reduce(or_, (Q(key__startswith=p) for p in MONTHLY)))
         for month, key, n in by_month.values_list("month", "key").annotate(n=Sum("n")).order_by():
             monthly[(month.strftime("%Y-%m"), key)] = n
-        _sum_into(summed, rows)
+        if whole == (None, None):
+            # Every month: ``u:`` from the rows of every month together (``tallies.EVER``: one per unit
+            # and slot), the other keys (they all sort before it) from the partial index
+            # ``tally_unit_month_keys``: a few thousand rows at the root, not 220,000.
+            _sum_into(summed, CaseTally.objects.filter(unit=s.unit, month=tallies.EVER))
+            _sum_into(summed, CaseTally.objects.filter(unit=s.unit, key__lt=tallies.EVER_KEYS[0]))
+        else:
+            _sum_into(summed, rows)
     units = Q() if s.unit_ids is None else Q(unit_id__in=s.unit_ids)
     for start, end in edges:
         created = units & _period(s.unit, start, end, "created_at")
@@ -253,13 +251,6 @@ def _sum_into(summed: dict[str, int], rows: QuerySet[CaseTally]) -> None:
         cursor.execute(sql, params)
         for key, n in cursor.fetchall():
             summed[key] = summed.get(key, 0) + int(n)
-
-
-def _sum_month_keys(summed: dict[str, int], unit_id: int) -> None:
-    """Add the anchor's keys of ``tallies.MONTH_KEYS`` over every month: they all sort before the
-    ``EVER`` keys, the rows of the partial index ``tally_unit_month_keys``."""
-    rows = CaseTally.objects.filter(unit_id=unit_id, key__lt=tallies.EVER_KEYS[0])
-    _sum_into(summed, rows)
 
 
 def _summed(s: Scope, prefix: str) -> dict[str, int]:

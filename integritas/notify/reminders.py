@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -91,53 +92,75 @@ def send_reminders(now: dt.datetime | None = None, *, batch: int = BATCH) -> Rem
     # Many at once (the first tick after a weekend or a long holiday): a batch per transaction, its
     # cases locked together, what routing needs read once and the rows written together, as the
     # sweep does; not one transaction per case.
-    for start in range(0, len(due), batch):
-        part = due[start : start + batch]
-        try:
-            _remind_batch(part, now, result)
-        except Exception:  # a batch that cannot be written is retried at the next tick
-            log.exception("reminders failed for %d cases from %s", len(part), part[0][0].reference)
+    _in_batches(due, batch, lambda part: _remind_batch(part, now, result))
     _follow_ups_due(now, result)
     return result
 
 
-def _remind_batch(due: list[tuple[Case, str]], now: dt.datetime, result: ReminderResult) -> None:
-    wanted = {case.pk: case.stage_started_at for case, _kind in due}
-    sent: dict[str, list[int]] = {kind: [] for kind in REMINDED}
+def _in_batches(items: Sequence[Any], size: int, send: Callable[[Sequence[Any]], None]) -> None:
+    """``send`` the items a batch at a time; a batch that cannot be written is retried at the next tick."""
+    for start in range(0, len(items), size):
+        part = items[start : start + size]
+        try:
+            send(part)
+        except Exception:
+            log.exception("reminders failed for a batch of %d", len(part))
+
+
+def _each_locked(
+    cases: CaseQuerySet,
+    items: Sequence[Any],
+    case_id: Callable[[Any], int],
+    step: Callable[[Any, Case], bool],
+) -> list[Any]:
+    """Inside the caller's transaction: lock ``cases`` in id order (those another worker holds are
+    skipped: it reminds them), read once what routing and the announced milestones need for them, take
+    ``step`` for each item whose case is locked (one that fails is undone and the others go on), write
+    the rows the steps made together. The items whose step returned True."""
+    done: list[Any] = []
+    locked = {case.pk: case for case in _lock(cases).order_by("pk")}
+    if not locked:
+        return done
+    with routing.reading(list(locked.values())), batching.gathering() as pending:
+        events.read_milestones(list(locked.values()))
+        for item in items:
+            case = locked.get(case_id(item))
+            if case is None:
+                continue
+            mark = pending.mark()
+            try:
+                if step(item, case):
+                    done.append(item)
+            except Exception:  # one broken case must not stop the others
+                pending.undo(mark)
+                log.exception("reminder failed for case %s", case.reference)
+        batching.write(pending)
+    return done
+
+
+def _remind_batch(due: Sequence[tuple[Case, str]], now: dt.datetime, result: ReminderResult) -> None:
+    started = {case.pk: case.stage_started_at for case, _kind in due}
+
+    def remind(item: tuple[Case, str], case: Case) -> bool:
+        kind = item[1]
+        # Each case must still be in the stage the reminder is about (else nothing, and no hint).
+        if case.stage_started_at != started[case.pk]:
+            return False
+        if events.first_time(case, _key(kind, case), now):
+            excluded = routing.excluded_people(case, events.local_today(case, now))
+            staff = events.Recipients()
+            staff.add(events.current_handlers(case, excluded), kind, Role.HANDLER)
+            staff.send(case, {"reason": kind}, now)
+            (result.before if kind == "deadline_soon" else result.at_deadline).append(case.reference)
+        return True  # sent now, or before the hint existed
+
     with transaction.atomic():
-        # Re-read under lock, in id order (cases another worker holds are skipped: it reminds them):
-        # each case must still be in the stage the reminder is about.
-        locked = {
-            case.pk: case
-            for case in _lock(Case.objects.filter(pk__in=wanted, overdue=False, status__in=TIMED_STATUSES))
-            .select_related("unit", "handler_position", "handler_person", "handler_team")
-            .order_by("pk")
-            if case.stage_started_at == wanted[case.pk]
-        }
-        if not locked:
-            return
-        with routing.reading(list(locked.values())), batching.gathering() as pending:
-            events.read_milestones(list(locked.values()))
-            for candidate, kind in due:
-                case = locked.get(candidate.pk)
-                if case is None:
-                    continue
-                mark = pending.mark()
-                try:
-                    if events.first_time(case, _key(kind, case), now):
-                        excluded = routing.excluded_people(case, events.local_today(case, now))
-                        staff = events.Recipients()
-                        staff.add(events.current_handlers(case, excluded), kind, Role.HANDLER)
-                        staff.send(case, {"reason": kind}, now)
-                        (result.before if kind == "deadline_soon" else result.at_deadline).append(
-                            case.reference
-                        )
-                    sent[kind].append(case.pk)  # sent now, or before the hint existed
-                except Exception:  # one broken case must not stop the others
-                    pending.undo(mark)
-                    log.exception("reminder failed for case %s", case.reference)
-            batching.write(pending)
-        for kind, pks in sent.items():
+        cases = Case.objects.filter(pk__in=started, overdue=False, status__in=TIMED_STATUSES).select_related(
+            "unit", "handler_position", "handler_person", "handler_team"
+        )
+        done = _each_locked(cases, due, lambda item: item[0].pk, remind)
+        for kind in REMINDED:
+            pks = [case.pk for case, k in done if k == kind]
             if pks:
                 Case.objects.filter(pk__in=pks, reminded__lt=REMINDED[kind]).update(reminded=REMINDED[kind])
 
@@ -235,51 +258,27 @@ def _follow_ups_due(now: dt.datetime, result: ReminderResult, batch: int = BATCH
         for item in items
         if now >= dt.datetime.combine(item.due_date, DAY_STARTS, tzinfo=item.case.unit.tz)
     ]
-    for start in range(0, len(due), batch):
-        part = due[start : start + batch]
-        try:
-            _follow_up_batch(part, now, result)
-        except Exception:  # retried at the next tick
-            log.exception(
-                "follow-up reminders failed for %d actions from %s", len(part), part[0].case.reference
-            )
+    _in_batches(due, batch, lambda part: _follow_up_batch(part, now, result))
 
 
 def _follow_up_batch(due: Sequence[FollowUp], now: dt.datetime, result: ReminderResult) -> None:
+    def remind(item: FollowUp, case: Case) -> bool:
+        if not events.first_time(case, f"follow_up_due:{item.pk}", now):
+            return False
+        excluded = routing.excluded_people(case, events.local_today(case, now))
+        staff = events.Recipients()
+        staff.add(
+            events.overseeing_team(case, excluded),
+            "follow_up_due",
+            Role.TEAM,
+            follow_up_title=item.title,
+            follow_up_due=item.due_date,
+        )
+        staff.send(case, {"reason": "follow_up_due"}, now)
+        result.follow_ups.append(case.reference)
+        return True
+
+    # The cases still in follow-up.
+    cases = Case.objects.filter(pk__in={item.case_id for item in due}, status=Status.FOLLOW_UP)
     with transaction.atomic():
-        # The cases locked (another worker's are skipped: it reminds them), still in follow-up.
-        locked = {
-            case.pk: case
-            for case in _lock(
-                Case.objects.filter(pk__in={item.case_id for item in due}, status=Status.FOLLOW_UP)
-            )
-            .select_related("unit")
-            .order_by("pk")
-        }
-        if not locked:
-            return
-        with routing.reading(list(locked.values())), batching.gathering() as pending:
-            events.read_milestones(list(locked.values()))
-            for item in due:
-                case = locked.get(item.case_id)
-                if case is None:
-                    continue
-                mark = pending.mark()
-                try:
-                    if not events.first_time(case, f"follow_up_due:{item.pk}", now):
-                        continue
-                    excluded = routing.excluded_people(case, events.local_today(case, now))
-                    staff = events.Recipients()
-                    staff.add(
-                        events.overseeing_team(case, excluded),
-                        "follow_up_due",
-                        Role.TEAM,
-                        follow_up_title=item.title,
-                        follow_up_due=item.due_date,
-                    )
-                    staff.send(case, {"reason": "follow_up_due"}, now)
-                    result.follow_ups.append(case.reference)
-                except Exception:  # one broken case must not stop the others
-                    pending.undo(mark)
-                    log.exception("follow-up reminder failed for case %s", case.reference)
-            batching.write(pending)
+        _each_locked(cases.select_related("unit"), due, lambda item: item.case_id, remind)
