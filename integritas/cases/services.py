@@ -68,8 +68,9 @@ from integritas.vault import storage
 SUBMITTED = "submitted"  # recorded in history before the case is routed
 REFERENCE_ATTEMPTS = 20  # rounds of drawing
 REFERENCE_CANDIDATES = 8  # numbers drawn per round, checked against the taken ones in one query
-# Rows of a report that nothing refers to once written (``batching.write``: COPY on PostgreSQL).
-SUBMITTED_WITHOUT_IDS = frozenset({"cases.Event", "cases.CaseHandler", "prevention.Screening"})
+# A report's history rows: nothing refers to them once written (``batching.write``: COPY on
+# PostgreSQL); the handler rows and screenings are written so for every batch (``WITHOUT_IDS``).
+SUBMITTED_WITHOUT_IDS = frozenset({"cases.Event"})
 
 
 @dataclass
