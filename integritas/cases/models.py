@@ -276,8 +276,14 @@ class Case(QuickLoad, models.Model):
     decision_kind = models.CharField(max_length=32, choices=DecisionKind.choices, blank=True)
     decision_date = models.DateField(null=True, blank=True)
     anonymous = models.BooleanField(default=False)
+    # Nothing reads cases by their reporter, and people are never deleted (they are deactivated).
     reporter_person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     # Sealed content: reporter identity, description, decision details, free-text subject.
@@ -320,7 +326,6 @@ class Case(QuickLoad, models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["handler_person", "status", "due_at"], name="case_handler_queue"),
             # "My cases" (GET /cases?mine=true): a holder's open cases newest first, read from the index
             # and stopping after a page instead of sorting all of them (a district head holds thousands).
@@ -415,8 +420,14 @@ class CaseHandler(models.Model):
     """Everyone who has handled the case (current and past): they keep seeing it."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handlers")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_roles")
-    position = models.ForeignKey(Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # ``handler_person_case`` serves every read by person (and the PROTECT check); positions are
+    # never deleted, so the position needs no index of its own.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_roles", db_index=False
+    )
+    position = models.ForeignKey(
+        Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     level = models.PositiveIntegerField(default=0)
     assigned_at = models.DateTimeField()
 
@@ -459,26 +470,35 @@ class Event(models.Model):
     monitoring counts steps on time and their durations with aggregate queries alone.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField()
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     actor_role = models.CharField(max_length=16, choices=ActorRole.choices)
     actor_position = models.ForeignKey(
-        Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    actor_team = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_team = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     # Where the case went (hand-over events).
     to_position = models.ForeignKey(
-        Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    to_team = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_team = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     follow_up = models.ForeignKey(
-        "FollowUp", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        "FollowUp", null=True, blank=True, on_delete=models.SET_NULL, related_name="events", db_index=False
     )
     data = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
@@ -488,13 +508,12 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [
-            models.Index(fields=["case", "at"], name="event_case_at"),
-            models.Index(fields=["kind", "at"], name="event_kind_at"),
-            models.Index(fields=["stage", "at"], name="event_stage_at"),
-            models.Index(fields=["stage", "stage_started_at"], name="event_stage_started"),
-            models.Index(fields=["stage", "stage_due_at"], name="event_stage_due"),
-        ]
+        # One index: the history is read by case only (timelines, the steps' rebuild); monitoring
+        # reads ``StageStep``. The people, positions, units and follow-ups it names are never
+        # deleted (people are deactivated, organisations re-imported), so those references carry no
+        # index of their own: every history row written (two per report, two per escalation) would
+        # otherwise add an entry to eleven more.
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

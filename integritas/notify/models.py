@@ -52,7 +52,7 @@ class OutboxMessage(models.Model):
     # body it stands for); wiped with the body once delivered. Reporter mail keeps it in ``sealed``.
     context = models.JSONField(null=True, blank=True)
     # The same Message-ID on every attempt: a receiving server may recognise a repeat.
-    message_id = models.CharField(max_length=64, unique=True, default=new_message_id)
+    message_id = models.CharField(max_length=64, default=new_message_id)  # unique: Meta.constraints
 
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
@@ -65,11 +65,12 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
-            models.Index(fields=["state", "lease_until"], name="outbox_lease"),
-            models.Index(fields=["claim_token"], name="outbox_claim"),
-        ]
+        # A row enters the primary key, case, recipient, message id and ``outbox_due`` only. The
+        # rows being sent (a few batches at most) are found in ``outbox_due`` by their state: the
+        # claimed rows by their token, those whose lease ran out by its end. The message id is
+        # unique without a second, pattern-matching index (nothing searches it).
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
+        constraints = [models.UniqueConstraint(fields=["message_id"], name="outbox_message_id_unique")]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_role} ({self.state})"
@@ -78,7 +79,10 @@ class OutboxMessage(models.Model):
 class Notice(models.Model):
     """An in-app notice for a member of staff (never for a reporter: they are not accounts)."""
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    # ``notice_inbox`` (person first) serves every read by person and the cascade.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices", db_index=False
+    )
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
     )
@@ -98,7 +102,10 @@ class Milestone(models.Model):
     start), a case entering a unit, an acknowledgement. The unique key makes a second sender's
     insert fail, so two workers never remind twice."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="milestones")
+    # ``unique_case_milestone`` (case first) serves every read by case and the cascade.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="milestones", db_index=False
+    )
     key = models.CharField(max_length=128)
     at = models.DateTimeField()
 

@@ -203,10 +203,20 @@ def claim(now: dt.datetime, limit: int = BATCH) -> tuple[str, list[OutboxMessage
     """Take up to ``limit`` due rows for this worker; no other worker gets them until the lease ends."""
     token = uuid.uuid4().hex
     with transaction.atomic():
-        candidates = OutboxMessage.objects.filter(_claimable(now)).order_by("next_attempt_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        # The rows whose lease ran out first (few), then the queued ones that are due, each in the
+        # order of ``outbox_due``: an ordered index scan that stops at ``limit`` (one query with both
+        # read and sorted every due row, ~20,000 after a sweep, for each batch of 500).
+        ids: list[int] = []
+        for due in (
+            Q(state=State.SENDING, lease_until__lt=now),
+            Q(state=State.QUEUED, next_attempt_at__lte=now),
+        ):
+            candidates = OutboxMessage.objects.filter(due).order_by("next_attempt_at", "id")
+            if connection.features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True)
+            ids += candidates.values_list("pk", flat=True)[: limit - len(ids)]
+            if len(ids) >= limit:
+                break
         if not ids:
             return token, []
         # Re-checked in the UPDATE itself: without row locks (SQLite) this is what makes it a claim.
