@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from integritas.api import schemas as s
-from integritas.api.common import binary_answer, find, page
+from integritas.api.common import binary_answer, find, json_answer, page
 from integritas.audit import selectors as audit_selectors
 from integritas.audit.models import AuditEntry
 from integritas.cases import access, conflict, identity, presenters, queue, services
@@ -395,4 +395,5 @@ def stats_view(request: HttpRequest, filters: Query[StatsQuery]):
         raise Forbidden(reason="stats_team_only")
     if filters.from_ and filters.to and filters.to < filters.from_:
         raise Invalid({"to": Problem("date_order")})
-    return Reply(200, figures.stats(unit, person, date_from=filters.from_, date_to=filters.to))
+    # (Written here rather than by django-ninja: the root's answer has 10,021 units; same bytes.)
+    return json_answer(figures.stats(unit, person, date_from=filters.from_, date_to=filters.to))

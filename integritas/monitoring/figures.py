@@ -12,14 +12,25 @@ member who is the subject of a case, or who withdrew from it, finds it counted n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from integritas.cases import access, tallies
@@ -81,7 +92,7 @@ class Scope:
     def per_unit(self) -> dict[int, int]:
         """{unit id: cases} for the units with cases (one grouped pass, kept for the next figure)."""
         if self._per_unit is None and tallied(self):
-            self._per_unit = {int(pk): n for pk, n in _summed(self, "u:").items()}
+            _read(self)  # (sets ``_per_unit``)
         if self._per_unit is None:
             rows = self.cases.values_list("unit_id").annotate(n=Count("*")).order_by()
             self._per_unit = dict(rows)
@@ -190,16 +201,22 @@ def totals(s: Scope) -> dict[tuple[str, str], int]:
 def _read(s: Scope) -> None:
     """The scope's tallies: the anchor's rows for the whole months of the period, the partial months
     at its edges counted from the tables, less the viewer's hidden cases (counted from the tables).
-    Kept as the monthly keys (``_totals``) and every key summed over the period, split at its last
-    colon (``_sums``: {"h:review:": {"12": n}, "u:": {"7": n}, …}). Read once per scope."""
+    Kept as the monthly keys (``_totals``), the cases of each unit (``_per_unit``, from the keys
+    ``u:<unit id>``), and every other key summed over the period, split at its last colon (``_sums``:
+    {"h:review:": {"12": n}, "s:": {"closed": n}, …}). Read once per scope."""
     if s._totals is not None:
         return
     tz = s.unit.tz
     monthly: dict[tuple[str, str], int] = {}
     summed: dict[str, int] = {}
+    units: dict[int, int] = {}
 
     def add(month: dt.date | None, key: str, n: int) -> None:
-        summed[key] = summed.get(key, 0) + n
+        if key.startswith(UNIT_KEY):
+            pk = int(key[UNIT_KEY_LENGTH:])
+            units[pk] = units.get(pk, 0) + n
+        else:
+            summed[key] = summed.get(key, 0) + n
         if month is not None and key.startswith(MONTHLY):
             cell = (month.strftime("%Y-%m"), key)
             monthly[cell] = monthly.get(cell, 0) + n
@@ -218,14 +235,14 @@ def _read(s: Scope) -> None:
             # Every month: ``u:`` from the rows of every month together (``tallies.EVER``: one per unit
             # and slot), the other keys (they all sort before it) from the partial index
             # ``tally_unit_month_keys``: a few thousand rows at the root, not 220,000.
-            _sum_into(summed, CaseTally.objects.filter(unit=s.unit, month=tallies.EVER))
-            _sum_into(summed, CaseTally.objects.filter(unit=s.unit, key__lt=tallies.EVER_KEYS[0]))
+            _sum_into(summed, units, CaseTally.objects.filter(unit=s.unit, month=tallies.EVER))
+            _sum_into(summed, units, CaseTally.objects.filter(unit=s.unit, key__lt=tallies.EVER_KEYS[0]))
         else:
-            _sum_into(summed, rows)
-    units = Q() if s.unit_ids is None else Q(unit_id__in=s.unit_ids)
+            _sum_into(summed, units, rows)
+    unit_ids = Q() if s.unit_ids is None else Q(unit_id__in=s.unit_ids)
     for start, end in edges:
-        created = units & _period(s.unit, start, end, "created_at")
-        steps = units & _period(s.unit, start, end, "case_created_at")
+        created = unit_ids & _period(s.unit, start, end, "created_at")
+        steps = unit_ids & _period(s.unit, start, end, "case_created_at")
         counted = tallies.counted(tz, created, created, step_rows=steps, follow_up_rows=steps)
         for (month, _unit, key), n in counted.items():
             add(month, key, n)
@@ -241,16 +258,35 @@ def _read(s: Scope) -> None:
             head, _colon, rest = key.rpartition(":")
             sums.setdefault(head + ":", {})[rest] = n
     s._sums = sums
+    s._per_unit = {pk: n for pk, n in units.items() if n}
 
 
-def _sum_into(summed: dict[str, int], rows: QuerySet[CaseTally]) -> None:
-    """Add ``rows`` summed by key (thousands of keys at the root: read from the cursor, without the
-    queryset's converters per row)."""
-    sql, params = rows.values_list("key").annotate(n=Sum("n")).order_by().query.sql_with_params()
+# Rows read from a cursor at a time where there are thousands (the root's 10,000 units): fewer than
+# the 700 new objects after which Python's collector runs. A list of 10,000 rows kept at once
+# outlives the collector's young generations, and every few requests the process then pays a full
+# collection of all its objects (~85 ms at the root) for them.
+ROWS_AT_ONCE = 500
+
+# The key of a case's own unit (``u:<unit id>``): kept apart, by unit id, as ``Scope.per_unit``.
+UNIT_KEY = "u:"
+UNIT_KEY_LENGTH = len(UNIT_KEY)
+
+
+def _sum_into(summed: dict[str, int], units: dict[int, int], rows: QuerySet[CaseTally]) -> None:
+    """Add ``rows`` summed by key, the ``u:`` keys to ``units`` by unit id (thousands of keys at the
+    root: read from the cursor, without the queryset's converters per row; the sums as integers,
+    not PostgreSQL's ``numeric``)."""
+    summary = rows.values_list("key").annotate(n=Cast(Sum("n"), BigIntegerField())).order_by()
+    sql, params = summary.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for key, n in cursor.fetchall():
-            summed[key] = summed.get(key, 0) + int(n)
+        while found := cursor.fetchmany(ROWS_AT_ONCE):  # (see ``ROWS_AT_ONCE``)
+            for key, n in found:
+                if key.startswith(UNIT_KEY):
+                    pk = int(key[UNIT_KEY_LENGTH:])
+                    units[pk] = units.get(pk, 0) + n
+                else:
+                    summed[key] = summed.get(key, 0) + n
 
 
 def _summed(s: Scope, prefix: str) -> dict[str, int]:
@@ -362,22 +398,30 @@ def by_category_month(s: Scope) -> dict[str, dict[str, int]]:
     return found
 
 
-def _units_below(s: Scope) -> list[tuple[int, str, str]]:
-    """(id, path, code) of the units of the scope's subtree that have cases in scope."""
+def _units_below(s: Scope, field: str) -> Iterator[tuple[int, Any]]:
+    """(id, ``field``) of the units of the scope's subtree that have cases in scope (10,000 rows at
+    the root: read from the cursor ``ROWS_AT_ONCE`` at a time)."""
     counts = s.per_unit()
     if not counts:
-        return []
+        return
     # A few units by id; many (a district, the root) by the subtree's path, kept if they have cases.
     if len(counts) <= 500:
         units = Unit.objects.filter(pk__in=list(counts))
     else:
         units = Unit.objects.filter(path__startswith=s.unit.path)
-    return [row for row in units.values_list("pk", "path", "code").order_by() if row[0] in counts]
+    sql, params = units.values_list("pk", field).order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while found := cursor.fetchmany(ROWS_AT_ONCE):
+            for row in found:
+                if row[0] in counts:
+                    yield row
 
 
 def by_unit(s: Scope) -> dict[str, int]:
     counts = s.per_unit()
-    return dict(sorted((code, counts[pk]) for pk, _path, code in _units_below(s)))
+    found = {code: counts[pk] for pk, code in _units_below(s, "code")}
+    return {code: found[code] for code in sorted(found)}
 
 
 def by_child(s: Scope) -> list[tuple[Unit, int]]:
@@ -389,7 +433,7 @@ def by_child(s: Scope) -> list[tuple[Unit, int]]:
     own = 0
     child_of_id = {str(child.pk): child.pk for child in children}
     depth = len(s.unit.ancestor_ids())
-    for unit_id, path, _code in _units_below(s):  # one row per unit with cases, never per case
+    for unit_id, path in _units_below(s, "path"):  # one row per unit with cases, never per case
         n = counts[unit_id]
         parts = path.strip("/").split("/")
         if unit_id == s.unit.pk or len(parts) <= depth:

@@ -178,6 +178,9 @@ class Person(QuickLoad, AbstractUser):
         indexes = [
             # Intake finds a person by e-mail address whatever its case (``email__iexact``).
             models.Index(Upper("email"), name="person_email_upper"),
+            # The few inactive accounts: declarations compliance counts the holders of a subtree from
+            # the holdings alone, less these (``prevention.declarations.compliance_figures``).
+            models.Index(fields=["id"], name="person_inactive", condition=Q(is_active=False)),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import RequestFactory
 
-from integritas.api.common import binary_answer, find, json_object, json_request, page
+from integritas.api.common import (
+    LARGE_FLAT,
+    binary_answer,
+    find,
+    json_answer,
+    json_object,
+    json_request,
+    page,
+)
 from integritas.errors import Invalid, Malformed
 from integritas.http import file_response
 from integritas.orgs.models import Unit
@@ -95,3 +103,41 @@ def test_openapi_pieces_describe_a_file_answer_and_a_json_body():
     assert answer["content"]["text/csv"] == {"schema": {"type": "string", "format": "binary"}}
     body = json_request({"type": "object"})["requestBody"]
     assert body == {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+
+
+def _ninja_body(data) -> bytes:
+    """What django-ninja writes for a ``dict`` response."""
+    from ninja.renderers import JSONRenderer
+    from ninja.responses import NinjaJSONEncoder
+
+    assert JSONRenderer.media_type == "application/json" and JSONRenderer.charset == "utf-8"
+    return json.dumps(data, cls=NinjaJSONEncoder).encode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"unit": "ITJEN", "from": None, "to": "2026-08-31", "total": 3, "by_unit": {}},
+        # Large flat dicts (written entry by entry) first, last, side by side, and beside other values.
+        {"by_unit": {f"U-{i:05d}": i for i in range(LARGE_FLAT + 1)}},
+        {
+            "unit": 'Sekolah \u00e9"/\\\n',
+            "by_unit": {f'SMP \u00e9"{i}\u4e2d\U0001f600': i * 7 - 3 for i in range(LARGE_FLAT * 3)},
+            "by_area": {f"A{i}": 0 for i in range(LARGE_FLAT + 5)},
+            "median": {"examination": 2.5, "review": None},
+            "flags": [True, False, None, 1.0],
+        },
+        # Not flat (a boolean, a float, a nested value): written as json.dumps writes them.
+        {"by_unit": {**{f"U{i}": i for i in range(LARGE_FLAT + 1)}, "X": True}},
+        {"by_unit": {**{f"U{i}": i for i in range(LARGE_FLAT + 1)}, "X": 1.5}},
+        {"by_unit": {**{f"U{i}": i for i in range(LARGE_FLAT + 1)}, "X": {"a": 1}}},
+        {"small": {f"U{i}": i for i in range(LARGE_FLAT)}},
+    ],
+)
+def test_a_json_answer_is_what_django_ninja_writes_byte_for_byte(data):
+    answer = json_answer(data)
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/json; charset=utf-8"
+    assert answer.content == _ninja_body(data)
+    assert json.loads(answer.content) == data

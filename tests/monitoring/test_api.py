@@ -161,3 +161,30 @@ def test_transparency_counts_the_whole_deployment_by_year(api, org, built):
 def test_transparency_bad_year_is_422(api, org):
     assert_error(api.get("/public/transparency", None, year="20x6"), 422)
     assert_error(api.get("/public/transparency", None, year="1999"), 422)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"unit": "DISDIK"}, {"unit": "SMPN1"}, {"unit": "DISDIK", "from": "2026-07-15", "to": "2026-08-31"}],
+)
+def test_stats_answer_is_the_figures_as_django_ninja_would_write_them(api, org, built, params):
+    # ``GET /stats`` writes its answer itself (``api.common.json_answer``): the same bytes as the
+    # figures through django-ninja's encoder.
+    import datetime as dt
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from integritas.monitoring import figures
+
+    period = {
+        "date_from": dt.date.fromisoformat(params["from"]) if "from" in params else None,
+        "date_to": dt.date.fromisoformat(params["to"]) if "to" in params else None,
+    }
+    with time_machine.travel(NOW, tick=False):
+        r = api.get("/stats", "districtteam", **params)
+        unit = org.district if params["unit"] == "DISDIK" else org.school
+        want = figures.stats(unit, org.district_team, **period)
+    assert r.status_code == 200 and r["Content-Type"] == "application/json; charset=utf-8"
+    assert r.content == json.dumps(want, cls=NinjaJSONEncoder).encode()
+    assert r.json()["total"] > 0

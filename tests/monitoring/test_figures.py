@@ -120,3 +120,27 @@ def test_the_number_of_queries_does_not_grow_with_the_cases(org, built):
     for day in range(5, 10):
         submit(org.school, org.p_teacher, now=wib(8, day), categories=["procurement", "side_job"])
     assert count() == before
+
+
+def test_units_read_a_few_rows_at_a_time_count_the_same(org, built, monkeypatch):
+    # The root's 10,000 units are read from the cursor ``ROWS_AT_ONCE`` at a time: the same figures
+    # whatever the batch (here one row, and two, at a time).
+    def every(viewer):
+        found = []
+        for unit in (org.district, org.school):
+            s = figures.scope(unit, viewer)
+            answer = figures.stats(unit, viewer, now=NOW, within=s)
+            found.append((answer, [(child.code, n) for child, n in figures.by_child(s)]))
+        return found
+
+    from tests.factories import make_position, make_unit, submit
+
+    for i in range(3):  # (more units with cases than rows at a time)
+        school = make_unit(f"SMPN{i + 5}", parent=org.district)
+        submit(school, make_position(f"GURU{i}", school), now=wib(8, 3 + i))
+    viewers = [None, org.district_team]
+    want = [every(viewer) for viewer in viewers]
+    assert len(want[0][0][0]["by_unit"]) == 4 and len(want[0][0][1]) == 4
+    for rows in (1, 2):
+        monkeypatch.setattr(figures, "ROWS_AT_ONCE", rows)
+        assert [every(viewer) for viewer in viewers] == want

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from integritas.audit.models import AuditEntry
 from integritas.errors import Forbidden, Invalid, NotFound
@@ -278,3 +280,74 @@ def test_two_workers_send_each_yearly_reminder_once():
     assert errors == [] and sum(counts) == 5
     for person in (org.teacher, org.vice, org.principal, org.kabid, org.kadis):
         assert Notice.objects.filter(person=person, kind="declaration_reminder").count() == 1
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _plain_compliance(unit, year: int, today: dt.date) -> dict[str, int]:
+    """The figures counted the plain way: every active person holding a position of the subtree
+    today, and of them those with an annual declaration for the year."""
+    people = declarations._holders(unit, today)
+    filed = people.filter(declarations__kind="annual", declarations__year=year).distinct()
+    return {"people": people.count(), "filed": filed.count()}
+
+
+@pytest.mark.django_db(transaction=False)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    holdings=st.lists(
+        st.tuples(
+            st.integers(0, 5),  # person
+            st.integers(0, 4),  # position
+            st.integers(-3, 2),  # start, days from today
+            st.one_of(st.none(), st.integers(-2, 3)),  # end, days from today
+        ),
+        max_size=12,
+    ),
+    inactive=st.sets(st.integers(0, 5)),
+    filed=st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(["annual", "ad_hoc"]), st.sampled_from([2025, 2026])),
+        max_size=8,
+    ),
+    second_root=st.booleans(),
+)
+def test_compliance_figures_equal_the_plain_count(org, holdings, inactive, filed, second_root):
+    # Whatever the holdings (several per person, ended, not yet begun), inactive accounts and
+    # declarations: the holders counted from the holdings are the active people the plain query finds.
+    today = dt.date(2026, 3, 2)
+    try:
+        with transaction.atomic():
+            Holding.objects.all().delete()
+            people = [Person.objects.create(username=f"p{i}", name=f"P{i}") for i in range(6)]
+            Person.objects.filter(pk__in=[people[i].pk for i in inactive]).update(is_active=False)
+            units = [org.district, org.school, org.school, org.district]
+            if second_root:
+                units.append(make_unit("DINKES", timezone="Asia/Jakarta"))
+            else:
+                units.append(org.school)
+            positions = [make_position(f"P{i}", unit) for i, unit in enumerate(units)]
+            for person, position, start, end in holdings:
+                Holding.objects.create(
+                    person=people[person],
+                    position=positions[position],
+                    start=today + dt.timedelta(days=start),
+                    end=None if end is None else today + dt.timedelta(days=end),
+                )
+            for person, kind, year in filed:
+                Declaration.objects.create(
+                    person=people[person],
+                    kind=kind,
+                    year=year,
+                    filed_at=dt.datetime(2026, 1, 10, tzinfo=WIB),
+                    wrapped_key=b"",
+                    sealed=b"",
+                )
+            for unit in {*units}:
+                for year in (2025, 2026):
+                    want = _plain_compliance(unit, year, today)
+                    assert declarations.compliance_figures(unit, year, today) == want, (unit.code, year)
+            raise _Rollback
+    except _Rollback:
+        pass
