@@ -8,6 +8,7 @@ required: a table not loaded now is loaded by the first request that needs it, a
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from django.db import DatabaseError, connections
@@ -32,3 +33,9 @@ def warm_up() -> None:
         log.debug("upload limits not computed at start", exc_info=True)
     finally:
         connections.close_all()  # the loading thread serves no request; its connection is not kept
+    # What is loaded now (Django, the application, the URLconf, the tables above: ~0.5 million
+    # objects) lives as long as the process. Kept out of the collector's reach, a full collection
+    # (every few requests that make many objects, such as the root's statistics) scans only what was
+    # made since, instead of all of it each time (~80 ms).
+    gc.collect()
+    gc.freeze()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from django.utils import timezone
 
@@ -25,3 +27,17 @@ def test_warm_up_computes_the_upload_limit_and_this_and_next_years_holidays(org)
     national_days(year + 1, "id")
     assert national_days.cache_info().hits >= 1
     uploads.forget_limits()
+
+
+@pytest.mark.django_db
+def test_warm_up_keeps_what_it_loaded_out_of_the_collectors_reach():
+    """A full collection afterwards scans only the objects made since the app was loaded."""
+    gc.unfreeze()
+    try:
+        warm_up()
+        frozen = gc.get_freeze_count()
+        assert frozen > 50_000  # Django, the application and its URLconf
+        gc.collect()  # a full collection leaves them where they are
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()  # (the test process collects as before)
