@@ -243,7 +243,9 @@ def case_submit(
             CaseCategory.objects.bulk_create(
                 [CaseCategory(case=case, code=code, unit=unit, created_at=now) for code in report.categories]
             )
-            tallies.add(case, Counter([f"u:{unit.pk}", *(f"c:{code}" for code in report.categories)]))
+            tallies.add(
+                case, Counter([f"{tallies.UNIT_KEY}{unit.pk}", *(f"c:{code}" for code in report.categories)])
+            )
             _, written = store_files(case, files, sender=Sender.REPORTER, at=now)
             # "submitted" is the moment before routing, not a state a case rests in: the history
             # chains submitted → triage or examination.

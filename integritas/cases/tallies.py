@@ -57,7 +57,8 @@ from integritas.orgs.models import DEFAULT_TIMEZONE, Unit
 # The month of the rows that count every month together, for the keys in ``EVER_KEYS`` (a case's own
 # unit never changes but by a move, which rebuilds): what a period without bounds reads for them.
 EVER = dt.date(1, 1, 1)
-EVER_KEYS = ("u:",)
+UNIT_KEY = "u:"  # ``u:<unit id>``: the cases filed in that unit itself
+EVER_KEYS = (UNIT_KEY,)
 # Every other kind of key, in order: all sort before ``EVER_KEYS`` (a period without bounds reads them
 # as one range of keys, and ``EVER`` for the others).
 MONTH_KEYS = ("c:", "d:", "f:", "h:", "m:", "o:", "r:", "s:", "t:")
@@ -251,7 +252,7 @@ def counted(
     ):
         m, unit_id, status, outcome, n = row
         found[(month(m), unit_id, f"s:{status}")] += n
-        found[(month(m), unit_id, f"u:{unit_id}")] += n
+        found[(month(m), unit_id, f"{UNIT_KEY}{unit_id}")] += n
         if outcome:
             found[(month(m), unit_id, f"o:{outcome}")] += n
     for m, unit_id, code, n in (

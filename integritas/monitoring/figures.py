@@ -12,7 +12,7 @@ member who is the subject of a case, or who withdrew from it, finds it counted n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -211,12 +211,15 @@ def _read(s: Scope) -> None:
     summed: dict[str, int] = {}
     units: dict[int, int] = {}
 
-    def add(month: dt.date | None, key: str, n: int) -> None:
-        if key.startswith(UNIT_KEY):
+    def add_sum(key: str, n: int) -> None:
+        if key.startswith(UNIT_KEY):  # kept apart, by unit id, as ``Scope.per_unit``
             pk = int(key[UNIT_KEY_LENGTH:])
             units[pk] = units.get(pk, 0) + n
         else:
             summed[key] = summed.get(key, 0) + n
+
+    def add(month: dt.date | None, key: str, n: int) -> None:
+        add_sum(key, n)
         if month is not None and key.startswith(MONTHLY):
             cell = (month.strftime("%Y-%m"), key)
             monthly[cell] = monthly.get(cell, 0) + n
@@ -235,10 +238,10 @@ def _read(s: Scope) -> None:
             # Every month: ``u:`` from the rows of every month together (``tallies.EVER``: one per unit
             # and slot), the other keys (they all sort before it) from the partial index
             # ``tally_unit_month_keys``: a few thousand rows at the root, not 220,000.
-            _sum_into(summed, units, CaseTally.objects.filter(unit=s.unit, month=tallies.EVER))
-            _sum_into(summed, units, CaseTally.objects.filter(unit=s.unit, key__lt=tallies.EVER_KEYS[0]))
+            _sum_into(CaseTally.objects.filter(unit=s.unit, month=tallies.EVER), add_sum)
+            _sum_into(CaseTally.objects.filter(unit=s.unit, key__lt=tallies.EVER_KEYS[0]), add_sum)
         else:
-            _sum_into(summed, units, rows)
+            _sum_into(rows, add_sum)
     unit_ids = Q() if s.unit_ids is None else Q(unit_id__in=s.unit_ids)
     for start, end in edges:
         created = unit_ids & _period(s.unit, start, end, "created_at")
@@ -267,26 +270,21 @@ def _read(s: Scope) -> None:
 # collection of all its objects (~85 ms at the root) for them.
 ROWS_AT_ONCE = 500
 
-# The key of a case's own unit (``u:<unit id>``): kept apart, by unit id, as ``Scope.per_unit``.
-UNIT_KEY = "u:"
+UNIT_KEY = tallies.UNIT_KEY
 UNIT_KEY_LENGTH = len(UNIT_KEY)
 
 
-def _sum_into(summed: dict[str, int], units: dict[int, int], rows: QuerySet[CaseTally]) -> None:
-    """Add ``rows`` summed by key, the ``u:`` keys to ``units`` by unit id (thousands of keys at the
-    root: read from the cursor, without the queryset's converters per row; the sums as integers,
-    not PostgreSQL's ``numeric``)."""
+def _sum_into(rows: QuerySet[CaseTally], add: Callable[[str, int], None]) -> None:
+    """``add`` each key of ``rows`` with its sum (thousands of keys at the root: read from the
+    cursor, without the queryset's converters per row; the sums as integers, not PostgreSQL's
+    ``numeric``)."""
     summary = rows.values_list("key").annotate(n=Cast(Sum("n"), BigIntegerField())).order_by()
     sql, params = summary.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while found := cursor.fetchmany(ROWS_AT_ONCE):  # (see ``ROWS_AT_ONCE``)
             for key, n in found:
-                if key.startswith(UNIT_KEY):
-                    pk = int(key[UNIT_KEY_LENGTH:])
-                    units[pk] = units.get(pk, 0) + n
-                else:
-                    summed[key] = summed.get(key, 0) + n
+                add(key, n)
 
 
 def _summed(s: Scope, prefix: str) -> dict[str, int]:
