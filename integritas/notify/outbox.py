@@ -195,8 +195,9 @@ class DeliveryResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _claimable(now: dt.datetime) -> Q:
-    return Q(state=State.QUEUED, next_attempt_at__lte=now) | Q(state=State.SENDING, lease_until__lt=now)
+def _claimable(now: dt.datetime) -> tuple[Q, Q]:
+    """The rows a worker may take: those whose lease ran out (a sender died), and the queued ones due."""
+    return Q(state=State.SENDING, lease_until__lt=now), Q(state=State.QUEUED, next_attempt_at__lte=now)
 
 
 def claim(now: dt.datetime, limit: int = BATCH) -> tuple[str, list[OutboxMessage]]:
@@ -207,10 +208,8 @@ def claim(now: dt.datetime, limit: int = BATCH) -> tuple[str, list[OutboxMessage
         # order of ``outbox_due``: an ordered index scan that stops at ``limit`` (one query with both
         # read and sorted every due row, ~20,000 after a sweep, for each batch of 500).
         ids: list[int] = []
-        for due in (
-            Q(state=State.SENDING, lease_until__lt=now),
-            Q(state=State.QUEUED, next_attempt_at__lte=now),
-        ):
+        expired, queued = _claimable(now)
+        for due in (expired, queued):
             candidates = OutboxMessage.objects.filter(due).order_by("next_attempt_at", "id")
             if connection.features.has_select_for_update_skip_locked:
                 candidates = candidates.select_for_update(skip_locked=True)
@@ -220,7 +219,7 @@ def claim(now: dt.datetime, limit: int = BATCH) -> tuple[str, list[OutboxMessage
         if not ids:
             return token, []
         # Re-checked in the UPDATE itself: without row locks (SQLite) this is what makes it a claim.
-        OutboxMessage.objects.filter(pk__in=ids).filter(_claimable(now)).update(
+        OutboxMessage.objects.filter(pk__in=ids).filter(expired | queued).update(
             state=State.SENDING, claim_token=token, lease_until=now + LEASE
         )
     rows = list(
