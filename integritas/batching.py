@@ -10,9 +10,10 @@ batch's transaction, so they exist iff the batch does. A step that fails is undo
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router
 from django.db.models.base import ModelState
 from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.signals import post_init, pre_init
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,6 +45,19 @@ class Pending:
         del self.audit[mark[1] :]
         del self.changed[mark[2] :]
         del self.tallies[mark[3] :]
+
+    @contextmanager
+    def step(self, what: str, reference: str, *, undone: Callable[[], None] | None = None) -> Iterator[None]:
+        """One case's step of a batch: if it raises, what it gathered is dropped (and ``undone`` is
+        called), the failure is logged, and the batch goes on with the next case."""
+        mark = self.mark()
+        try:
+            yield
+        except Exception:  # one broken case must not stop the others
+            self.undo(mark)
+            if undone is not None:
+                undone()
+            log.exception("%s failed for case %s", what, reference)
 
 
 class Values:

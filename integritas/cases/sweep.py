@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -28,7 +28,6 @@ from integritas.notify.events import read_milestones
 from integritas.orgs.calendar import calendars_for
 from integritas.prevention import screening
 
-log = logging.getLogger(__name__)
 BATCH = 500
 
 
@@ -68,17 +67,12 @@ def _sweep_batch(cases: list[Case], now: dt.datetime, result: SweepResult) -> No
         _read_more(cases, reads, now)
         for case in cases:
             # A step writes nothing itself: what it changes and makes is kept in ``pending``.
-            mark = pending.mark()
-            try:
+            forget = partial(routing.forget_exclusions, case, undone=True)
+            with pending.step("sweep", case.reference, undone=forget):
                 missed = services.deadline_missed(case, now=now)
-            except Exception:  # one broken case must not stop the sweep of the others
-                pending.undo(mark)
-                routing.forget_exclusions(case, undone=True)
-                log.exception("sweep failed for case %s", case.reference)
-                continue
-            result.marked.append(missed.reference)
-            if missed.escalated:
-                result.escalated.append(missed.reference)
+                result.marked.append(missed.reference)
+                if missed.escalated:
+                    result.escalated.append(missed.reference)
         batching.write(pending)
 
 

@@ -127,13 +127,9 @@ def _each_locked(
             case = locked.get(case_id(item))
             if case is None:
                 continue
-            mark = pending.mark()
-            try:
+            with pending.step("reminder", case.reference):
                 if step(item, case):
                     done.append(item)
-            except Exception:  # one broken case must not stop the others
-                pending.undo(mark)
-                log.exception("reminder failed for case %s", case.reference)
         batching.write(pending)
     return done
 
