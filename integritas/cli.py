@@ -67,23 +67,25 @@ def serve_embedded(args: argparse.Namespace) -> int:
         scheduler.start()
 
     def stop(signum: int, frame: object) -> None:
+        # Leave the loop from the main thread; the sockets are closed only after the request threads
+        # are done (below). Closing them here, under a request still being answered, made its thread
+        # write to a closed descriptor. A second signal while stopping changes nothing.
+        if scheduler.stopping.is_set():
+            return
         log.info("signal %s: stopping", signum)
         scheduler.stop()
-        server.close()
+        raise SystemExit(0)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(f"Integritas serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     try:
-        server.run()
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        print(f"Integritas serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+        server.run()  # on SystemExit: waits (at most 5 s) for the requests being answered, then returns
     except (KeyboardInterrupt, SystemExit):
-        pass
-    except OSError:
-        # asyncore raises on a closed socket map during shutdown
-        if not scheduler.stopping.is_set():
-            raise
+        server.task_dispatcher.shutdown()
     finally:
         scheduler.stop()
+        server.close()
     print("Integritas stopped", flush=True)
     return 0
 

@@ -85,16 +85,21 @@ def scratch_database() -> Iterator[str | None]:
 class Served:
     """`integritas serve` in a subprocess, its output in a log file."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int | None = None, args: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        env: dict[str, str],
+        log: Path,
+        port: int | None = None,
+        args: tuple[str, ...] = (),
+        program: tuple[str, ...] = (sys.executable, "-m", "integritas"),
+    ):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "integritas",
+                *program,
                 "serve",
                 "--host",
                 "127.0.0.1",

@@ -11,6 +11,8 @@ import re
 import signal
 import sqlite3
 import stat
+import sys
+import threading
 import time
 
 import pytest
@@ -131,6 +133,66 @@ def test_serve_on_an_empty_data_dir_generates_keys_once_and_stops_on_sigterm_and
         assert time.monotonic() - started < 10
         assert "Integritas stopped" in server.output.splitlines()[-1], server.output
         assert "Traceback" not in server.output
+
+
+# `integritas serve` with its WSGI app wrapped: a request to /api/v1/openapi.json?slow touches the marker
+# file, then takes 2 s before the app answers it.
+SLOW_SERVE = """
+import sys, time
+from pathlib import Path
+
+import waitress.server
+
+marker = Path(sys.argv.pop(1))
+real_create_server = waitress.server.create_server
+
+
+def create_server(application, **kwargs):
+    def slow(environ, start_response):
+        if environ.get("QUERY_STRING") == "slow":
+            marker.touch()
+            time.sleep(2)
+        return application(environ, start_response)
+
+    return real_create_server(slow, **kwargs)
+
+
+waitress.server.create_server = create_server
+from integritas.cli import main
+
+raise SystemExit(main())
+"""
+
+
+def test_sigterm_while_a_request_is_answered_lets_it_finish_then_stops_cleanly(tmp_path, env):
+    launcher = tmp_path / "slow_serve.py"
+    launcher.write_text(SLOW_SERVE, encoding="utf-8")
+    marker = tmp_path / "in-request"
+    answered: list = []
+    with Served(env, tmp_path / "serve.log", program=(sys.executable, str(launcher), str(marker))) as server:
+        server.wait_ready()
+
+        def ask() -> None:
+            try:
+                answered.append(Http(server.base).get("/api/v1/openapi.json?slow"))
+            except OSError as exc:  # the connection dropped: the request was not answered
+                answered.append(exc)
+
+        client = threading.Thread(target=ask)
+        client.start()
+        deadline = time.monotonic() + 30
+        while not marker.exists():
+            assert time.monotonic() < deadline, f"the slow request never reached the app:\n{server.output}"
+            time.sleep(0.05)
+        assert server.stop(signal.SIGTERM) == 0, server.output
+        client.join(timeout=15)
+    # The request under way when the signal came was answered in full, and the server said so last.
+    assert len(answered) == 1, server.output
+    assert not isinstance(answered[0], OSError), f"{answered[0]!r}\n{server.output}"
+    assert answered[0].status == 200 and answered[0].json()["paths"]
+    out = server.output
+    assert out.splitlines()[-1] == "Integritas stopped", out
+    assert "Traceback" not in out and "ERROR" not in out, out
 
 
 def _make_overdue(reference: str, database_url: str | None, data_dir) -> None:
