@@ -1,5 +1,5 @@
-"""python -m bench build --cases N | run [--requests 30] [--intake 100] | explain | sweep (see
-bench/__init__.py)."""
+"""python -m bench build --cases N | run [--requests 30] [--intake 100] | explain | sweep [--processes N]
+(see bench/__init__.py)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     e = sub.add_parser("explain", help="EXPLAIN ANALYZE the queries behind the figures")
     e.add_argument("--only", default="", help="comma-separated query names")
-    sub.add_parser("sweep", help="time the deadline sweep alone (1%% of the open cases made overdue)")
+    w = sub.add_parser("sweep", help="time the deadline sweep alone (1%% of the open cases made overdue)")
+    w.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="then the same overdue cases again, shared by N sweep processes started together",
+    )
+    sub.add_parser("sweep-part", help="one of the processes of `sweep --processes N` (started by it)")
     args = parser.parse_args(argv)
     setup()
     if args.command == "build":
@@ -55,9 +62,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "sweep":
         from bench.build import load_state
-        from bench.run import print_table, sweep_figures
+        from bench.run import print_table, split_sweep_figure, sweep_figures
 
-        print_table(sweep_figures(tick=False), load_state())
+        figures = sweep_figures(tick=False)
+        if args.processes > 1:
+            figures.append(split_sweep_figure(args.processes))
+        print_table(figures, load_state())
+        return 1 if any(f.errors for f in figures) else 0
+    if args.command == "sweep-part":
+        from bench.run import sweep_part
+
+        sweep_part()
         return 0
     from bench.run import run
 

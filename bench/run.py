@@ -246,17 +246,18 @@ def run_intake(port: int, total: int, concurrency: int) -> Figure:
     return figure
 
 
-def sweep_figures(*, tick: bool = True) -> list[Figure]:
-    """The sweep with 1% of the open cases overdue; then (``tick``) the tick after it and an idle tick."""
-    from integritas.cases.models import TIMED_STATUSES, Case
+def _drain_mail() -> None:
+    """Mail queued before a sweep figure is not part of it."""
     from integritas.notify.outbox import deliver
-    from integritas.scheduler import run_jobs_once
 
-    def drain() -> None:  # mail queued before this figure is not part of it
-        while deliver().sent:
-            pass
+    while deliver().sent:
+        pass
 
-    drain()
+
+def _make_overdue() -> list[int]:
+    """Move 1% of the open cases (the same ones each time) an hour past their deadline; their ids."""
+    from integritas.cases.models import TIMED_STATUSES, Case
+
     open_ids = list(Case.objects.filter(status__in=TIMED_STATUSES).values_list("pk", flat=True))
     chosen = random.Random(7).sample(open_ids, max(1, len(open_ids) // 100)) if open_ids else []
     with connection.cursor() as cursor:
@@ -264,8 +265,17 @@ def sweep_figures(*, tick: bool = True) -> list[Figure]:
             "UPDATE cases_case SET due_at = now() - interval '1 hour', overdue = false WHERE id = ANY(%s)",
             [chosen],
         )
-    from integritas.cases.sweep import sweep
+    return chosen
+
+
+def sweep_figures(*, tick: bool = True) -> list[Figure]:
+    """The sweep with 1% of the open cases overdue; then (``tick``) the tick after it and an idle tick."""
     from integritas.notify.models import OutboxMessage
+    from integritas.scheduler import run_jobs_once
+
+    _drain_mail()
+    chosen = _make_overdue()
+    from integritas.cases.sweep import sweep
 
     started = time.perf_counter()
     result = sweep()
@@ -280,11 +290,65 @@ def sweep_figures(*, tick: bool = True) -> list[Figure]:
     rest = Figure(
         "tick_after", f"the tick after it (reminders, {queued} mails queued)", [time.perf_counter() - started]
     )
-    drain()
+    _drain_mail()
     started = time.perf_counter()
     run_jobs_once()
     idle = Figure("sweep_idle", "sweep tick, nothing overdue", [time.perf_counter() - started])
     return [marked, rest, idle]
+
+
+def split_sweep_figure(processes: int) -> Figure:
+    """The same sweep shared by ``processes`` processes started together, as several `integritas worker`
+    processes share it in production (each batch is claimed under row locks the others skip). The time
+    is from the go to the last one done; the note says whether every case was handled exactly once."""
+    _drain_mail()
+    chosen = _make_overdue()
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench", "sweep-part"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for _ in range(processes)
+    ]
+    for child in children:  # each is set up and connected before the clock starts
+        assert child.stdin is not None and child.stdout is not None
+        if child.stdout.readline().strip() != "ready":
+            raise SystemExit(f"bench: a sweep process did not start ({child.wait()})")
+    started = time.perf_counter()
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.close()
+    outputs = [child.stdout.read() for child in children if child.stdout is not None]
+    for child in children:
+        child.wait()
+    elapsed = time.perf_counter() - started
+    lines = [out.strip().splitlines() for out in outputs]
+    parts = [json.loads(last[-1]) if last else {"marked": []} for last in lines]  # none: it failed
+    marked = [ref for part in parts for ref in part["marked"]]
+    figure = Figure(
+        f"sweep_overdue_{processes}p",
+        f"sweep: the same {len(chosen)} overdue, {processes} processes",
+        [elapsed],
+    )
+    shares = "+".join(str(len(part["marked"])) for part in parts)
+    figure.note = f"{len(set(marked))} of {len(chosen)} handled ({shares})"
+    figure.errors = len(marked) - len(set(marked)) + sum(child.returncode != 0 for child in children)
+    return figure
+
+
+def sweep_part() -> None:
+    """One process of ``split_sweep_figure``: ready, wait for the go, sweep, print what it marked."""
+    from integritas.cases.sweep import sweep
+
+    connection.ensure_connection()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    result = sweep()
+    print(json.dumps({"marked": result.marked, "escalated": result.escalated}), flush=True)
 
 
 def report_figure(unit_code: str = "DISDIK-01", rounds: int = 3) -> Figure:

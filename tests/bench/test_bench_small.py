@@ -76,3 +76,14 @@ def test_build_and_run_a_small_data_set(tmp_path):
         overdue = next(line for line in table.splitlines() if line.startswith("sweep: mark/escalate"))
         *_, marked, of, total, handled = overdue.split()
         assert (of, handled) == ("of", "handled") and marked == total != "0", overdue
+
+        # The same sweep shared by two processes started together: every case handled, none twice.
+        split = bench("sweep", "--processes", "2", env=env)
+        assert split.returncode == 0, split.stdout + split.stderr
+        line = next(line for line in split.stdout.splitlines() if line.startswith("sweep: the same"))
+        assert "2 processes" in line, line
+        words = line.split()
+        shares = words[-1].strip("()").split("+")
+        handled_by_two, total_again = words[words.index("handled") - 3], words[words.index("handled") - 1]
+        assert handled_by_two == total_again == total, line
+        assert len(shares) == 2 and sum(map(int, shares)) == int(total), line
