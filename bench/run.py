@@ -316,6 +316,8 @@ def split_sweep_figure(processes: int) -> Figure:
     for child in children:  # each is set up and connected before the clock starts
         assert child.stdin is not None and child.stdout is not None
         if child.stdout.readline().strip() != "ready":
+            for other in children:  # none is left waiting for a go that will not come
+                other.kill()
             raise SystemExit(f"bench: a sweep process did not start ({child.wait()})")
     started = time.perf_counter()
     for child in children:
